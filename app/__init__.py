@@ -1,0 +1,1 @@
+"""incident-record: a REST API over a source-traceable record of armed-conflict incidents."""

@@ -1,0 +1,80 @@
+"""The `incident-record` command (also `python -m app`)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from app.config import get_settings
+from app.db import get_engine
+from app.errors import ApiError
+from app.loader import load_bundle, load_folder, read_bundle_file
+from app.migrate import upgrade
+from app.models import Source
+
+
+def _seed(folder: Path) -> None:
+    with Session(get_engine()) as session:
+        for name, outcome in load_folder(session, folder):
+            print(f"{name}: {outcome}")
+
+
+def _load(path: Path, *, replace: bool) -> None:
+    with Session(get_engine()) as session:
+        outcome = load_bundle(session, read_bundle_file(path), replace=replace)
+    print(f"{path.name}: {outcome}")
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    upgrade(get_engine())
+    with Session(get_engine()) as session:
+        empty = session.exec(select(Source.id).limit(1)).first() is None
+    if empty:
+        _seed(get_settings().seed_dir)
+    uvicorn.run("app.main:app", host=host, port=port, proxy_headers=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(
+        prog="incident-record",
+        description="Serve and feed the incident record. The database is DATABASE_URL.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="migrate, seed an empty database, then serve")
+    serve.add_argument("--host", default=settings.host)
+    serve.add_argument("--port", type=int, default=settings.port)
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply every migration")
+    seed = commands.add_parser("seed", help="load every bundle under the seed folder")
+    seed.add_argument("--dir", type=Path, default=settings.seed_dir)
+    load = commands.add_parser("import", help="validate and load one bundle file")
+    load.add_argument("file", type=Path)
+    load.add_argument(
+        "--replace", action="store_true", help="replace the records of an existing source"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            _serve(args.host, args.port)
+        elif args.command == "db":
+            upgrade(get_engine())
+            print("database schema is at the latest migration")
+        elif args.command == "seed":
+            upgrade(get_engine())
+            _seed(args.dir)
+        elif args.command == "import":
+            upgrade(get_engine())
+            _load(args.file, replace=args.replace)
+    except ApiError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        for item in exc.errors or []:
+            print(f"  {item.field or item.param}: {item.message}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,146 @@
+"""One error hierarchy, and the handlers that turn every error into RFC 9457 problem+json."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "urn:incident-record:problem:"
+
+# Validation error types that mean "the request asks for something that does not exist"
+# (a parameter we do not have, a country with no code): 400. Malformed values are 422.
+BAD_REQUEST_TYPES = {"extra_forbidden", "unknown_country"}
+
+
+class ProblemItem(BaseModel):
+    param: str | None = Field(default=None, examples=["country"])
+    field: str | None = Field(default=None, examples=["incidents[0].date_start"])
+    message: str = Field(examples=["unknown country: Atlantis"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(examples=["urn:incident-record:problem:invalid-parameter"])
+    title: str = Field(examples=["Invalid query parameter"])
+    status: int = Field(examples=[400])
+    detail: str = Field(examples=["unknown query parameter: contry"])
+    errors: list[ProblemItem] | None = None
+
+
+class ApiError(Exception):
+    status = 500
+    slug = "internal-error"
+    title = "Internal server error"
+
+    def __init__(self, detail: str, errors: list[ProblemItem] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class BadRequest(ApiError):
+    status = 400
+    slug = "invalid-parameter"
+    title = "Invalid query parameter"
+
+
+class NotFound(ApiError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(ApiError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class InvalidBundle(ApiError):
+    status = 422
+    slug = "invalid-bundle"
+    title = "Invalid bundle"
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[ProblemItem] | None = None,
+) -> JSONResponse:
+    body = Problem(type=PROBLEM_BASE + slug, title=title, status=status, detail=detail)
+    content: dict[str, Any] = body.model_dump(exclude_none=True)
+    if errors:
+        content["errors"] = [e.model_dump(exclude_none=True) for e in errors]
+    return JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _validation_items(exc: RequestValidationError) -> list[ProblemItem]:
+    items = []
+    for err in exc.errors():
+        where, *path = err["loc"] or ("body",)
+        name = ".".join(str(p) for p in path) or str(where)
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = f"unknown {where} parameter: {name}" if where != "body" else message
+        if where == "body":
+            items.append(ProblemItem(field=name, message=message))
+        else:
+            items.append(ProblemItem(param=name, message=message))
+    return items
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    items = _validation_items(exc)
+    detail = "; ".join(f"{i.param or i.field}: {i.message}" for i in items)
+    if any(err["type"] in BAD_REQUEST_TYPES for err in exc.errors()):
+        return problem_response(400, "invalid-parameter", "Invalid request", detail, items)
+    return problem_response(422, "validation-error", "Invalid value", detail, items)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    response = problem_response(exc.status_code, slug, title, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(500, "internal-error", "Internal server error", "An internal error.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the error statuses a route can answer."""
+    descriptions = {
+        400: "Unknown query parameter, unknown country or invalid cursor",
+        404: "No such resource",
+        409: "Conflict with the stored record",
+        422: "A parameter or body value is malformed",
+    }
+    return {s: {"model": Problem, "description": descriptions[s]} for s in statuses}

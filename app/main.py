@@ -1,0 +1,58 @@
+"""The application: middleware, routers, error handlers and the OpenAPI document."""
+
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
+
+from app.deps import reject_unknown_params
+from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.etag import ETagMiddleware
+from app.routers import catalog, incidents, ops, quotes
+
+DESCRIPTION = """
+A structured record of armed-conflict incidents (attacks, strikes, interceptions), their
+places and actors, who blamed whom, and what officials said: each fact traceable to the
+exact words of the news report it came from.
+
+Lists answer `{"data", "meta", "links"}` with keyset pagination (`limit`, `cursor`).
+Filters may be repeated or comma-separated. Errors are RFC 9457 `application/problem+json`.
+Every GET carries an `ETag`; send it back in `If-None-Match` to get a `304`.
+"""
+
+
+def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
+    """Errors are documented as application/problem+json, which is what they are."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    return schema
+
+
+def create_app() -> FastAPI:
+    app = FastAPIOffline(
+        title="Incident Record API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+    )
+    install_error_handlers(app)
+    app.add_middleware(ETagMiddleware)
+    unknown_params = [Depends(reject_unknown_params)]
+    for module in (incidents, quotes, catalog):
+        app.include_router(module.router, prefix="/v1", dependencies=unknown_params)
+    app.include_router(ops.router, dependencies=unknown_params)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problem_media_types(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+app = create_app()

@@ -1,0 +1,36 @@
+"""Alembic, driven from the app: `db upgrade`, `serve` and `/readyz` use these."""
+
+from functools import lru_cache
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+from app.config import PROJECT_ROOT
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config(toml_file=str(PROJECT_ROOT / "pyproject.toml"))
+    if url:
+        cfg.attributes["url"] = url
+    return cfg
+
+
+@lru_cache
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")

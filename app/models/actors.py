@@ -1,0 +1,19 @@
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.common import json_list_field, updated_at_field
+
+
+class Actor(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    name: str
+    aliases: list[str] = json_list_field()
+    kind: str = Field(index=True)
+    country: str | None = Field(default=None, index=True, max_length=2)
+    parent_id: str | None = Field(default=None, foreign_key="actor.id", index=True)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+    added: list[str] = json_list_field()
+    updated_at: datetime = updated_at_field()

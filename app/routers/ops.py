@@ -1,0 +1,37 @@
+"""Liveness and readiness, for orchestrators and load balancers."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.deps import EngineDep
+from app.errors import problem_response
+from app.migrate import current_revision, head_revision
+from app.schemas.resources import Health, Readiness
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"description": "Database unreachable or schema not at head"}},
+)
+def readyz(engine: EngineDep) -> Any:
+    """The database answers and its schema is at the latest migration."""
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    except SQLAlchemyError:
+        return problem_response(503, "not-ready", "Not ready", "the database is unreachable")
+    if revision != head_revision():
+        detail = f"schema at {revision or 'nothing'}, latest migration is {head_revision()}"
+        return problem_response(503, "not-ready", "Not ready", detail)
+    return {"status": "ready", "database": "reachable", "schema_revision": revision}

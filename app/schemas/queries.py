@@ -1,0 +1,164 @@
+"""Query parameters, declared once per resource and shared by every route that filters it.
+
+A filter may be repeated or comma-separated (`country=IQ&country=SY` is `country=IQ,SY`):
+OR within one parameter, AND across parameters.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.countries import to_alpha2
+from app.vocab import EVENT_TYPES, Role, Stance
+
+EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
+SubEventType = Literal[tuple(s for subs in EVENT_TYPES.values() for s in subs)]  # type: ignore[valid-type]
+
+
+def _split(value: object) -> object:
+    """Accept repeated and comma-separated values alike."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return [p.strip() for v in value for p in str(v).split(",") if p.strip()]
+    return value
+
+
+def _countries(values: list[str]) -> list[str]:
+    codes = []
+    for value in values:
+        code = to_alpha2(value)
+        if code is None:
+            raise PydanticCustomError(
+                "unknown_country",
+                "unknown country: {value} (use ISO alpha-2, alpha-3 or the English name)",
+                {"value": value},
+            )
+        codes.append(code)
+    return codes
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    parts = value.split(",")
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat") from None
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise ValueError("bbox must satisfy -180<=min_lon<=max_lon<=180, -90<=min_lat<=max_lat<=90")
+    return min_lon, min_lat, max_lon, max_lat
+
+
+Many = Annotated[list[str], BeforeValidator(_split)]
+Countries = Annotated[list[str], BeforeValidator(_split), AfterValidator(_countries)]
+BBox = Annotated[
+    str | None,
+    Field(
+        description="`min_lon,min_lat,max_lon,max_lat` (WGS84)",
+        examples=["38,29,49,38"],
+        pattern=r"^[^,]+,[^,]+,[^,]+,[^,]+$",
+    ),
+]
+
+COUNTRY_DOC = "ISO alpha-2, alpha-3 or English name, any case (`IQ`, `irq`, `Iraq`)."
+
+
+class Page(BaseModel):
+    limit: int = Field(50, ge=1, le=1000, description="Page size (1 to 1000).")
+    cursor: str | None = Field(
+        None, description="Opaque cursor from `meta.next_cursor` of the previous page."
+    )
+
+
+class DateRange(BaseModel):
+    date_from: date | None = Field(None, description="Inclusive start (YYYY-MM-DD).")
+    date_to: date | None = Field(None, description="Inclusive end (YYYY-MM-DD).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DateRange":
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from is after date_to")
+        return self
+
+
+class IncidentFilters(DateRange):
+    """Every incident filter; the list, exports and stats all take these."""
+
+    country: Countries = Field([], description=COUNTRY_DOC, examples=[["IQ"]])
+    attributed_to: Many = Field(
+        [],
+        description="Actor id; also matches incidents attributed to groups under it.",
+        examples=[["iran-backed-groups"]],
+    )
+    stance: Annotated[list[Stance], BeforeValidator(_split)] = Field(
+        [], description="Stance of the attribution (with `attributed_to`, of that one)."
+    )
+    actor: Many = Field([], description="Actor id, in any role.", examples=[["us-led-coalition"]])
+    role: Annotated[list[Role], BeforeValidator(_split)] = Field(
+        [], description="The role `actor` plays (alone: any actor in that role)."
+    )
+    event_type: Annotated[list[EventType], BeforeValidator(_split)] = Field([])
+    sub_event_type: Annotated[list[SubEventType], BeforeValidator(_split)] = Field([])
+    location: Many = Field([], description="Location id.", examples=[["ain-al-asad-air-base"]])
+    admin1: Many = Field([], description="First-level administrative division, as named.")
+    bbox: BBox = None
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Words that must all occur in the title, summary or quotes (any case).",
+    )
+    min_fatalities: int | None = Field(None, ge=0)
+    source: Many = Field([], description="Source id.")
+    updated_since: datetime | None = Field(
+        None, description="Only records updated at or after this RFC 3339 timestamp."
+    )
+
+    @model_validator(mode="after")
+    def _bbox_valid(self) -> "IncidentFilters":
+        parse_bbox(self.bbox)
+        return self
+
+
+IncidentSort = Literal["date", "-date", "fatalities", "-fatalities", "updated_at"]
+
+
+class IncidentQuery(IncidentFilters, Page):
+    sort: IncidentSort = Field("-date", description="Order of the list.")
+
+
+class LocationQuery(Page):
+    country: Countries = Field([], description=COUNTRY_DOC)
+    kind: Many = Field([], description="Location kind, e.g. `air_base`.")
+    bbox: BBox = None
+    q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
+    updated_since: datetime | None = None
+
+    @model_validator(mode="after")
+    def _bbox_valid(self) -> "LocationQuery":
+        parse_bbox(self.bbox)
+        return self
+
+
+class ActorQuery(Page):
+    kind: Many = Field([], description="Actor kind, e.g. `umbrella_group`.")
+    country: Countries = Field([], description=COUNTRY_DOC)
+    q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
+    parent: Many = Field([], description="Parent actor id (direct children).")
+    updated_since: datetime | None = None
+
+
+class QuoteQuery(DateRange, Page):
+    speaker: Many = Field([], description="Speaker actor id.")
+    incident: Many = Field([], description="Incident id.")
+    source: Many = Field([], description="Source id.")
+    q: str | None = Field(None, min_length=1, max_length=200, description="Words in the quote.")
+    updated_since: datetime | None = None
+
+
+class SourceQuery(Page):
+    updated_since: datetime | None = None

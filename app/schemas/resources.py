@@ -1,0 +1,255 @@
+"""Response models: the JSON shapes of the public contract, with examples from the seed."""
+
+from datetime import date, datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+INCIDENT_ID = "2022-01-05-ain-al-asad-rockets"
+SOURCE_ID = "afp-2022-01-05-coalition-under-fire"
+
+T = TypeVar("T")
+
+
+class Provenance(BaseModel):
+    notes: str | None = Field(None, description="Editor's notes: reasoning, caveats.")
+    added: list[str] = Field(
+        [],
+        description="Fields whose values the editor added (not stated by the source).",
+        examples=[["latitude", "longitude"]],
+    )
+
+
+class Span(BaseModel):
+    start: int = Field(description="Offset of the first character in the source text.")
+    end: int = Field(description="Offset just past the last character.")
+
+
+class PageMeta(BaseModel):
+    total: int = Field(description="Matches across all pages.", examples=[4])
+    limit: int = Field(examples=[50])
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+
+
+class Links(BaseModel):
+    self: str = Field(examples=["http://localhost:8000/v1/incidents?country=IQ"])
+    next: str | None = None
+
+
+class LocationRef(BaseModel):
+    id: str = Field(examples=["ain-al-asad-air-base"])
+    name: str = Field(examples=["Ain al-Asad air base"])
+    latitude: float | None = Field(examples=[33.7856])
+    longitude: float | None = Field(examples=[42.4412])
+    geo_precision: int = Field(description="1 exact, 2 near, 3 region.", examples=[1])
+
+
+class WeaponOut(BaseModel):
+    kind: str = Field(examples=["rocket"])
+    quantity: int | None = Field(examples=[5])
+    quantity_text: str | None = Field(description="As written.", examples=["five"])
+    notes: str | None = None
+
+
+class AttributedTo(BaseModel):
+    actor_id: str = Field(examples=["iran-backed-groups"])
+    actor_name: str = Field(examples=["Iran-backed groups"])
+    stance: str = Field(examples=["accused"])
+    by_actor_id: str | None = Field(examples=["united-states"])
+
+
+class IncidentOut(Provenance):
+    id: str = Field(examples=[INCIDENT_ID])
+    title: str = Field(examples=["Five rockets target Ain al-Asad air base"])
+    summary: str | None
+    date_start: date = Field(examples=["2022-01-05"])
+    date_end: date = Field(examples=["2022-01-05"])
+    date_precision: str = Field(
+        description="day, week, month, year, range or approximate.", examples=["day"]
+    )
+    time_of_day: str | None = Field(description="As reported.", examples=["morning"])
+    event_type: str = Field(examples=["Explosions/Remote violence"])
+    sub_event_type: str = Field(examples=["Shelling/artillery/missile attack"])
+    country: str = Field(description="ISO 3166-1 alpha-2.", examples=["IQ"])
+    country_name: str | None = Field(examples=["Iraq"])
+    admin1: str | None = Field(examples=["Anbar"])
+    location: LocationRef | None
+    fatalities: int | None = Field(description="Null where the source does not say.")
+    injuries: int | None = Field(description="Null where the source does not say.")
+    damage: str = Field(description="none, minor, major or unknown.", examples=["none"])
+    weapons: list[WeaponOut]
+    attributed_to: list[AttributedTo]
+    claimed: bool | None = Field(description="Whether anyone claimed it; null if unknown.")
+    source_ids: list[str] = Field(examples=[[SOURCE_ID]])
+    updated_at: datetime
+
+
+class IncidentActorOut(BaseModel):
+    actor_id: str = Field(examples=["us-led-coalition"])
+    actor_name: str = Field(examples=["US-led coalition"])
+    role: str = Field(examples=["target"])
+    notes: str | None = None
+
+
+class AttributionOut(Provenance):
+    id: str
+    actor_id: str = Field(examples=["iran-backed-groups"])
+    actor_name: str
+    by_actor_id: str | None = Field(examples=["united-states"])
+    by_actor_name: str | None
+    stance: str = Field(examples=["accused"])
+    evidence_quote_id: str | None = Field(examples=["washington-iran-backed-groups"])
+    excerpt: str | None = Field(description="Words of the source carrying the attribution.")
+    span: Span | None
+
+
+class SourceExcerpt(BaseModel):
+    source_id: str = Field(examples=[SOURCE_ID])
+    title: str
+    excerpt: str = Field(description="The source's words that support the incident.")
+    span: Span
+
+
+class RelatedIncident(BaseModel):
+    incident_id: str = Field(examples=["2020-01-03-baghdad-airport-drone-strike"])
+    title: str
+    relation: str = Field(examples=["anniversary_of"])
+    direction: Literal["outgoing", "incoming"] = Field(
+        description="outgoing: this incident is `relation` of that one; incoming: the reverse."
+    )
+    notes: str | None = None
+
+
+class QuoteOut(Provenance):
+    id: str = Field(examples=["kirby-working-level-assumption"])
+    text: str = Field(
+        description="Verbatim.",
+        examples=[
+            "It remains our working level assumption that these are in fact, Iran-backed groups,"
+        ],
+    )
+    speaker_id: str = Field(examples=["john-kirby"])
+    speaker_name: str = Field(examples=["John Kirby"])
+    speaker_title: str | None = Field(description="As written.", examples=["Pentagon spokesman"])
+    said_on: date | None = Field(examples=["2022-01-05"])
+    channel: str = Field(examples=["told_reporters"])
+    source_id: str = Field(examples=[SOURCE_ID])
+    span: Span
+    incident_ids: list[str] = Field(examples=[[INCIDENT_ID]])
+    updated_at: datetime
+
+
+class IncidentDetail(IncidentOut):
+    actors: list[IncidentActorOut]
+    attributions: list[AttributionOut]
+    quotes: list[QuoteOut]
+    sources: list[SourceExcerpt]
+    related: list[RelatedIncident]
+
+
+class LocationOut(Provenance):
+    id: str = Field(examples=["ain-al-asad-air-base"])
+    name: str = Field(examples=["Ain al-Asad air base"])
+    aliases: list[str]
+    kind: str = Field(examples=["air_base"])
+    country: str = Field(examples=["IQ"])
+    country_name: str | None = Field(examples=["Iraq"])
+    admin1: str | None = Field(examples=["Anbar"])
+    latitude: float | None
+    longitude: float | None
+    geo_precision: int = Field(description="1 exact, 2 near, 3 region.")
+    incident_count: int
+    updated_at: datetime
+
+
+class ActorRef(BaseModel):
+    id: str = Field(examples=["iran-backed-militias-in-iraq"])
+    name: str
+
+
+class ActorOut(Provenance):
+    id: str = Field(examples=["iran-backed-groups"])
+    name: str = Field(examples=["Iran-backed groups"])
+    aliases: list[str] = Field(examples=[["pro-Iran factions"]])
+    kind: str = Field(examples=["umbrella_group"])
+    country: str | None
+    country_name: str | None
+    parent_id: str | None
+    children: list[ActorRef]
+    description: str | None
+    incident_count: int = Field(description="Incidents it has a role in or is attributed.")
+    updated_at: datetime
+
+
+class SourceOut(Provenance):
+    id: str = Field(examples=[SOURCE_ID])
+    title: str = Field(examples=["US-led coalition under fire in Iraq, Syria"])
+    publisher: str | None = Field(examples=["AFP"])
+    dateline: str | None = Field(examples=["BAGHDAD"])
+    published_on: date | None = Field(examples=["2022-01-05"])
+    published_on_basis: str | None = Field(description="How the date was established.")
+    url: str | None
+    language: str = Field(examples=["en"])
+    incident_ids: list[str]
+    updated_at: datetime
+
+
+class SourceDetail(SourceOut):
+    text: str
+
+
+class EventTypeOut(BaseModel):
+    event_type: str = Field(examples=["Explosions/Remote violence"])
+    sub_event_type: str = Field(examples=["Air/drone strike"])
+    description: str
+
+
+class CountryOut(BaseModel):
+    country: str = Field(examples=["IQ"])
+    country_name: str | None = Field(examples=["Iraq"])
+    alpha3: str | None = Field(examples=["IRQ"])
+    incident_count: int
+
+
+class ListOf(BaseModel, Generic[T]):
+    data: list[T]
+    meta: PageMeta
+    links: Links
+
+
+class IncidentList(ListOf[IncidentOut]):
+    pass
+
+
+class LocationList(ListOf[LocationOut]):
+    pass
+
+
+class ActorList(ListOf[ActorOut]):
+    pass
+
+
+class QuoteList(ListOf[QuoteOut]):
+    pass
+
+
+class SourceList(ListOf[SourceOut]):
+    pass
+
+
+class EventTypeList(ListOf[EventTypeOut]):
+    pass
+
+
+class CountryList(ListOf[CountryOut]):
+    pass
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: Literal["reachable"]
+    schema_revision: str

@@ -1,0 +1,199 @@
+"""Locations, actors, sources and the vocabularies: the record's reference data."""
+
+from typing import Any
+
+from sqlalchemy import String, cast, func, select, union
+from sqlmodel import Session, col
+
+from app.countries import alpha3, country_name
+from app.errors import NotFound
+from app.models import (
+    Actor,
+    Attribution,
+    Incident,
+    IncidentActor,
+    IncidentExcerpt,
+    Location,
+    Source,
+)
+from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
+from app.services.filters import contains_words, in_bbox
+from app.services.pagination import PageResult, keyset_page
+from app.vocab import EVENT_TYPES
+
+
+def _by_id(session: Session, stmt: Any, model: Any, limit: int, cursor: str | None) -> Any:
+    return keyset_page(
+        session,
+        stmt,
+        sort="id",
+        keys=[col(model.id)],
+        key_types=[str],
+        desc=False,
+        limit=limit,
+        cursor=cursor,
+        key_of=lambda row: [row.id],
+    )
+
+
+def _name_or_alias(model: Any, q: str | None) -> list[Any]:
+    if not q:
+        return []
+    return contains_words(q, [col(model.name), cast(model.aliases, String)])
+
+
+# Locations
+
+
+def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]]:
+    counts = dict(
+        session.execute(
+            select(Incident.location_id, func.count())
+            .where(col(Incident.location_id).in_([r.id for r in rows]))
+            .group_by(Incident.location_id)
+        ).all()
+    )
+    return [
+        {
+            **r.model_dump(),
+            "country_name": country_name(r.country),
+            "incident_count": counts.get(r.id, 0),
+        }
+        for r in rows
+    ]
+
+
+def list_locations(session: Session, query: LocationQuery) -> PageResult:
+    stmt = select(Location).where(
+        *in_bbox(col(Location.latitude), col(Location.longitude), query.bbox),
+        *_name_or_alias(Location, query.q),
+    )
+    if query.country:
+        stmt = stmt.where(col(Location.country).in_(query.country))
+    if query.kind:
+        stmt = stmt.where(col(Location.kind).in_(query.kind))
+    if query.updated_since:
+        stmt = stmt.where(col(Location.updated_at) >= query.updated_since)
+    rows, total, cursor = _by_id(session, stmt, Location, query.limit, query.cursor)
+    return locations_out(session, rows), total, cursor
+
+
+def get_location(session: Session, location_id: str) -> dict[str, Any]:
+    row = session.get(Location, location_id)
+    if row is None:
+        raise NotFound(f"no location with id {location_id!r}")
+    return locations_out(session, [row])[0]
+
+
+# Actors
+
+
+def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
+    ids = [r.id for r in rows]
+    involved = union(
+        select(IncidentActor.actor_id, IncidentActor.incident_id).where(
+            col(IncidentActor.actor_id).in_(ids)
+        ),
+        select(Attribution.actor_id, Attribution.incident_id).where(
+            col(Attribution.actor_id).in_(ids)
+        ),
+    ).subquery()
+    counts = dict(
+        session.execute(
+            select(involved.c.actor_id, func.count()).group_by(involved.c.actor_id)
+        ).all()
+    )
+    children: dict[str, list[dict[str, str]]] = {i: [] for i in ids}
+    for child_id, name, parent_id in session.execute(
+        select(Actor.id, Actor.name, Actor.parent_id)
+        .where(col(Actor.parent_id).in_(ids))
+        .order_by(Actor.id)
+    ):
+        children[parent_id].append({"id": child_id, "name": name})
+    return [
+        {
+            **r.model_dump(),
+            "country_name": country_name(r.country),
+            "children": children[r.id],
+            "incident_count": counts.get(r.id, 0),
+        }
+        for r in rows
+    ]
+
+
+def list_actors(session: Session, query: ActorQuery) -> PageResult:
+    stmt = select(Actor).where(*_name_or_alias(Actor, query.q))
+    if query.kind:
+        stmt = stmt.where(col(Actor.kind).in_(query.kind))
+    if query.country:
+        stmt = stmt.where(col(Actor.country).in_(query.country))
+    if query.parent:
+        stmt = stmt.where(col(Actor.parent_id).in_(query.parent))
+    if query.updated_since:
+        stmt = stmt.where(col(Actor.updated_at) >= query.updated_since)
+    rows, total, cursor = _by_id(session, stmt, Actor, query.limit, query.cursor)
+    return actors_out(session, rows), total, cursor
+
+
+def get_actor(session: Session, actor_id: str) -> dict[str, Any]:
+    row = session.get(Actor, actor_id)
+    if row is None:
+        raise NotFound(f"no actor with id {actor_id!r}")
+    return actors_out(session, [row])[0]
+
+
+# Sources
+
+
+def sources_out(session: Session, rows: list[Source], *, with_text: bool) -> list[dict[str, Any]]:
+    incidents: dict[str, list[str]] = {r.id: [] for r in rows}
+    for source_id, incident_id in session.execute(
+        select(IncidentExcerpt.source_id, IncidentExcerpt.incident_id)
+        .where(col(IncidentExcerpt.source_id).in_(incidents))
+        .distinct()
+        .order_by(IncidentExcerpt.incident_id)
+    ):
+        incidents[source_id].append(incident_id)
+    exclude = {"bundle_sha256"} | (set() if with_text else {"text"})
+    return [{**r.model_dump(exclude=exclude), "incident_ids": incidents[r.id]} for r in rows]
+
+
+def list_sources(session: Session, query: SourceQuery) -> PageResult:
+    stmt = select(Source)
+    if query.updated_since:
+        stmt = stmt.where(col(Source.updated_at) >= query.updated_since)
+    rows, total, cursor = _by_id(session, stmt, Source, query.limit, query.cursor)
+    return sources_out(session, rows, with_text=False), total, cursor
+
+
+def get_source(session: Session, source_id: str) -> Source:
+    row = session.get(Source, source_id)
+    if row is None:
+        raise NotFound(f"no source with id {source_id!r}")
+    return row
+
+
+# Vocabularies
+
+
+def event_types() -> list[dict[str, str]]:
+    return [
+        {"event_type": kind, "sub_event_type": sub, "description": description}
+        for kind, subs in EVENT_TYPES.items()
+        for sub, description in subs.items()
+    ]
+
+
+def countries(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Incident.country, func.count()).group_by(Incident.country).order_by(Incident.country)
+    )
+    return [
+        {
+            "country": code,
+            "country_name": country_name(code),
+            "alpha3": alpha3(code),
+            "incident_count": n,
+        }
+        for code, n in rows
+    ]

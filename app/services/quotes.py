@@ -1,0 +1,79 @@
+"""Quote queries."""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlmodel import Session, col
+
+from app.errors import NotFound
+from app.models import Actor, Quote, QuoteIncident
+from app.schemas.queries import QuoteQuery
+from app.services.filters import contains_words
+from app.services.pagination import PageResult, keyset_page
+
+
+def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
+    ids = [q.id for q in quotes]
+    speakers = {q.speaker_id for q in quotes}
+    names = dict(
+        session.execute(select(Actor.id, Actor.name).where(col(Actor.id).in_(speakers))).all()
+    )
+    incidents = defaultdict(list)
+    for quote_id, incident_id in session.execute(
+        select(QuoteIncident.quote_id, QuoteIncident.incident_id)
+        .where(col(QuoteIncident.quote_id).in_(ids))
+        .order_by(QuoteIncident.incident_id)
+    ):
+        incidents[quote_id].append(incident_id)
+    return [
+        {
+            **q.model_dump(exclude={"span_start", "span_end"}),
+            "speaker_name": names.get(q.speaker_id),
+            "span": {"start": q.span_start, "end": q.span_end},
+            "incident_ids": incidents[q.id],
+        }
+        for q in quotes
+    ]
+
+
+def list_quotes(session: Session, query: QuoteQuery) -> PageResult:
+    stmt = select(Quote)
+    if query.speaker:
+        stmt = stmt.where(col(Quote.speaker_id).in_(query.speaker))
+    if query.source:
+        stmt = stmt.where(col(Quote.source_id).in_(query.source))
+    if query.incident:
+        stmt = stmt.where(
+            exists().where(
+                col(QuoteIncident.quote_id) == Quote.id,
+                col(QuoteIncident.incident_id).in_(query.incident),
+            )
+        )
+    if query.date_from:
+        stmt = stmt.where(col(Quote.said_on) >= query.date_from)
+    if query.date_to:
+        stmt = stmt.where(col(Quote.said_on) <= query.date_to)
+    if query.q:
+        stmt = stmt.where(*contains_words(query.q, [col(Quote.text)]))
+    if query.updated_since:
+        stmt = stmt.where(col(Quote.updated_at) >= query.updated_since)
+    rows, total, cursor = keyset_page(
+        session,
+        stmt,
+        sort="id",
+        keys=[col(Quote.id)],
+        key_types=[str],
+        desc=False,
+        limit=query.limit,
+        cursor=query.cursor,
+        key_of=lambda q: [q.id],
+    )
+    return quotes_out(session, rows), total, cursor
+
+
+def get_quote(session: Session, quote_id: str) -> dict[str, Any]:
+    quote = session.get(Quote, quote_id)
+    if quote is None:
+        raise NotFound(f"no quote with id {quote_id!r}")
+    return quotes_out(session, [quote])[0]
