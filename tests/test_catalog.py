@@ -1,0 +1,184 @@
+"""Locations, actors, quotes, sources and vocabularies."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+SOURCE = "afp-2022-01-05-coalition-under-fire"
+
+
+def ids(client: TestClient, path: str) -> set[str]:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    return {x["id"] for x in response.json()["data"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("country=SY", {"green-village-base", "al-mayadeen"}),
+        ("country=syr,IRN", {"green-village-base", "al-mayadeen", "iran"}),
+        (
+            "kind=air_base&country=IQ",
+            {"ain-al-asad-air-base", "unnamed-air-base-in-iraq-housing-us-troops"},
+        ),
+        ("bbox=40,34.5,41,35.5", {"green-village-base", "al-mayadeen"}),
+        ("q=asad", {"ain-al-asad-air-base"}),
+        ("q=erbil", {"arbil"}),  # an alias
+    ],
+)
+def test_location_filters(client: TestClient, query: str, expected: set[str]) -> None:
+    assert ids(client, f"/v1/locations?{query}") == expected
+
+
+def test_location_detail(client: TestClient) -> None:
+    body = client.get("/v1/locations/ain-al-asad-air-base").json()
+    assert body["kind"] == "air_base"
+    assert body["country"] == "IQ"
+    assert body["country_name"] == "Iraq"
+    assert body["admin1"] == "Anbar"
+    assert body["incident_count"] == 3
+    assert {"latitude", "longitude"} <= set(body["added"])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("kind=umbrella_group", {"iran-backed-groups", "iran-middle-east-allies"}),
+        ("parent=iran-backed-groups", {"iran-backed-militias-in-iraq"}),
+        ("parent=us-led-coalition", {"john-brennan-jr", "coalition-official"}),
+        ("q=pro-Iran factions", {"iran-backed-groups"}),  # an alias
+        ("q=kirby", {"john-kirby"}),
+        ("kind=person&country=US", {"john-kirby", "donald-trump"}),
+    ],
+)
+def test_actor_filters(client: TestClient, query: str, expected: set[str]) -> None:
+    assert ids(client, f"/v1/actors?{query}") == expected
+
+
+def test_actor_detail_has_children_and_counts(client: TestClient) -> None:
+    body = client.get("/v1/actors/iran-backed-groups").json()
+    assert body["kind"] == "umbrella_group"
+    assert "pro-Iran factions" in body["aliases"]
+    assert body["children"] == [
+        {"id": "iran-backed-militias-in-iraq", "name": "Iran-backed militias in Iraq"}
+    ]
+    assert body["incident_count"] == 4  # attributed, never a perpetrator
+    assert client.get("/v1/actors/john-kirby").json()["parent_id"] == "pentagon"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("speaker=john-kirby", {"kirby-working-level-assumption", "kirby-eminently-clear"}),
+        (
+            "incident=2022-01-05-green-village-indirect-fire&speaker=us-led-coalition",
+            {"coalition-green-village-targeted", "coalition-green-village-minor-damage"},
+        ),
+        ("q=eminently", {"kirby-eminently-clear"}),
+        (
+            f"source={SOURCE}&q=rounds",
+            {
+                "coalition-official-five-rounds",
+                "coalition-green-village-targeted",
+                "coalition-green-village-minor-damage",
+            },
+        ),
+        ("date_from=2022-01-06", set()),
+        (
+            "date_from=2022-01-05&date_to=2022-01-05",
+            {"coalition-green-village-targeted", "coalition-green-village-minor-damage"},
+        ),
+    ],
+)
+def test_quote_filters(client: TestClient, query: str, expected: set[str]) -> None:
+    assert ids(client, f"/v1/quotes?{query}") == expected
+
+
+def test_quote_detail_is_verbatim_at_its_span(client: TestClient) -> None:
+    text = client.get(f"/v1/sources/{SOURCE}/text").text
+    for quote in client.get("/v1/quotes?limit=1000").json()["data"]:
+        assert text[quote["span"]["start"] : quote["span"]["end"]] == quote["text"]
+    body = client.get("/v1/quotes/kirby-working-level-assumption").json()
+    assert body["speaker_name"] == "John Kirby"
+    assert body["speaker_title"] == "Pentagon spokesman"
+    assert body["channel"] == "told_reporters"
+
+
+def test_sources(client: TestClient) -> None:
+    listed = client.get("/v1/sources").json()
+    assert [s["id"] for s in listed["data"]] == [SOURCE]
+    assert "text" not in listed["data"][0]
+    detail = client.get(f"/v1/sources/{SOURCE}").json()
+    assert detail["published_on"] == "2022-01-05"
+    assert "Monday" in detail["published_on_basis"]
+    assert len(detail["incident_ids"]) == 10
+    with open("seed/000_4649b48b659e9093.txt", encoding="utf-8") as f:
+        article = f.read()
+    assert detail["text"] == article
+    response = client.get(f"/v1/sources/{SOURCE}/text")
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == article
+
+
+def test_event_types_and_countries(client: TestClient) -> None:
+    types = client.get("/v1/event-types").json()
+    assert {
+        "event_type": "Strategic developments",
+        "sub_event_type": "Disrupted weapons use",
+    }.items() <= next(
+        t for t in types["data"] if t["sub_event_type"] == "Disrupted weapons use"
+    ).items()
+    assert types["meta"]["total"] == len(types["data"]) == 25
+    countries = client.get("/v1/countries").json()["data"]
+    assert countries == [
+        {"country": "IQ", "country_name": "Iraq", "alpha3": "IRQ", "incident_count": 7},
+        {"country": "IR", "country_name": "Iran", "alpha3": "IRN", "incident_count": 1},
+        {"country": "SY", "country_name": "Syria", "alpha3": "SYR", "incident_count": 2},
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/locations/nowhere",
+        "/v1/actors/nobody",
+        "/v1/quotes/unsaid",
+        "/v1/sources/unwritten",
+        "/v1/sources/unwritten/text",
+    ],
+)
+def test_unknown_ids_are_404(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/locations",
+        "/v1/actors",
+        "/v1/quotes",
+        "/v1/sources",
+        "/v1/event-types",
+        "/v1/countries",
+        "/v1/incidents/2022-01-05-ain-al-asad-rockets",
+        "/healthz",
+    ],
+)
+def test_unknown_parameters_are_400_everywhere(client: TestClient, path: str) -> None:
+    response = client.get(f"{path}?colour=red")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"param": "colour", "message": "unknown query parameter"}]
+
+
+@pytest.mark.parametrize("path", ["/v1/locations", "/v1/actors", "/v1/quotes", "/v1/sources"])
+def test_every_list_paginates(client: TestClient, path: str) -> None:
+    everything = client.get(f"{path}?limit=1000").json()["data"]
+    seen, url = [], f"{path}?limit=2"
+    while url:
+        body = client.get(url).json()
+        assert body["meta"]["total"] == len(everything)
+        seen += body["data"]
+        url = body["links"]["next"]
+    assert [x["id"] for x in seen] == [x["id"] for x in everything]

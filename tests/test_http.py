@@ -1,0 +1,112 @@
+"""Cross-cutting HTTP behaviour: ETag/304, one problem+json shape, health and readiness."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from tests.conftest import client_for
+
+PATHS = [
+    "/v1/incidents?country=IQ",
+    "/v1/incidents/2022-01-05-ain-al-asad-rockets",
+    "/v1/locations",
+    "/v1/actors/iran-backed-groups",
+    "/v1/quotes",
+    "/v1/sources/afp-2022-01-05-coalition-under-fire/text",
+    "/v1/event-types",
+    "/v1/countries",
+    "/openapi.json",
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_get_has_an_etag_and_answers_304(client: TestClient, path: str) -> None:
+    first = client.get(path)
+    etag = first.headers["etag"]
+    assert etag.startswith('"')
+    assert etag.endswith('"')
+    assert client.get(path).headers["etag"] == etag  # stable
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    assert client.get(path, headers={"If-None-Match": f'W/"x", {etag}'}).status_code == 304
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_etags_differ_between_representations(client: TestClient) -> None:
+    a = client.get("/v1/incidents?country=IQ").headers["etag"]
+    b = client.get("/v1/incidents?country=SY").headers["etag"]
+    assert a != b
+
+
+# One problem shape for every path that can produce an error: our own errors, request
+# validation, unknown parameters, and Starlette's own 404 and 405.
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/v1/incidents/none", 404),
+        ("GET", "/v1/incidents?limit=abc", 422),
+        ("GET", "/v1/incidents?contry=IQ", 400),
+        ("GET", "/v1/incidents?country=Narnia", 400),
+        ("GET", "/no/such/path", 404),
+        ("DELETE", "/v1/countries", 405),
+    ],
+)
+def test_error_shape(client: TestClient, method: str, path: str, status: int) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert set(body) <= {"type", "title", "status", "detail", "errors"}
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status
+    assert body["type"].startswith("urn:incident-record:problem:")
+    for forbidden in ("Traceback", "SELECT", "/work/", "site-packages"):
+        assert forbidden not in response.text
+
+
+def test_an_unexpected_error_is_a_bare_500_problem(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE quote_incident"))
+    with client_for(engine) as client:
+        client_no_raise = TestClient(client.app, raise_server_exceptions=False)
+        response = client_no_raise.get("/v1/quotes")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:incident-record:problem:internal-error",
+        "title": "Internal server error",
+        "status": 500,
+        "detail": "An internal error.",
+    }
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_when_migrated(client: TestClient) -> None:
+    body = client.get("/readyz").json()
+    assert body["status"] == "ready"
+    assert body["schema_revision"]
+
+
+def test_readyz_is_503_when_the_schema_is_behind(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+    with client_for(engine) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "schema at old" in response.json()["detail"]
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: object) -> None:
+    from app.db import make_engine
+
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with client_for(engine) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["detail"] == "the database is unreachable"
