@@ -39,14 +39,21 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown_params(request: Request) -> None:
-    """A typo such as `contry=IQ` is a 400 naming it, never a silently unfiltered list."""
+def check_parameters(request: Request) -> None:
+    """A typo such as `contry=IQ` is a 400 naming it, never a silently unfiltered list.
+
+    A NUL character, which no stored value can contain, is refused here too.
+    """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     unknown = sorted(set(request.query_params) - _query_names(route.dependant))
-    if unknown:
-        raise BadRequest(
-            f"unknown query parameter(s): {', '.join(unknown)}",
-            [ProblemItem(param=name, message="unknown query parameter") for name in unknown],
-        )
+    errors = [ProblemItem(param=name, message="unknown query parameter") for name in unknown]
+    values = [*request.query_params.multi_items(), *request.path_params.items()]
+    errors += [
+        ProblemItem(param=name, message="contains a NUL character")
+        for name, value in values
+        if "\x00" in value
+    ]
+    if errors:
+        raise BadRequest("; ".join(f"{e.param}: {e.message}" for e in errors), errors)

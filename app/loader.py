@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.countries import to_alpha2
 from app.errors import Conflict, InvalidBundle, ProblemItem
@@ -70,6 +70,18 @@ def parse_bundle(data: Any) -> Bundle:
     except ValidationError as exc:
         items = [ProblemItem(field=_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
         raise InvalidBundle(f"{len(items)} error(s) in the bundle", items) from None
+
+
+def _strings(value: Any, path: str = "") -> Iterable[tuple[str, str]]:
+    """Every string in a nested structure, with its path (`incidents[0].title`)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _strings(item, f"{path}[{n}]")
 
 
 def _unknown_added(record: BaseModel) -> list[str]:
@@ -137,6 +149,9 @@ class _Checker:
             for name in _unknown_added(record):
                 self.err(f"{field}.added", f"{name} is not a field of this record")
 
+        for field, value in _strings(b.model_dump()):
+            if "\x00" in value:
+                self.err(field, "contains a NUL character")
         self._references()
         self._locations_and_actors()
         self._quotes()
@@ -301,8 +316,8 @@ def _by_parent_depth(actors: list[BundleActor]) -> list[BundleActor]:
 
 
 def _delete_source_records(session: Session, source_id: str) -> None:
-    incidents = select(Incident.id).where(Incident.source_id == source_id)
-    quotes = select(Quote.id).where(Quote.source_id == source_id)
+    incidents = select(col(Incident.id)).where(col(Incident.source_id) == source_id)
+    quotes = select(col(Quote.id)).where(col(Quote.source_id) == source_id)
     session.execute(
         delete(IncidentRelation).where(
             or_(
@@ -318,8 +333,8 @@ def _delete_source_records(session: Session, source_id: str) -> None:
     )
     for model in (Attribution, Weapon, IncidentActor, IncidentExcerpt):
         session.execute(delete(model).where(model.incident_id.in_(incidents)))  # type: ignore[attr-defined]
-    session.execute(delete(Incident).where(Incident.source_id == source_id))  # type: ignore[arg-type]
-    session.execute(delete(Quote).where(Quote.source_id == source_id))  # type: ignore[arg-type]
+    session.execute(delete(Incident).where(col(Incident.source_id) == source_id))  # type: ignore[arg-type]
+    session.execute(delete(Quote).where(col(Quote.source_id) == source_id))  # type: ignore[arg-type]
 
 
 def load_bundle(session: Session, data: Any, *, replace: bool = False) -> Outcome:
@@ -365,7 +380,7 @@ def _write(session: Session, b: Bundle, digest: str, existing: Source | None) ->
         values = b.source.model_dump(exclude={"text_file"})
         session.execute(
             update(Source)
-            .where(Source.id == existing.id)  # type: ignore[arg-type]
+            .where(col(Source.id) == existing.id)  # type: ignore[arg-type]
             .values(**values, bundle_sha256=digest, updated_at=now)
         )
     else:
@@ -414,16 +429,16 @@ def _write(session: Session, b: Bundle, digest: str, existing: Source | None) ->
         for a in inc.actors:
             session.add(_record(IncidentActor, a, incident_id=inc.id))
         for at in inc.attributions:
-            ex = at.excerpt
+            span = at.excerpt
             session.add(
                 _record(
                     Attribution,
                     at,
                     {"excerpt"},
                     incident_id=inc.id,
-                    excerpt_start=ex.start if ex else None,
-                    excerpt_end=ex.end if ex else None,
-                    excerpt_text=ex.text if ex else None,
+                    excerpt_start=span.start if span else None,
+                    excerpt_end=span.end if span else None,
+                    excerpt_text=span.text if span else None,
                 )
             )
         for r in inc.related:

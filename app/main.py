@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.deps import reject_unknown_params
+from app.deps import check_parameters
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
 from app.routers import catalog, incidents, ops, quotes
@@ -26,9 +26,10 @@ def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
-                content = response.get("content", {})
-                if status[0] in "45" and "application/json" in content:
-                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                content = response.get("content")
+                if status[0] in "45" and content:
+                    schema_of = next(iter(content.values()))
+                    response["content"] = {PROBLEM_MEDIA_TYPE: schema_of}
     return schema
 
 
@@ -41,10 +42,10 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(ETagMiddleware)
-    unknown_params = [Depends(reject_unknown_params)]
+    checked = [Depends(check_parameters)]
     for module in (incidents, quotes, catalog):
-        app.include_router(module.router, prefix="/v1", dependencies=unknown_params)
-    app.include_router(ops.router, dependencies=unknown_params)
+        app.include_router(module.router, prefix="/v1", dependencies=checked)
+    app.include_router(ops.router, dependencies=checked)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

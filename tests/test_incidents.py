@@ -223,6 +223,14 @@ def test_related_is_seen_from_both_ends(client: TestClient) -> None:
     }
 
 
+def test_a_nul_character_in_a_path_is_400(client: TestClient) -> None:
+    response = client.get("/v1/incidents/a%00b")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"param": "incident_id", "message": "contains a NUL character"}
+    ]
+
+
 def test_unknown_incident_is_404(client: TestClient) -> None:
     response = client.get("/v1/incidents/no-such-incident")
     assert response.status_code == 404
@@ -246,6 +254,12 @@ def test_unknown_incident_is_404(client: TestClient) -> None:
         ("min_fatalities=-1", 422, "min_fatalities"),
         ("updated_since=yesterday", 422, "updated_since"),
         ("date_from=2022-01-05&date_to=2022-01-04", 422, "query"),
+        ("date_from=1641340800", 422, "date_from"),  # not a Unix timestamp
+        ("updated_since=0.5", 422, "updated_since"),
+        ("role=", 422, "role"),
+        ("country=IQ,", 422, "country"),
+        ("q=%00", 400, "q"),
+        ("location=a%00b", 400, "location"),
     ],
 )
 def test_bad_parameters(client: TestClient, query: str, status: int, param: str) -> None:

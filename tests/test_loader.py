@@ -168,6 +168,10 @@ def test_refuses_with_every_error_listed_and_writes_nothing(engine: Engine) -> N
         ),
         (lambda b: b["source"].pop("text"), "source.text: the source text is required"),
         (
+            lambda b: b["actors"][0].update(name="Imaginary\x00Front"),
+            "actors[0].name: contains a NUL character",
+        ),
+        (
             lambda b: b.update(format="something/else"),
             "format: unsupported format 'something/else'; expected 'incident-record.bundle/1'",
         ),

@@ -4,6 +4,8 @@ A filter may be repeated or comma-separated (`country=IQ&country=SY` is `country
 OR within one parameter, AND across parameters.
 """
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -17,12 +19,32 @@ EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
 SubEventType = Literal[tuple(s for subs in EVENT_TYPES.values() for s in subs)]  # type: ignore[valid-type]
 
 
+def _iso(kind: type[date] | type[datetime]) -> Callable[[object], object]:
+    """Only ISO 8601 text: lax parsing would take `0.5` for a Unix timestamp."""
+    shape = r"\d{4}-\d{2}-\d{2}" if kind is date else r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*"
+
+    def parse(value: object) -> object:
+        if not isinstance(value, str) or not re.fullmatch(shape, value):
+            expected = "YYYY-MM-DD" if kind is date else "an RFC 3339 timestamp"
+            raise ValueError(f"expected {expected}")
+        return value
+
+    return parse
+
+
+Day = Annotated[date, BeforeValidator(_iso(date))]
+Timestamp = Annotated[datetime, BeforeValidator(_iso(datetime))]
+
+
 def _split(value: object) -> object:
     """Accept repeated and comma-separated values alike."""
     if isinstance(value, str):
         value = [value]
     if isinstance(value, list):
-        return [p.strip() for v in value for p in str(v).split(",") if p.strip()]
+        parts = [p.strip() for v in value for p in str(v).split(",")]
+        if "" in parts:
+            raise ValueError("empty value: give at least one value, or leave the parameter out")
+        return parts
     return value
 
 
@@ -75,8 +97,8 @@ class Page(BaseModel):
 
 
 class DateRange(BaseModel):
-    date_from: date | None = Field(None, description="Inclusive start (YYYY-MM-DD).")
-    date_to: date | None = Field(None, description="Inclusive end (YYYY-MM-DD).")
+    date_from: Day | None = Field(None, description="Inclusive start (YYYY-MM-DD).")
+    date_to: Day | None = Field(None, description="Inclusive end (YYYY-MM-DD).")
 
     @model_validator(mode="after")
     def _ordered(self) -> "DateRange":
@@ -101,8 +123,8 @@ class IncidentFilters(DateRange):
     role: Annotated[list[Role], BeforeValidator(_split)] = Field(
         [], description="The role `actor` plays (alone: any actor in that role)."
     )
-    event_type: Annotated[list[EventType], BeforeValidator(_split)] = Field([])
-    sub_event_type: Annotated[list[SubEventType], BeforeValidator(_split)] = Field([])
+    event_type: Annotated[list[EventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
+    sub_event_type: Annotated[list[SubEventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
     location: Many = Field([], description="Location id.", examples=[["ain-al-asad-air-base"]])
     admin1: Many = Field([], description="First-level administrative division, as named.")
     bbox: BBox = None
@@ -114,7 +136,7 @@ class IncidentFilters(DateRange):
     )
     min_fatalities: int | None = Field(None, ge=0)
     source: Many = Field([], description="Source id.")
-    updated_since: datetime | None = Field(
+    updated_since: Timestamp | None = Field(
         None, description="Only records updated at or after this RFC 3339 timestamp."
     )
 
@@ -136,7 +158,7 @@ class LocationQuery(Page):
     kind: Many = Field([], description="Location kind, e.g. `air_base`.")
     bbox: BBox = None
     q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
-    updated_since: datetime | None = None
+    updated_since: Timestamp | None = None
 
     @model_validator(mode="after")
     def _bbox_valid(self) -> "LocationQuery":
@@ -149,7 +171,7 @@ class ActorQuery(Page):
     country: Countries = Field([], description=COUNTRY_DOC)
     q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
     parent: Many = Field([], description="Parent actor id (direct children).")
-    updated_since: datetime | None = None
+    updated_since: Timestamp | None = None
 
 
 class QuoteQuery(DateRange, Page):
@@ -157,8 +179,8 @@ class QuoteQuery(DateRange, Page):
     incident: Many = Field([], description="Incident id.")
     source: Many = Field([], description="Source id.")
     q: str | None = Field(None, min_length=1, max_length=200, description="Words in the quote.")
-    updated_since: datetime | None = None
+    updated_since: Timestamp | None = None
 
 
 class SourceQuery(Page):
-    updated_since: datetime | None = None
+    updated_since: Timestamp | None = None

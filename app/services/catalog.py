@@ -48,9 +48,9 @@ def _name_or_alias(model: Any, q: str | None) -> list[Any]:
 def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]]:
     counts = dict(
         session.execute(
-            select(Incident.location_id, func.count())
+            select(col(Incident.location_id), func.count())
             .where(col(Incident.location_id).in_([r.id for r in rows]))
-            .group_by(Incident.location_id)
+            .group_by(col(Incident.location_id))
         ).all()
     )
     return [
@@ -91,10 +91,10 @@ def get_location(session: Session, location_id: str) -> dict[str, Any]:
 def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
     ids = [r.id for r in rows]
     involved = union(
-        select(IncidentActor.actor_id, IncidentActor.incident_id).where(
+        select(col(IncidentActor.actor_id), col(IncidentActor.incident_id)).where(
             col(IncidentActor.actor_id).in_(ids)
         ),
-        select(Attribution.actor_id, Attribution.incident_id).where(
+        select(col(Attribution.actor_id), col(Attribution.incident_id)).where(
             col(Attribution.actor_id).in_(ids)
         ),
     ).subquery()
@@ -105,9 +105,9 @@ def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
     )
     children: dict[str, list[dict[str, str]]] = {i: [] for i in ids}
     for child_id, name, parent_id in session.execute(
-        select(Actor.id, Actor.name, Actor.parent_id)
+        select(col(Actor.id), col(Actor.name), col(Actor.parent_id))
         .where(col(Actor.parent_id).in_(ids))
-        .order_by(Actor.id)
+        .order_by(col(Actor.id))
     ):
         children[parent_id].append({"id": child_id, "name": name})
     return [
@@ -148,10 +148,10 @@ def get_actor(session: Session, actor_id: str) -> dict[str, Any]:
 def sources_out(session: Session, rows: list[Source], *, with_text: bool) -> list[dict[str, Any]]:
     incidents: dict[str, list[str]] = {r.id: [] for r in rows}
     for source_id, incident_id in session.execute(
-        select(IncidentExcerpt.source_id, IncidentExcerpt.incident_id)
+        select(col(IncidentExcerpt.source_id), col(IncidentExcerpt.incident_id))
         .where(col(IncidentExcerpt.source_id).in_(incidents))
         .distinct()
-        .order_by(IncidentExcerpt.incident_id)
+        .order_by(col(IncidentExcerpt.incident_id))
     ):
         incidents[source_id].append(incident_id)
     exclude = {"bundle_sha256"} | (set() if with_text else {"text"})
@@ -186,7 +186,9 @@ def event_types() -> list[dict[str, str]]:
 
 def countries(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Incident.country, func.count()).group_by(Incident.country).order_by(Incident.country)
+        select(col(Incident.country), func.count())
+        .group_by(col(Incident.country))
+        .order_by(col(Incident.country))
     )
     return [
         {

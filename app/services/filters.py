@@ -37,8 +37,8 @@ def _match(column: Any, pattern: str) -> ColumnElement[bool]:
 
 def with_descendants(actor_ids: list[str]) -> Select[Any]:
     """The actors and every group under them (recursively), e.g. militias under an umbrella."""
-    tree = select(Actor.id).where(col(Actor.id).in_(actor_ids)).cte("tree", recursive=True)
-    tree = tree.union(select(Actor.id).where(col(Actor.parent_id) == tree.c.id))
+    tree = select(col(Actor.id)).where(col(Actor.id).in_(actor_ids)).cte("tree", recursive=True)
+    tree = tree.union(select(col(Actor.id)).where(col(Actor.parent_id) == tree.c.id))
     return select(tree.c.id)
 
 
@@ -86,7 +86,7 @@ def incident_conditions(f: IncidentFilters) -> list[ColumnElement[bool]]:
         c.append(exists().where(col(Location.id) == Incident.location_id, *box))
     if f.q:
         quotes = (
-            select(Quote.text)
+            select(col(Quote.text))
             .join(QuoteIncident, col(QuoteIncident.quote_id) == Quote.id)
             .where(col(QuoteIncident.incident_id) == Incident.id)
         )

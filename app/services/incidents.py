@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -29,7 +29,7 @@ from app.services.pagination import PageResult, keyset_page
 from app.services.quotes import quotes_out
 
 FATALITIES = func.coalesce(Incident.fatalities, -1)  # unknown sorts below zero
-SORTS: dict[str, tuple[list[ColumnElement[Any]], list[type], bool]] = {
+SORTS: dict[str, tuple[list[Any], list[type], bool]] = {
     "-date": ([col(Incident.date_start), col(Incident.id)], [date, str], True),
     "date": ([col(Incident.date_start), col(Incident.id)], [date, str], False),
     "-fatalities": ([FATALITIES, col(Incident.id)], [int, str], True),
@@ -74,7 +74,7 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
     }
     weapons = defaultdict(list)
     for w in session.scalars(
-        select(Weapon).where(col(Weapon.incident_id).in_(ids)).order_by(Weapon.kind)
+        select(Weapon).where(col(Weapon.incident_id).in_(ids)).order_by(col(Weapon.kind))
     ):
         weapons[w.incident_id].append(
             {
@@ -86,10 +86,10 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
         )
     attributed = defaultdict(list)
     for at, name in session.execute(
-        select(Attribution, Actor.name)
+        select(Attribution, col(Actor.name))
         .join(Actor, col(Actor.id) == Attribution.actor_id)
         .where(col(Attribution.incident_id).in_(ids))
-        .order_by(Attribution.id)
+        .order_by(col(Attribution.id))
     ):
         attributed[at.incident_id].append(
             {
@@ -101,10 +101,10 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
         )
     sources = defaultdict(list)
     for incident_id, source_id in session.execute(
-        select(IncidentExcerpt.incident_id, IncidentExcerpt.source_id)
+        select(col(IncidentExcerpt.incident_id), col(IncidentExcerpt.source_id))
         .where(col(IncidentExcerpt.incident_id).in_(ids))
         .distinct()
-        .order_by(IncidentExcerpt.source_id)
+        .order_by(col(IncidentExcerpt.source_id))
     ):
         sources[incident_id].append(source_id)
     out = []
@@ -139,10 +139,10 @@ def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
     out["actors"] = [
         {"actor_id": a.actor_id, "actor_name": name, "role": a.role, "notes": a.notes}
         for a, name in session.execute(
-            select(IncidentActor, Actor.name)
+            select(IncidentActor, col(Actor.name))
             .join(Actor, col(Actor.id) == IncidentActor.actor_id)
-            .where(IncidentActor.incident_id == incident_id)
-            .order_by(IncidentActor.role, IncidentActor.actor_id)
+            .where(col(IncidentActor.incident_id) == incident_id)
+            .order_by(col(IncidentActor.role), col(IncidentActor.actor_id))
         )
     ]
     by = aliased(Actor)
@@ -163,15 +163,19 @@ def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
             "added": at.added,
         }
         for at, name, by_name in session.execute(
-            select(Attribution, Actor.name, by.name)
+            select(Attribution, col(Actor.name), col(by.name))
             .join(Actor, col(Actor.id) == Attribution.actor_id)
             .outerjoin(by, col(by.id) == Attribution.by_actor_id)
-            .where(Attribution.incident_id == incident_id)
-            .order_by(Attribution.id)
+            .where(col(Attribution.incident_id) == incident_id)
+            .order_by(col(Attribution.id))
         )
     ]
-    quote_ids = select(QuoteIncident.quote_id).where(QuoteIncident.incident_id == incident_id)
-    quotes = session.scalars(select(Quote).where(col(Quote.id).in_(quote_ids)).order_by(Quote.id))
+    quote_ids = select(col(QuoteIncident.quote_id)).where(
+        col(QuoteIncident.incident_id) == incident_id
+    )
+    quotes = session.scalars(
+        select(Quote).where(col(Quote.id).in_(quote_ids)).order_by(col(Quote.id))
+    )
     out["quotes"] = quotes_out(session, list(quotes))
     out["sources"] = [
         {
@@ -181,10 +185,10 @@ def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
             "span": {"start": ex.span_start, "end": ex.span_end},
         }
         for ex, title in session.execute(
-            select(IncidentExcerpt, Source.title)
+            select(IncidentExcerpt, col(Source.title))
             .join(Source, col(Source.id) == IncidentExcerpt.source_id)
-            .where(IncidentExcerpt.incident_id == incident_id)
-            .order_by(IncidentExcerpt.source_id, IncidentExcerpt.span_start)
+            .where(col(IncidentExcerpt.incident_id) == incident_id)
+            .order_by(col(IncidentExcerpt.source_id), col(IncidentExcerpt.span_start))
         )
     ]
     out["related"] = _related(session, incident_id)
@@ -198,7 +202,7 @@ def _related(session: Session, incident_id: str) -> list[dict[str, Any]]:
         ("incoming", IncidentRelation.related_incident_id, IncidentRelation.incident_id),
     ):
         for rel, title in session.execute(
-            select(IncidentRelation, Incident.title)
+            select(IncidentRelation, col(Incident.title))
             .join(Incident, col(Incident.id) == theirs)
             .where(col(mine) == incident_id)
             .order_by(theirs)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlmodel import Session
 from starlette.requests import Request
 
@@ -49,7 +49,7 @@ def decode_cursor(cursor: str, sort: str, types: Sequence[type]) -> list[Any]:
         ) from None
 
 
-def after(keys: Sequence[ColumnElement[Any]], values: Sequence[Any], desc: bool) -> Any:
+def after(keys: Sequence[Any], values: Sequence[Any], desc: bool) -> Any:
     """Rows strictly after `values` in the order of `keys` (a portable row comparison)."""
     clauses = []
     for n, key in enumerate(keys):
@@ -67,7 +67,7 @@ def keyset_page(
     stmt: Select[Any],
     *,
     sort: str,
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[Any],
     key_types: Sequence[type],
     desc: bool,
     limit: int,

@@ -17,13 +17,15 @@ def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
     ids = [q.id for q in quotes]
     speakers = {q.speaker_id for q in quotes}
     names = dict(
-        session.execute(select(Actor.id, Actor.name).where(col(Actor.id).in_(speakers))).all()
+        session.execute(
+            select(col(Actor.id), col(Actor.name)).where(col(Actor.id).in_(speakers))
+        ).all()
     )
     incidents = defaultdict(list)
     for quote_id, incident_id in session.execute(
-        select(QuoteIncident.quote_id, QuoteIncident.incident_id)
+        select(col(QuoteIncident.quote_id), col(QuoteIncident.incident_id))
         .where(col(QuoteIncident.quote_id).in_(ids))
-        .order_by(QuoteIncident.incident_id)
+        .order_by(col(QuoteIncident.incident_id))
     ):
         incidents[quote_id].append(incident_id)
     return [
