@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +32,16 @@ from app.models import (
     Weapon,
 )
 from app.models.common import utcnow
-from app.schemas.bundle import BUNDLE_FORMAT, Bundle, BundleActor, BundleLocation
+from app.schemas.bundle import (
+    BUNDLE_FORMAT,
+    Bundle,
+    BundleActor,
+    BundleAttribution,
+    BundleIncident,
+    BundleLocation,
+    BundleQuote,
+    BundleSource,
+)
 from app.vocab import EVENT_TYPES
 
 Outcome = Literal["created", "unchanged", "replaced"]
@@ -63,15 +73,6 @@ def read_bundle_file(path: Path) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
-def parse_bundle(data: Any) -> Bundle:
-    """Structure and vocabularies; raises InvalidBundle listing every error."""
-    try:
-        return Bundle.model_validate(data)
-    except ValidationError as exc:
-        items = [ProblemItem(field=_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
-        raise InvalidBundle(f"{len(items)} error(s) in the bundle", items) from None
-
-
 def _strings(value: Any, path: str = "") -> Iterable[tuple[str, str]]:
     """Every string in a nested structure, with its path (`incidents[0].title`)."""
     if isinstance(value, str):
@@ -84,21 +85,62 @@ def _strings(value: Any, path: str = "") -> Iterable[tuple[str, str]]:
             yield from _strings(item, f"{path}[{n}]")
 
 
-def _unknown_added(record: BaseModel) -> list[str]:
-    return [name for name in getattr(record, "added", []) if name not in type(record).model_fields]
+_RECORD_MODELS: dict[str, type[BaseModel]] = {
+    "locations": BundleLocation,
+    "actors": BundleActor,
+    "quotes": BundleQuote,
+    "incidents": BundleIncident,
+}
+
+
+def _items(parent: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The records of a list field, skipping what is not a record (pydantic reports it)."""
+    value = parent.get(key) if isinstance(parent, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(n, item) for n, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _str(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _day(record: dict[str, Any], key: str) -> date | None:
+    try:
+        return date.fromisoformat(record[key]) if isinstance(record.get(key), str) else None
+    except ValueError:
+        return None
 
 
 class _Checker:
-    """Collects every semantic error in a parsed bundle."""
+    """Every semantic error (spans, references, dates, countries, vocabularies).
 
-    def __init__(self, bundle: Bundle, session: Session) -> None:
-        self.b = bundle
+    It reads the raw data, not the parsed bundle, so that it reports its errors even
+    where the structure is also wrong: one refusal lists everything to fix.
+    """
+
+    def __init__(self, data: dict[str, Any], session: Session) -> None:
+        self.data = data
         self.session = session
         self.errors: list[ProblemItem] = []
-        self.text = bundle.source.text or ""
+        source = data.get("source") if isinstance(data.get("source"), dict) else {}
+        self.source: dict[str, Any] = source  # type: ignore[assignment]
+        self.text = _str(self.source, "text") or ""
+        self.incidents = _items(data, "incidents")
 
     def err(self, field: str, message: str) -> None:
         self.errors.append(ProblemItem(field=field, message=message))
+
+    def ids(self, key: str) -> list[str]:
+        return [i for _, r in _items(self.data, key) if (i := _str(r, "id"))]
+
+    def attributions(self) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (f"incidents[{n}].attributions[{k}]", a)
+            for n, inc in self.incidents
+            for k, a in _items(inc, "attributions")
+        ]
 
     def existing(self, model: Any, ids: set[str]) -> dict[str, Any]:
         if not ids:
@@ -106,177 +148,207 @@ class _Checker:
         rows = self.session.scalars(select(model).where(model.id.in_(ids)))
         return {row.id: row for row in rows}
 
-    def span(self, field: str, start: int, end: int, text: str) -> None:
-        if not start < end <= len(self.text):
+    def span(self, field: str, where: Any, text: Any = None) -> None:
+        """`text` (by default `where["text"]`) must be the source's text at `where`'s span."""
+        if not isinstance(where, dict):
+            return
+        start, end = where.get("start"), where.get("end")
+        text = where.get("text") if text is None else text
+        if not (isinstance(start, int) and isinstance(end, int) and isinstance(text, str)):
+            return
+        if not 0 <= start < end <= len(self.text):
             self.err(field, f"span {start}..{end} is outside the source text (0..{len(self.text)})")
         elif self.text[start:end] != text:
             found = self.text[start:end]
             self.err(field, f"text is not verbatim at {start}..{end}: the source has {found!r}")
 
-    def country(self, field: str, value: str | None) -> None:
+    def country(self, field: str, record: dict[str, Any]) -> None:
+        value = _str(record, "country")
         if value is not None and to_alpha2(value) is None:
-            self.err(field, f"unknown country: {value}")
+            self.err(f"{field}.country", f"unknown country: {value}")
 
-    def unique(self, kind: str, ids: list[str]) -> None:
-        for dup, n in Counter(ids).items():
+    def ref(self, field: str, value: Any, known: set[str], kind: str) -> None:
+        if isinstance(value, str) and value not in known:
+            self.err(field, f"unknown {kind} id: {value}")
+
+    def duplicates(self, field: str, values: list[Any], what: str) -> None:
+        for value, n in Counter(values).items():
             if n > 1:
-                self.err(kind, f"id {dup} appears {n} times")
+                self.err(field, what.format(value=value, n=n))
 
     def run(self) -> list[ProblemItem]:
-        b = self.b
-        if b.format != BUNDLE_FORMAT:
-            self.err("format", f"unsupported format {b.format!r}; expected {BUNDLE_FORMAT!r}")
-        if b.source.text is None:
+        d, src = self.data, self.source
+        if d.get("format", BUNDLE_FORMAT) != BUNDLE_FORMAT:
+            given = d.get("format")
+            self.err("format", f"unsupported format {given!r}; expected {BUNDLE_FORMAT!r}")
+        if _str(src, "text") is None:
             self.err("source.text", "the source text is required")
-        if b.source.text_file is not None:
+        if src.get("text_file") is not None:
             self.err("source.text_file", "text_file is only read from a bundle file on disk")
-        self.unique("locations", [x.id for x in b.locations])
-        self.unique("actors", [x.id for x in b.actors])
-        self.unique("quotes", [x.id for x in b.quotes])
-        self.unique("incidents", [x.id for x in b.incidents])
-        self.unique("attributions", [a.id for i in b.incidents for a in i.attributions])
-
-        records: list[tuple[str, BaseModel]] = [("source", b.source)]
-        records += [(f"locations[{n}]", x) for n, x in enumerate(b.locations)]
-        records += [(f"actors[{n}]", x) for n, x in enumerate(b.actors)]
-        records += [(f"quotes[{n}]", x) for n, x in enumerate(b.quotes)]
-        for n, inc in enumerate(b.incidents):
-            records.append((f"incidents[{n}]", inc))
-            records += [
-                (f"incidents[{n}].attributions[{k}]", a) for k, a in enumerate(inc.attributions)
-            ]
-        for field, record in records:
-            for name in _unknown_added(record):
-                self.err(f"{field}.added", f"{name} is not a field of this record")
-
-        for field, value in _strings(b.model_dump()):
+        for key in ("locations", "actors", "quotes", "incidents"):
+            self.duplicates(key, self.ids(key), "id {value} appears {n} times")
+        self.duplicates(
+            "attributions",
+            [i for _, a in self.attributions() if (i := _str(a, "id"))],
+            "id {value} appears {n} times",
+        )
+        for field, value in _strings(d):
             if "\x00" in value:
                 self.err(field, "contains a NUL character")
+        self._added()
         self._references()
         self._locations_and_actors()
         self._quotes()
         self._incidents()
         return self.errors
 
+    def _added(self) -> None:
+        records: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
+            ("source", self.source, BundleSource)
+        ]
+        for key, model in _RECORD_MODELS.items():
+            records += [(f"{key}[{n}]", r, model) for n, r in _items(self.data, key)]
+        records += [(f, a, BundleAttribution) for f, a in self.attributions()]
+        for field, record, model in records:
+            added = record.get("added")
+            for name in added if isinstance(added, list) else []:
+                if isinstance(name, str) and name not in model.model_fields:
+                    self.err(f"{field}.added", f"{name} is not a field of this record")
+
     def _references(self) -> None:
-        b = self.b
-        self.location_ids = {x.id for x in b.locations}
-        self.location_ids |= set(self.existing(Location, self._wanted_locations()))
-        self.actor_ids = {x.id for x in b.actors} | set(self.existing(Actor, self._wanted_actors()))
-        self.quote_ids = {q.id for q in b.quotes}
-        self.incident_ids = {i.id for i in b.incidents}
-        related = {r.incident_id for i in b.incidents for r in i.related} - self.incident_ids
-        self.incident_ids |= set(self.existing(Incident, related))
+        d = self.data
+        wanted_actors = {_str(a, "parent_id") for _, a in _items(d, "actors")}
+        wanted_actors |= {_str(q, "speaker_id") for _, q in _items(d, "quotes")}
+        for _, inc in self.incidents:
+            wanted_actors |= {_str(a, "actor_id") for _, a in _items(inc, "actors")}
+        for _, at in self.attributions():
+            wanted_actors |= {_str(at, "actor_id"), _str(at, "by_actor_id")}
+        wanted_actors.discard(None)
+        wanted_locations = {_str(i, "location_id") for _, i in self.incidents} - {None}
+        self.actor_ids = set(self.ids("actors"))
+        self.actor_ids |= set(self.existing(Actor, wanted_actors))  # type: ignore[arg-type]
+        self.location_ids = set(self.ids("locations"))
+        self.location_ids |= set(self.existing(Location, wanted_locations))  # type: ignore[arg-type]
+        self.quote_ids = set(self.ids("quotes"))
+        self.incident_ids = set(self.ids("incidents"))
+        related = {
+            _str(r, "incident_id") for _, inc in self.incidents for _, r in _items(inc, "related")
+        }
+        self.incident_ids |= set(self.existing(Incident, related - {None}))  # type: ignore[arg-type]
         # Records that another source owns cannot be redefined by this one.
-        sid = b.source.id
+        source_id = _str(self.source, "id")
+        attribution_ids = {i for _, a in self.attributions() if (i := _str(a, "id"))}
         for model, kind, ids in (
-            (Incident, "incidents", [i.id for i in b.incidents]),
-            (Quote, "quotes", [q.id for q in b.quotes]),
-            (Attribution, "attributions", [a.id for i in b.incidents for a in i.attributions]),
+            (Incident, "incidents", set(self.ids("incidents"))),
+            (Quote, "quotes", self.quote_ids),
+            (Attribution, "attributions", attribution_ids),
         ):
-            for row_id, row in self.existing(model, set(ids)).items():
-                owner = row.source_id if model is not Attribution else self._owner(row)
-                if owner != sid:
+            for row_id, row in self.existing(model, ids).items():
+                owner = self._owner(row) if model is Attribution else row.source_id
+                if owner != source_id:
                     self.err(kind, f"id {row_id} already belongs to source {owner}")
 
     def _owner(self, attribution: Attribution) -> str | None:
         incident = self.session.get(Incident, attribution.incident_id)
         return incident.source_id if incident else None
 
-    def _wanted_locations(self) -> set[str]:
-        return {i.location_id for i in self.b.incidents if i.location_id}
-
-    def _wanted_actors(self) -> set[str]:
-        b = self.b
-        wanted = {a.parent_id for a in b.actors if a.parent_id}
-        wanted |= {q.speaker_id for q in b.quotes}
-        for i in b.incidents:
-            wanted |= {a.actor_id for a in i.actors}
-            for at in i.attributions:
-                wanted |= {at.actor_id} | ({at.by_actor_id} if at.by_actor_id else set())
-        return wanted
-
-    def ref(self, field: str, value: str | None, known: set[str], kind: str) -> None:
-        if value is not None and value not in known:
-            self.err(field, f"unknown {kind} id: {value}")
-
     def _locations_and_actors(self) -> None:
-        for n, loc in enumerate(self.b.locations):
-            self.country(f"locations[{n}].country", loc.country)
-            if (loc.latitude is None) != (loc.longitude is None):
+        for n, loc in _items(self.data, "locations"):
+            self.country(f"locations[{n}]", loc)
+            if (loc.get("latitude") is None) != (loc.get("longitude") is None):
                 self.err(f"locations[{n}]", "latitude and longitude go together")
-        parents = {a.id: a.parent_id for a in self.b.actors}
-        for n, actor in enumerate(self.b.actors):
-            self.country(f"actors[{n}].country", actor.country)
-            self.ref(f"actors[{n}].parent_id", actor.parent_id, self.actor_ids, "actor")
-            seen, cur = {actor.id}, actor.parent_id
+        actors = _items(self.data, "actors")
+        parents = {_str(a, "id"): _str(a, "parent_id") for _, a in actors}
+        for n, actor in actors:
+            self.country(f"actors[{n}]", actor)
+            self.ref(f"actors[{n}].parent_id", actor.get("parent_id"), self.actor_ids, "actor")
+            seen, cur = {_str(actor, "id")}, _str(actor, "parent_id")
             while cur in parents:
                 if cur in seen:
-                    self.err(f"actors[{n}].parent_id", f"parent chain of {actor.id} is a cycle")
+                    self.err(f"actors[{n}].parent_id", f"parent chain of {actor['id']} is a cycle")
                     break
                 seen.add(cur)
                 cur = parents[cur]
 
     def _quotes(self) -> None:
-        for n, q in enumerate(self.b.quotes):
-            self.span(f"quotes[{n}].span", q.span.start, q.span.end, q.text)
-            self.ref(f"quotes[{n}].speaker_id", q.speaker_id, self.actor_ids, "actor")
-            for k, iid in enumerate(q.incident_ids):
+        for n, q in _items(self.data, "quotes"):
+            self.span(f"quotes[{n}].span", q.get("span"), q.get("text"))
+            self.ref(f"quotes[{n}].speaker_id", q.get("speaker_id"), self.actor_ids, "actor")
+            incident_ids = q.get("incident_ids")
+            for k, iid in enumerate(incident_ids if isinstance(incident_ids, list) else []):
                 self.ref(f"quotes[{n}].incident_ids[{k}]", iid, self.incident_ids, "incident")
 
     def _incidents(self) -> None:
-        locations = {x.id: x for x in self.b.locations}
-        for n, inc in enumerate(self.b.incidents):
+        locations = {_str(x, "id"): x for _, x in _items(self.data, "locations")}
+        for n, inc in self.incidents:
             f = f"incidents[{n}]"
-            if inc.date_start > inc.date_end:
-                self.err(f"{f}.date_end", f"date_end {inc.date_end} is before {inc.date_start}")
-            if inc.date_precision == "day" and inc.date_start != inc.date_end:
+            start, end = _day(inc, "date_start"), _day(inc, "date_end")
+            if start and end and start > end:
+                self.err(f"{f}.date_end", f"date_end {end} is before date_start {start}")
+            if inc.get("date_precision") == "day" and start and end and start != end:
                 self.err(f"{f}.date_precision", "precision day needs date_start == date_end")
-            subs = EVENT_TYPES.get(inc.event_type)
-            if subs is None:
-                self.err(f"{f}.event_type", f"unknown event type: {inc.event_type}")
-            elif inc.sub_event_type not in subs:
-                self.err(
-                    f"{f}.sub_event_type",
-                    f"{inc.sub_event_type!r} is not a sub-event type of {inc.event_type!r}",
-                )
-            self.country(f"{f}.country", inc.country)
-            self.ref(f"{f}.location_id", inc.location_id, self.location_ids, "location")
-            loc = locations.get(inc.location_id or "")
-            if loc and to_alpha2(loc.country) and to_alpha2(loc.country) != to_alpha2(inc.country):
-                self.err(f"{f}.country", f"{inc.country} is not the country of {loc.id}")
-            for k, ex in enumerate(inc.excerpts):
-                self.span(f"{f}.excerpts[{k}]", ex.start, ex.end, ex.text)
-            starts = Counter(ex.start for ex in inc.excerpts)
-            if any(c > 1 for c in starts.values()):
-                self.err(f"{f}.excerpts", "two excerpts start at the same offset")
-            kinds = Counter(w.kind for w in inc.weapons)
-            for kind in (k for k, c in kinds.items() if c > 1):
-                self.err(f"{f}.weapons", f"weapon kind {kind!r} appears more than once")
-            for k, a in enumerate(inc.actors):
-                self.ref(f"{f}.actors[{k}].actor_id", a.actor_id, self.actor_ids, "actor")
-            roles = Counter((a.actor_id, a.role) for a in inc.actors)
-            for actor, role in (r for r, c in roles.items() if c > 1):
-                self.err(f"{f}.actors", f"{actor} appears twice as {role}")
-            for k, at in enumerate(inc.attributions):
-                g = f"{f}.attributions[{k}]"
-                self.ref(f"{g}.actor_id", at.actor_id, self.actor_ids, "actor")
-                self.ref(f"{g}.by_actor_id", at.by_actor_id, self.actor_ids, "actor")
-                self.ref(f"{g}.evidence_quote_id", at.evidence_quote_id, self.quote_ids, "quote")
-                if at.excerpt:
-                    self.span(f"{g}.excerpt", at.excerpt.start, at.excerpt.end, at.excerpt.text)
-                if at.evidence_quote_id is None and at.excerpt is None:
-                    self.err(g, "an attribution needs an evidence_quote_id or an excerpt")
-            for k, r in enumerate(inc.related):
-                self.ref(
-                    f"{f}.related[{k}].incident_id", r.incident_id, self.incident_ids, "incident"
-                )
-                if r.incident_id == inc.id:
+            kind, sub = inc.get("event_type"), inc.get("sub_event_type")
+            if isinstance(kind, str) and kind not in EVENT_TYPES:
+                self.err(f"{f}.event_type", f"unknown event type: {kind}")
+            elif isinstance(kind, str) and isinstance(sub, str) and sub not in EVENT_TYPES[kind]:
+                self.err(f"{f}.sub_event_type", f"{sub!r} is not a sub-event type of {kind!r}")
+            self.country(f, inc)
+            self.ref(f"{f}.location_id", inc.get("location_id"), self.location_ids, "location")
+            loc = locations.get(_str(inc, "location_id")) or {}
+            here = to_alpha2(_str(inc, "country") or "")
+            there = to_alpha2(_str(loc, "country") or "")
+            if here and there and here != there:
+                self.err(f"{f}.country", f"{inc['country']} is not the country of {loc['id']}")
+            excerpts = _items(inc, "excerpts")
+            for k, ex in excerpts:
+                self.span(f"{f}.excerpts[{k}]", ex)
+            self.duplicates(
+                f"{f}.excerpts",
+                [ex.get("start") for _, ex in excerpts],
+                "two excerpts start at offset {value}",
+            )
+            self.duplicates(
+                f"{f}.weapons",
+                [_str(w, "kind") for _, w in _items(inc, "weapons")],
+                "weapon kind {value!r} appears more than once",
+            )
+            roles = _items(inc, "actors")
+            for k, a in roles:
+                self.ref(f"{f}.actors[{k}].actor_id", a.get("actor_id"), self.actor_ids, "actor")
+            self.duplicates(
+                f"{f}.actors",
+                [f"{a.get('actor_id')} as {a.get('role')}" for _, a in roles],
+                "{value} appears more than once",
+            )
+            for k, r in _items(inc, "related"):
+                other = r.get("incident_id")
+                self.ref(f"{f}.related[{k}].incident_id", other, self.incident_ids, "incident")
+                if other is not None and other == inc.get("id"):
                     self.err(f"{f}.related[{k}]", "an incident cannot relate to itself")
+        for g, at in self.attributions():
+            self.ref(f"{g}.actor_id", at.get("actor_id"), self.actor_ids, "actor")
+            self.ref(f"{g}.by_actor_id", at.get("by_actor_id"), self.actor_ids, "actor")
+            self.ref(f"{g}.evidence_quote_id", at.get("evidence_quote_id"), self.quote_ids, "quote")
+            excerpt = at.get("excerpt")
+            self.span(f"{g}.excerpt", excerpt)
+            if at.get("evidence_quote_id") is None and excerpt is None:
+                self.err(g, "an attribution needs an evidence_quote_id or an excerpt")
 
 
-def check_bundle(bundle: Bundle, session: Session) -> list[ProblemItem]:
-    return _Checker(bundle, session).run()
+def validate_bundle(data: Any, session: Session) -> Bundle:
+    """The parsed bundle, or InvalidBundle listing every structural and semantic error."""
+    errors: list[ProblemItem] = []
+    bundle = None
+    try:
+        bundle = Bundle.model_validate(data)
+    except ValidationError as exc:
+        errors += [ProblemItem(field=_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
+    if isinstance(data, dict):
+        errors += _Checker(data, session).run()
+    if errors or bundle is None:
+        unique = list({(e.field, e.message): e for e in errors}.values())
+        raise InvalidBundle(f"{len(unique)} error(s) in the bundle", unique)
+    return bundle
 
 
 def bundle_sha256(bundle: Bundle) -> str:
@@ -343,10 +415,9 @@ def load_bundle(session: Session, data: Any, *, replace: bool = False) -> Outcom
     The same bundle loaded twice changes nothing; a different bundle under an existing
     source id is a Conflict unless `replace`, which swaps that source's records.
     """
-    bundle = data if isinstance(data, Bundle) else parse_bundle(data)
-    errors = check_bundle(bundle, session)
-    if errors:
-        raise InvalidBundle(f"{len(errors)} error(s) in the bundle", errors)
+    if isinstance(data, Bundle):
+        data = data.model_dump(mode="json", exclude_none=False)
+    bundle = validate_bundle(data, session)
     digest = bundle_sha256(bundle)
     existing = session.get(Source, bundle.source.id)
     if existing is not None and existing.bundle_sha256 == digest:
