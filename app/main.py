@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
+from app.csp import HtmlCSPMiddleware
 from app.deps import check_parameters
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(ETagMiddleware)
+    app.add_middleware(HtmlCSPMiddleware)
     checked = [Depends(check_parameters)]
     for module in (incidents, quotes, catalog):
         app.include_router(module.router, prefix="/v1", dependencies=checked)

@@ -110,3 +110,19 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: object) -> Non
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["detail"] == "the database is unreachable"
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_pages_load_assets_from_the_app_only(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "img-src 'self' data:" in policy
+    assert "cdn" not in response.text
+    assert "/static-offline-docs/" in response.text
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_json_responses_carry_no_page_policy(client: TestClient) -> None:
+    assert "content-security-policy" not in client.get("/v1/countries").headers
