@@ -19,8 +19,6 @@ class Settings(BaseSettings):
     """Folder of bundles (`*.json`) that `seed` and `serve` load."""
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: str = ""
-    """Base URL used in `links` (empty: taken from each request)."""
 
 
 @lru_cache

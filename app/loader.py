@@ -425,7 +425,7 @@ def load_bundle(session: Session, data: Any, *, replace: bool = False) -> Outcom
     if existing is not None and not replace:
         raise Conflict(
             f"source {bundle.source.id} exists with different content; "
-            "post with replace=true to replace its records"
+            "replace it explicitly (replace=true; on the command line, --replace)"
         )
     try:
         _write(session, bundle, digest, existing)

@@ -6,14 +6,15 @@ from fastapi import APIRouter
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import EngineDep
-from app.errors import problem_response
+from app.errors import Problem, problem_response
+from app.routers.common import read_responses
 from app.migrate import current_revision, head_revision
 from app.schemas.resources import Health, Readiness
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, responses=read_responses(400))
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
@@ -22,7 +23,10 @@ def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    responses={503: {"description": "Database unreachable or schema not at head"}},
+    responses={
+        **read_responses(400),
+        503: {"model": Problem, "description": "Database unreachable or schema not at head"},
+    },
 )
 def readyz(engine: EngineDep) -> Any:
     """The database answers and its schema is at the latest migration."""
