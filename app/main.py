@@ -22,10 +22,17 @@ Every GET carries an `ETag`; send it back in `If-None-Match` to get a `304`.
 """
 
 
-def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
-    """Errors are documented as application/problem+json, which is what they are."""
+def _document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Finish the generated schema.
+
+    A route's docstring gives its summary (first line) and its contract (the rest); errors
+    are documented as application/problem+json, which is what they are.
+    """
     for path in schema.get("paths", {}).values():
         for operation in path.values():
+            summary, _, rest = operation.get("description", "").partition("\n")
+            if summary:
+                operation["summary"], operation["description"] = summary, rest.strip()
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content")
                 if status[0] in "45" and content:
@@ -51,7 +58,7 @@ def create_app() -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _problem_media_types(FastAPI.openapi(app))
+            app.openapi_schema = _document(FastAPI.openapi(app))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -126,3 +126,23 @@ def test_docs_pages_load_assets_from_the_app_only(client: TestClient, path: str)
 
 def test_json_responses_carry_no_page_policy(client: TestClient) -> None:
     assert "content-security-policy" not in client.get("/v1/countries").headers
+
+
+def test_openapi_documents_every_operation(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    incidents = schema["paths"]["/v1/incidents"]["get"]
+    assert incidents["summary"] == (
+        "List incidents matching every filter given, newest first by default."
+    )
+    assert "overlaps" in incidents["description"]
+    for path, item in schema["paths"].items():
+        operation = item["get"]
+        assert operation["summary"], path
+        responses = operation["responses"]
+        assert "304" in responses, path
+        assert "400" in responses, path
+        for status, response in responses.items():
+            if status[0] in "45":
+                assert list(response["content"]) == ["application/problem+json"], (path, status)
+    example = schema["components"]["schemas"]["IncidentOut"]["properties"]["id"]["examples"]
+    assert example == ["2022-01-05-ain-al-asad-rockets"]

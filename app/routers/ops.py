@@ -7,8 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import EngineDep
 from app.errors import Problem, problem_response
-from app.routers.common import read_responses
 from app.migrate import current_revision, head_revision
+from app.routers.common import read_responses
 from app.schemas.resources import Health, Readiness
 
 router = APIRouter(tags=["operations"])
