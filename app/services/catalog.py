@@ -18,22 +18,8 @@ from app.models import (
 )
 from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
 from app.services.filters import contains_words, in_bbox
-from app.services.pagination import PageResult, keyset_page
+from app.services.pagination import PageResult, page_by_id
 from app.vocab import EVENT_TYPES
-
-
-def _by_id(session: Session, stmt: Any, model: Any, limit: int, cursor: str | None) -> Any:
-    return keyset_page(
-        session,
-        stmt,
-        sort="id",
-        keys=[col(model.id)],
-        key_types=[str],
-        desc=False,
-        limit=limit,
-        cursor=cursor,
-        key_of=lambda row: [row.id],
-    )
 
 
 def _name_or_alias(model: Any, q: str | None) -> list[Any]:
@@ -74,7 +60,7 @@ def list_locations(session: Session, query: LocationQuery) -> PageResult:
         stmt = stmt.where(col(Location.kind).in_(query.kind))
     if query.updated_since:
         stmt = stmt.where(col(Location.updated_at) >= query.updated_since)
-    rows, total, cursor = _by_id(session, stmt, Location, query.limit, query.cursor)
+    rows, total, cursor = page_by_id(session, stmt, Location, query.limit, query.cursor)
     return locations_out(session, rows), total, cursor
 
 
@@ -131,7 +117,7 @@ def list_actors(session: Session, query: ActorQuery) -> PageResult:
         stmt = stmt.where(col(Actor.parent_id).in_(query.parent))
     if query.updated_since:
         stmt = stmt.where(col(Actor.updated_at) >= query.updated_since)
-    rows, total, cursor = _by_id(session, stmt, Actor, query.limit, query.cursor)
+    rows, total, cursor = page_by_id(session, stmt, Actor, query.limit, query.cursor)
     return actors_out(session, rows), total, cursor
 
 
@@ -162,7 +148,7 @@ def list_sources(session: Session, query: SourceQuery) -> PageResult:
     stmt = select(Source)
     if query.updated_since:
         stmt = stmt.where(col(Source.updated_at) >= query.updated_since)
-    rows, total, cursor = _by_id(session, stmt, Source, query.limit, query.cursor)
+    rows, total, cursor = page_by_id(session, stmt, Source, query.limit, query.cursor)
     return sources_out(session, rows, with_text=False), total, cursor
 
 

@@ -84,6 +84,23 @@ def keyset_page(
     return rows[:limit], total, next_cursor
 
 
+def page_by_id(
+    session: Session, stmt: Select[Any], model: Any, limit: int, cursor: str | None
+) -> tuple[list[Any], int, str | None]:
+    """A page of `stmt` in id order: the lists that have no other sort."""
+    return keyset_page(
+        session,
+        stmt,
+        sort="id",
+        keys=[model.id],
+        key_types=[str],
+        desc=False,
+        limit=limit,
+        cursor=cursor,
+        key_of=lambda row: [row.id],
+    )
+
+
 def list_body(
     request: Request, data: list[Any], total: int, limit: int, next_cursor: str | None
 ) -> dict[str, Any]:

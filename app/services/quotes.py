@@ -10,7 +10,7 @@ from app.errors import NotFound
 from app.models import Actor, Quote, QuoteIncident
 from app.schemas.queries import QuoteQuery
 from app.services.filters import contains_words
-from app.services.pagination import PageResult, keyset_page
+from app.services.pagination import PageResult, page_by_id
 
 
 def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
@@ -60,17 +60,7 @@ def list_quotes(session: Session, query: QuoteQuery) -> PageResult:
         stmt = stmt.where(*contains_words(query.q, [col(Quote.text)]))
     if query.updated_since:
         stmt = stmt.where(col(Quote.updated_at) >= query.updated_since)
-    rows, total, cursor = keyset_page(
-        session,
-        stmt,
-        sort="id",
-        keys=[col(Quote.id)],
-        key_types=[str],
-        desc=False,
-        limit=query.limit,
-        cursor=query.cursor,
-        key_of=lambda q: [q.id],
-    )
+    rows, total, cursor = page_by_id(session, stmt, Quote, query.limit, query.cursor)
     return quotes_out(session, rows), total, cursor
 
 
