@@ -15,8 +15,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "urn:incident-record:problem:"
 
 # Validation error types that mean "the request asks for something that does not exist"
-# (a parameter we do not have, a country with no code): 400. Malformed values are 422.
-BAD_REQUEST_TYPES = {"extra_forbidden", "unknown_country"}
+# (a country with no code): 400, like an unknown parameter. Malformed values are 422.
+BAD_REQUEST_TYPES = {"unknown_country"}
 
 
 class ProblemItem(BaseModel):
@@ -90,8 +90,6 @@ def _validation_items(exc: RequestValidationError) -> list[ProblemItem]:
         where, *path = err["loc"] or ("body",)
         name = ".".join(str(p) for p in path) or str(where)
         message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = f"unknown {where} parameter: {name}" if where != "body" else message
         if where == "body":
             items.append(ProblemItem(field=name, message=message))
         else:
