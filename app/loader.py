@@ -70,7 +70,7 @@ def read_bundle_file(path: Path) -> dict[str, Any]:
                 f"cannot read the source text of {path.name}",
                 [ProblemItem(field="source.text_file", message=str(exc))],
             ) from None
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def _strings(value: Any, path: str = "") -> Iterable[tuple[str, str]]:
@@ -135,6 +135,9 @@ class _Checker:
     def ids(self, key: str) -> list[str]:
         return [i for _, r in _items(self.data, key) if (i := _str(r, "id"))]
 
+    def attribution_ids(self) -> list[str]:
+        return [i for _, a in self.attributions() if (i := _str(a, "id"))]
+
     def attributions(self) -> list[tuple[str, dict[str, Any]]]:
         return [
             (f"incidents[{n}].attributions[{k}]", a)
@@ -187,11 +190,7 @@ class _Checker:
             self.err("source.text_file", "text_file is only read from a bundle file on disk")
         for key in ("locations", "actors", "quotes", "incidents"):
             self.duplicates(key, self.ids(key), "id {value} appears {n} times")
-        self.duplicates(
-            "attributions",
-            [i for _, a in self.attributions() if (i := _str(a, "id"))],
-            "id {value} appears {n} times",
-        )
+        self.duplicates("attributions", self.attribution_ids(), "id {value} appears {n} times")
         for field, value in _strings(d):
             if "\x00" in value:
                 self.err(field, "contains a NUL character")
@@ -237,11 +236,10 @@ class _Checker:
         self.incident_ids |= set(self.existing(Incident, related - {None}))  # type: ignore[arg-type]
         # Records that another source owns cannot be redefined by this one.
         source_id = _str(self.source, "id")
-        attribution_ids = {i for _, a in self.attributions() if (i := _str(a, "id"))}
         for model, kind, ids in (
             (Incident, "incidents", set(self.ids("incidents"))),
             (Quote, "quotes", self.quote_ids),
-            (Attribution, "attributions", attribution_ids),
+            (Attribution, "attributions", set(self.attribution_ids())),
         ):
             for row_id, row in self.existing(model, ids).items():
                 owner = self._owner(row) if model is Attribution else row.source_id
@@ -405,8 +403,8 @@ def _delete_source_records(session: Session, source_id: str) -> None:
     )
     for model in (Attribution, Weapon, IncidentActor, IncidentExcerpt):
         session.execute(delete(model).where(model.incident_id.in_(incidents)))  # type: ignore[attr-defined]
-    session.execute(delete(Incident).where(col(Incident.source_id) == source_id))  # type: ignore[arg-type]
-    session.execute(delete(Quote).where(col(Quote.source_id) == source_id))  # type: ignore[arg-type]
+    session.execute(delete(Incident).where(col(Incident.source_id) == source_id))
+    session.execute(delete(Quote).where(col(Quote.source_id) == source_id))
 
 
 def load_bundle(session: Session, data: Any, *, replace: bool = False) -> Outcome:
@@ -451,7 +449,7 @@ def _write(session: Session, b: Bundle, digest: str, existing: Source | None) ->
         values = b.source.model_dump(exclude={"text_file"})
         session.execute(
             update(Source)
-            .where(col(Source.id) == existing.id)  # type: ignore[arg-type]
+            .where(col(Source.id) == existing.id)
             .values(**values, bundle_sha256=digest, updated_at=now)
         )
     else:

@@ -32,7 +32,7 @@ def _match(column: Any, pattern: str) -> ColumnElement[bool]:
     if isinstance(column, Select):  # a subquery of texts: any of them matches
         inner = column.selected_columns[0]
         return exists(column.where(inner.ilike(pattern, escape="\\")))
-    return column.ilike(pattern, escape="\\")  # type: ignore[no-any-return]
+    return column.ilike(pattern, escape="\\")
 
 
 def with_descendants(actor_ids: list[str]) -> Select[Any]:
