@@ -9,6 +9,11 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+def etag_for(body: bytes) -> str:
+    """The strong ETag of a representation: what GET sends and `If-Match` must repeat."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def _matches(if_none_match: str, etag: str) -> bool:
     if if_none_match.strip() == "*":
         return True
@@ -49,7 +54,7 @@ class ETagMiddleware:
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
-        etag = headers.get("etag") or '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        etag = headers.get("etag") or etag_for(body)
         headers["ETag"] = etag
         if_none_match = Headers(scope=scope).get("if-none-match")
         if if_none_match and _matches(if_none_match, etag):
