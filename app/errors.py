@@ -64,6 +64,14 @@ class Conflict(ApiError):
     title = "Conflict"
 
 
+class InvalidValue(ApiError):
+    """A well-formed value the request may not combine with its other parameters."""
+
+    status = 422
+    slug = "validation-error"
+    title = "Invalid value"
+
+
 class InvalidBundle(ApiError):
     status = 422
     slug = "invalid-bundle"

@@ -1,6 +1,8 @@
 """ETag on every successful GET, and 304 when `If-None-Match` matches.
 
-The tag is a hash of the body, so it changes exactly when the representation does.
+The tag is a hash of the body, so it changes exactly when the representation does. A
+response that arrives already tagged (a streamed export, tagged from a cheap fingerprint
+of its rows) is never buffered: it is answered with a 304 or passed through as it streams.
 """
 
 import hashlib
@@ -8,17 +10,30 @@ import hashlib
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5).
+_KEPT_ON_304 = (b"etag", b"cache-control", b"vary")
+
 
 def etag_for(body: bytes) -> str:
     """The strong ETag of a representation: what GET sends and `If-Match` must repeat."""
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def weak_etag_for(fingerprint: bytes) -> str:
+    """A weak ETag from a fingerprint of the data rather than from the bytes sent."""
+    return "W/" + etag_for(fingerprint)
+
+
+def matches(if_none_match: str, etag: str) -> bool:
+    """`If-None-Match` uses the weak comparison: `W/"x"` and `"x"` match."""
     if if_none_match.strip() == "*":
         return True
     tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return etag in tags
+    return etag.removeprefix("W/") in tags
+
+
+class _Answered(Exception):
+    """Raised into the app once a 304 has gone out, so it stops producing the body."""
 
 
 class ETagMiddleware:
@@ -29,38 +44,58 @@ class ETagMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
+        if_none_match = Headers(scope=scope).get("if-none-match")
         start: Message | None = None
         chunks: list[bytes] = []
+        streaming = answered = False
 
         async def buffer(message: Message) -> None:
-            nonlocal start
+            nonlocal start, streaming, answered
+            if answered:
+                raise _Answered
             if message["type"] == "http.response.start":
-                start = message
+                etag = Headers(raw=message["headers"]).get("etag")
+                if message["status"] != 200 or etag is None:
+                    start = message
+                    return
+                if if_none_match and matches(if_none_match, etag):
+                    await self._not_modified(message, send)
+                    answered = True
+                    return
+                streaming = True
+                await send(message)
                 return
-            if message["type"] != "http.response.body":
+            if streaming or message["type"] != "http.response.body":
                 await send(message)
                 return
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
             assert start is not None
-            await self._finish(scope, start, b"".join(chunks), send)
+            await self._finish(start, b"".join(chunks), if_none_match, send)
 
-        await self.app(scope, receive, buffer)
+        try:
+            await self.app(scope, receive, buffer)
+        except _Answered:
+            pass
 
-    async def _finish(self, scope: Scope, start: Message, body: bytes, send: Send) -> None:
-        headers = MutableHeaders(raw=list(start["headers"]))
+    @staticmethod
+    async def _not_modified(start: Message, send: Send) -> None:
+        keep = [(k, v) for k, v in start["headers"] if k.lower() in _KEPT_ON_304]
+        await send({"type": "http.response.start", "status": 304, "headers": keep})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _finish(
+        self, start: Message, body: bytes, if_none_match: str | None, send: Send
+    ) -> None:
         if start["status"] != 200:
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
-        etag = headers.get("etag") or etag_for(body)
-        headers["ETag"] = etag
-        if_none_match = Headers(scope=scope).get("if-none-match")
-        if if_none_match and _matches(if_none_match, etag):
-            keep = [(k, v) for k, v in headers.raw if k in (b"etag", b"cache-control", b"vary")]
-            await send({"type": "http.response.start", "status": 304, "headers": keep})
-            await send({"type": "http.response.body", "body": b""})
+        headers = MutableHeaders(raw=list(start["headers"]))
+        headers["ETag"] = etag_for(body)
+        if if_none_match and matches(if_none_match, headers["ETag"]):
+            await self._not_modified({**start, "headers": headers.raw}, send)
             return
         await send({**start, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})

@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.deps import SessionDep
-from app.routers.common import ETAG_HEADER, read_responses
+from app.deps import EngineDep, SessionDep
+from app.routers.common import ETAG_HEADER, list_responses, read_responses
 from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
 from app.schemas.resources import (
     ActorList,
@@ -18,7 +18,7 @@ from app.schemas.resources import (
     SourceDetail,
     SourceList,
 )
-from app.services import catalog
+from app.services import catalog, exports
 from app.services.pagination import list_body
 
 router = APIRouter()
@@ -27,13 +27,22 @@ router = APIRouter()
 @router.get(
     "/locations",
     response_model=LocationList,
-    responses=read_responses(400, 422),
+    responses=list_responses(),
     tags=["locations"],
 )
+@exports.documented(exports.LOCATIONS)
 def list_locations(
-    request: Request, session: SessionDep, query: Annotated[LocationQuery, Query()]
-) -> dict[str, Any]:
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    engine: EngineDep,
+    query: Annotated[LocationQuery, Query()],
+) -> Any:
     """List places, with how many incidents each holds."""
+    fmt = exports.negotiate(request, query)
+    if fmt != "json":
+        return exports.export(request, session, engine, exports.LOCATIONS, query, fmt)
+    response.headers["Vary"] = "Accept"
     data, total, cursor = catalog.list_locations(session, query)
     return list_body(request, data, total, query.limit, cursor)
 
@@ -49,13 +58,20 @@ def get_location(session: SessionDep, location_id: str) -> dict[str, Any]:
     return catalog.get_location(session, location_id)
 
 
-@router.get(
-    "/actors", response_model=ActorList, responses=read_responses(400, 422), tags=["actors"]
-)
+@router.get("/actors", response_model=ActorList, responses=list_responses(), tags=["actors"])
+@exports.documented(exports.ACTORS)
 def list_actors(
-    request: Request, session: SessionDep, query: Annotated[ActorQuery, Query()]
-) -> dict[str, Any]:
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    engine: EngineDep,
+    query: Annotated[ActorQuery, Query()],
+) -> Any:
     """List actors: states, forces, groups, umbrella groups, people, bodies."""
+    fmt = exports.negotiate(request, query)
+    if fmt != "json":
+        return exports.export(request, session, engine, exports.ACTORS, query, fmt)
+    response.headers["Vary"] = "Accept"
     data, total, cursor = catalog.list_actors(session, query)
     return list_body(request, data, total, query.limit, cursor)
 

@@ -1,22 +1,31 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from app.deps import SessionDep
-from app.routers.common import read_responses
+from app.deps import EngineDep, SessionDep
+from app.routers.common import list_responses, read_responses
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteList, QuoteOut
-from app.services import quotes
+from app.services import exports, quotes
 from app.services.pagination import list_body
 
 router = APIRouter(tags=["quotes"])
 
 
-@router.get("/quotes", response_model=QuoteList, responses=read_responses(400, 422))
+@router.get("/quotes", response_model=QuoteList, responses=list_responses())
+@exports.documented(exports.QUOTES)
 def list_quotes(
-    request: Request, session: SessionDep, query: Annotated[QuoteQuery, Query()]
-) -> dict[str, Any]:
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    engine: EngineDep,
+    query: Annotated[QuoteQuery, Query()],
+) -> Any:
     """List verbatim quotes; `date_from`/`date_to` bound the day they were said."""
+    fmt = exports.negotiate(request, query)
+    if fmt != "json":
+        return exports.export(request, session, engine, exports.QUOTES, query, fmt)
+    response.headers["Vary"] = "Accept"
     data, total, cursor = quotes.list_quotes(session, query)
     return list_body(request, data, total, query.limit, cursor)
 

@@ -96,6 +96,35 @@ class Page(BaseModel):
     )
 
 
+Format = Literal["json", "csv", "geojson", "ndjson"]
+JSON_MAX_LIMIT = 1000
+EXPORT_MAX_LIMIT = 100_000
+
+
+class ExportablePage(Page):
+    """The page of a list that can also be exported as CSV, GeoJSON or NDJSON.
+
+    Which limit applies depends on the format, and the format may come from the `Accept`
+    header, so the JSON bound (1000) is checked once the format is known
+    (`app.services.exports.negotiate`).
+    """
+
+    format: Format | None = Field(
+        None,
+        description="`json` (default), `csv`, `geojson` or `ndjson`; overrides `Accept`.",
+    )
+    limit: int = Field(
+        50,
+        ge=1,
+        le=EXPORT_MAX_LIMIT,
+        description=(
+            f"Page size: 1 to {JSON_MAX_LIMIT} for JSON (default 50); 1 to {EXPORT_MAX_LIMIT}"
+            f" for exports, which return every match up to {EXPORT_MAX_LIMIT} when no"
+            " `limit` is given."
+        ),
+    )
+
+
 class DateRange(BaseModel):
     date_from: Day | None = Field(None, description="Inclusive start (YYYY-MM-DD).")
     date_to: Day | None = Field(None, description="Inclusive end (YYYY-MM-DD).")
@@ -149,11 +178,11 @@ class IncidentFilters(DateRange):
 IncidentSort = Literal["date", "-date", "fatalities", "-fatalities", "updated_at"]
 
 
-class IncidentQuery(IncidentFilters, Page):
+class IncidentQuery(IncidentFilters, ExportablePage):
     sort: IncidentSort = Field("-date", description="Order of the list.")
 
 
-class LocationQuery(Page):
+class LocationQuery(ExportablePage):
     country: Countries = Field([], description=COUNTRY_DOC)
     kind: Many = Field([], description="Location kind, e.g. `air_base`.")
     bbox: BBox = None
@@ -166,7 +195,7 @@ class LocationQuery(Page):
         return self
 
 
-class ActorQuery(Page):
+class ActorQuery(ExportablePage):
     kind: Many = Field([], description="Actor kind, e.g. `umbrella_group`.")
     country: Countries = Field([], description=COUNTRY_DOC)
     q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
@@ -174,7 +203,7 @@ class ActorQuery(Page):
     updated_since: Timestamp | None = None
 
 
-class QuoteQuery(DateRange, Page):
+class QuoteQuery(DateRange, ExportablePage):
     speaker: Many = Field([], description="Speaker actor id.")
     incident: Many = Field([], description="Incident id.")
     source: Many = Field([], description="Source id.")

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import String, cast, func, select, union
+from sqlalchemy import Select, String, cast, func, select, union
 from sqlmodel import Session, col
 
 from app.countries import alpha3, country_name
@@ -49,7 +49,7 @@ def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]
     ]
 
 
-def list_locations(session: Session, query: LocationQuery) -> PageResult:
+def locations_select(query: LocationQuery) -> Select[Any]:
     stmt = select(Location).where(
         *in_bbox(col(Location.latitude), col(Location.longitude), query.bbox),
         *_name_or_alias(Location, query.q),
@@ -60,6 +60,11 @@ def list_locations(session: Session, query: LocationQuery) -> PageResult:
         stmt = stmt.where(col(Location.kind).in_(query.kind))
     if query.updated_since:
         stmt = stmt.where(col(Location.updated_at) >= query.updated_since)
+    return stmt
+
+
+def list_locations(session: Session, query: LocationQuery) -> PageResult:
+    stmt = locations_select(query)
     rows, total, cursor = page_by_id(session, stmt, Location, query.limit, query.cursor)
     return locations_out(session, rows), total, cursor
 
@@ -107,7 +112,7 @@ def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
     ]
 
 
-def list_actors(session: Session, query: ActorQuery) -> PageResult:
+def actors_select(query: ActorQuery) -> Select[Any]:
     stmt = select(Actor).where(*_name_or_alias(Actor, query.q))
     if query.kind:
         stmt = stmt.where(col(Actor.kind).in_(query.kind))
@@ -117,6 +122,11 @@ def list_actors(session: Session, query: ActorQuery) -> PageResult:
         stmt = stmt.where(col(Actor.parent_id).in_(query.parent))
     if query.updated_since:
         stmt = stmt.where(col(Actor.updated_at) >= query.updated_since)
+    return stmt
+
+
+def list_actors(session: Session, query: ActorQuery) -> PageResult:
+    stmt = actors_select(query)
     rows, total, cursor = page_by_id(session, stmt, Actor, query.limit, query.cursor)
     return actors_out(session, rows), total, cursor
 

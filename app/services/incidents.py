@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -38,7 +38,7 @@ SORTS: dict[str, tuple[list[Any], list[type], bool]] = {
 }
 
 
-def _sort_key(sort: str, incident: Incident) -> list[Any]:
+def sort_key(sort: str, incident: Incident) -> list[Any]:
     first = {
         "date": incident.date_start,
         "fatalities": -1 if incident.fatalities is None else incident.fatalities,
@@ -47,9 +47,14 @@ def _sort_key(sort: str, incident: Incident) -> list[Any]:
     return [first, incident.id]
 
 
+def incidents_select(query: IncidentQuery) -> Select[Any]:
+    """The incidents matching every filter of `query`, unordered."""
+    return select(Incident).where(*incident_conditions(query))
+
+
 def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     keys, types, desc = SORTS[query.sort]
-    stmt = select(Incident).where(*incident_conditions(query))
+    stmt = incidents_select(query)
     rows, total, next_cursor = keyset_page(
         session,
         stmt,
@@ -59,7 +64,7 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
         desc=desc,
         limit=query.limit,
         cursor=query.cursor,
-        key_of=lambda i: _sort_key(query.sort, i),
+        key_of=lambda i: sort_key(query.sort, i),
     )
     return incidents_out(session, rows), total, next_cursor
 

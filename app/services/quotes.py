@@ -3,7 +3,7 @@
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlmodel import Session, col
 
 from app.errors import NotFound
@@ -39,7 +39,7 @@ def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
     ]
 
 
-def list_quotes(session: Session, query: QuoteQuery) -> PageResult:
+def quotes_select(query: QuoteQuery) -> Select[Any]:
     stmt = select(Quote)
     if query.speaker:
         stmt = stmt.where(col(Quote.speaker_id).in_(query.speaker))
@@ -60,6 +60,11 @@ def list_quotes(session: Session, query: QuoteQuery) -> PageResult:
         stmt = stmt.where(*contains_words(query.q, [col(Quote.text)]))
     if query.updated_since:
         stmt = stmt.where(col(Quote.updated_at) >= query.updated_since)
+    return stmt
+
+
+def list_quotes(session: Session, query: QuoteQuery) -> PageResult:
+    stmt = quotes_select(query)
     rows, total, cursor = page_by_id(session, stmt, Quote, query.limit, query.cursor)
     return quotes_out(session, rows), total, cursor
 
