@@ -91,7 +91,7 @@ class Client:
 
     def get(self, path: str, **filters: Filter) -> Any:
         """One JSON answer of `GET path`; an error answer raises `ApiError`."""
-        response = self.http.get(path, params=httpx.QueryParams(to_params(filters)))
+        response = self.http.get(path, params=tuple(to_params(filters)))
         if response.is_error:
             try:
                 problem = response.json()
