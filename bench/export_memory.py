@@ -1,0 +1,171 @@
+"""Exports stream: a 100k-incident export peaks at no more server memory than a 1k one.
+
+Builds a database with `incident-record synth`, then for each format and each limit
+(1000, 100000) starts a fresh server process, streams the export to nowhere with httpx,
+and reads the server's resident-memory high-water mark (VmHWM in /proc/<pid>/status)
+before and after. Prints a table and the ratio peak(100k) / peak(1k) per format.
+
+    .venv/bin/python bench/export_memory.py                       # temporary SQLite
+    .venv/bin/python bench/export_memory.py --database-url postgresql+psycopg://...
+
+A PostgreSQL database given with --database-url should be empty (it is migrated and
+synthesised here), or already synthesised with the same --incidents (pass --skip-synth).
+Linux only (/proc).
+"""
+
+import argparse
+import csv
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+LIMITS = (1000, 100_000)
+
+
+def run(args: list[str], env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS (now) and VmHWM (peak so far) of a process, in KiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+class Server:
+    """A fresh uvicorn process serving `app.main:app` on the given database."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(self.port)]
+        command += ["--host", "127.0.0.1", "--no-access-log"]
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the server did not start; see {log}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def lines_of(chunks: Iterator[bytes]) -> Iterator[str]:
+    """Text lines with their endings, from arbitrary chunks (for csv.reader)."""
+    carry = b""
+    for chunk in chunks:
+        carry += chunk
+        *whole, carry = carry.split(b"\n")
+        for line in whole:
+            yield (line + b"\n").decode()
+    if carry:
+        yield carry.decode()
+
+
+def export_once(env: dict[str, str], fmt: str, limit: int, log: Path) -> dict[str, float]:
+    server = Server(env, log)
+    try:
+        pid = server.process.pid
+        url = f"{server.base}/v1/incidents?format={fmt}"
+        httpx.get(url + "&limit=1").raise_for_status()  # imports and caches warmed up
+        baseline = memory_kib(pid)["VmHWM"]
+        counted = {"bytes": 0}
+
+        def counting(chunks: Iterator[bytes]) -> Iterator[bytes]:
+            for chunk in chunks:
+                counted["bytes"] += len(chunk)
+                yield chunk
+
+        started = time.perf_counter()
+        headers = {"Accept-Encoding": "identity"}
+        with httpx.stream("GET", f"{url}&limit={limit}", headers=headers, timeout=None) as r:
+            r.raise_for_status()
+            chunks = counting(r.iter_raw())
+            if fmt == "csv":
+                rows = sum(1 for _ in csv.reader(lines_of(chunks))) - 1
+            elif fmt == "ndjson":
+                rows = sum(chunk.count(b"\n") for chunk in chunks)
+            else:  # geojson: one feature a line between the header and footer lines
+                rows = sum(chunk.count(b"\n") for chunk in chunks) - 2
+        seconds = time.perf_counter() - started
+        peak = memory_kib(pid)["VmHWM"]
+    finally:
+        server.stop()
+    return {
+        "rows": rows,
+        "bytes": counted["bytes"],
+        "seconds": seconds,
+        "baseline": baseline / 1024,
+        "peak": peak / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--formats", nargs="+", default=["csv", "ndjson", "geojson"])
+    parser.add_argument("--skip-synth", action="store_true", help="the data is already there")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="export-memory-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    log = workdir / "server.log"
+    if not args.skip_synth:
+        run(["db", "upgrade"], env)
+        started = time.perf_counter()
+        run(["synth", "--incidents", str(args.incidents), "--seed", str(args.seed)], env)
+        print(f"synthesised {args.incidents} incidents in {time.perf_counter() - started:.0f} s")
+
+    backend = url.split(":", 1)[0].split("+")[0]
+    print(f"\nbackend: {backend}; server log: {log}\n")
+    print(f"{'format':8} {'limit':>7} {'rows':>7} {'bytes':>12} {'seconds':>8}", end="")
+    print(f" {'baseline MiB':>13} {'peak MiB':>9}")
+    peaks: dict[str, dict[int, float]] = {}
+    for fmt in args.formats:
+        for limit in LIMITS:
+            r = export_once(env, fmt, limit, log)
+            peaks.setdefault(fmt, {})[limit] = r["peak"]
+            print(
+                f"{fmt:8} {limit:>7} {r['rows']:>7.0f} {r['bytes']:>12,.0f} {r['seconds']:>8.2f}"
+                f" {r['baseline']:>13.1f} {r['peak']:>9.1f}",
+                flush=True,
+            )
+    print()
+    for fmt, peak in peaks.items():
+        print(f"{fmt}: peak(100k) / peak(1k) = {peak[LIMITS[1]] / peak[LIMITS[0]]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
