@@ -9,7 +9,7 @@ from app.csp import HtmlCSPMiddleware
 from app.deps import check_parameters
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
-from app.routers import catalog, incidents, ops, quotes
+from app.routers import catalog, incidents, ops, quotes, stats
 
 DESCRIPTION = """
 A structured record of armed-conflict incidents (attacks, strikes, interceptions), their
@@ -52,7 +52,7 @@ def create_app() -> FastAPI:
     app.add_middleware(ETagMiddleware)
     app.add_middleware(HtmlCSPMiddleware)
     checked = [Depends(check_parameters)]
-    for module in (incidents, quotes, catalog):
+    for module in (incidents, quotes, catalog, stats):
         app.include_router(module.router, prefix="/v1", dependencies=checked)
     app.include_router(ops.router, dependencies=checked)
 
