@@ -3,7 +3,7 @@
 SQL does the GROUP BY; Python only fills the gaps of the (small) aggregated rows.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -117,12 +117,11 @@ def _too_many(hint: str, rows: int | None = None) -> InvalidValue:
     return InvalidValue(f"group_by: {message}", [ProblemItem(param="group_by", message=message)])
 
 
-def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
+def _aggregate(
+    session: Session, query: StatsQuery, dims: Sequence[str], by_start: bool
+) -> list[Any]:
+    """One row per group: its dimension values, counts, sums, first and last `date_start`."""
     dialect = session.get_bind().dialect.name
-    time = next((d for d in query.group_by if d in TIME_BUCKETS), None)
-    others = [d for d in query.group_by if d not in TIME_BUCKETS]
-    dims = ([time] if time else []) + others  # time first: the order of the rows
-
     values: list[Any] = []
     joins: list[Subquery] = []
     for name in dims:
@@ -130,25 +129,33 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
         values.append(value)
         if join is not None:
             joins.append(join)
-    start_col = col(Incident.date_start)
+    start = col(Incident.date_start)
     stmt = select(
         *(v.label(f"d{i}") for i, v in enumerate(values)),
         func.count(),
         func.coalesce(func.sum(col(Incident.fatalities)), 0),
         func.coalesce(func.sum(col(Incident.injuries)), 0),
-        func.min(start_col),
-        func.max(start_col),
+        func.min(start),
+        func.max(start),
     ).select_from(Incident)
     for join in joins:
         stmt = stmt.outerjoin(join, join.c.incident_id == Incident.id)
     stmt = (
-        stmt.where(*incident_conditions(query, by_start=time is not None))
+        stmt.where(*incident_conditions(query, by_start=by_start))
         .group_by(*values)
         .limit(MAX_ROWS + 1)  # enough to know the answer would be too large
     )
-    rows = session.execute(stmt).all()
+    rows = list(session.execute(stmt).all())
     if len(rows) > MAX_ROWS:
         raise _too_many("add filters, narrow the dates or group by fewer dimensions")
+    return rows
+
+
+def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
+    time = next((d for d in query.group_by if d in TIME_BUCKETS), None)
+    others = [d for d in query.group_by if d not in TIME_BUCKETS]
+    dims = ([time] if time else []) + others  # time first: the order of the rows
+    rows = _aggregate(session, query, dims, by_start=time is not None)
     n = len(dims)
     counts: dict[tuple[Any, ...], Counts] = {
         tuple(r[:n]): (int(r[n]), int(r[n + 1]), int(r[n + 2])) for r in rows
@@ -165,7 +172,7 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
         d: _names(session, d, (k[i] for k in keys)) for i, d in enumerate(dims) if d in LABELLED
     }
     data = []
-    for key in sorted(keys, key=lambda k: [(v is None, v or "") for v in k]):
+    for key in sorted(keys, key=lambda k: [(v is None, v or "") for v in k]):  # nulls last
         row: dict[str, Any] = {}
         for name, value in zip(dims, key, strict=True):
             row[name] = value
