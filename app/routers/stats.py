@@ -23,7 +23,8 @@ def incident_stats(session: SessionDep, query: Annotated[StatsQuery, Query()]) -
     Takes every incident filter. Each incident counts once per group it falls in: in the
     time bucket of its `date_start`; once per distinct actor it is attributed to (or, with
     `stance`, attributed to with that stance); once per distinct actor in any role (or, with
-    `role`, in that role). Rows are ordered by the dimensions, time first, nulls last.
+    `role`, in that role). A null value (no admin1, location, attribution or actor) is a
+    group of its own. Rows are ordered by the dimensions, time first, nulls last.
 
     With a time bucket, `date_from`/`date_to` select the incidents that start inside the
     range, and the buckets are zero-filled from `date_from` to `date_to` (or the earliest

@@ -262,7 +262,9 @@ class StatsRow(BaseModel):
     month: str | None = Field(None, description="`YYYY-MM`.", examples=["2022-01"])
     year: str | None = Field(None, description="`YYYY`.", examples=["2022"])
     country: str | None = Field(None, description="ISO 3166-1 alpha-2.", examples=["IQ"])
-    country_name: str | None = Field(None, examples=["Iraq"])
+    country_name: str | None = Field(
+        None, description="Name of the `country`: a label for charts.", examples=["Iraq"]
+    )
     admin1: str | None = Field(None, examples=["Anbar"])
     event_type: str | None = Field(None, examples=["Explosions/Remote violence"])
     sub_event_type: str | None = Field(None, examples=["Shelling/artillery/missile attack"])
@@ -271,15 +273,25 @@ class StatsRow(BaseModel):
         description="An actor the incidents are attributed to (as recorded, not its umbrella).",
         examples=["iran-backed-groups"],
     )
-    attributed_to_name: str | None = Field(None, examples=["Iran-backed groups"])
+    attributed_to_name: str | None = Field(
+        None,
+        description="Name of the `attributed_to`: a label for charts.",
+        examples=["Iran-backed groups"],
+    )
     actor: str | None = Field(
         None, description="An actor with a role in the incidents.", examples=["us-led-coalition"]
     )
-    actor_name: str | None = Field(None, examples=["US-led coalition"])
+    actor_name: str | None = Field(
+        None, description="Name of the `actor`: a label for charts.", examples=["US-led coalition"]
+    )
     location: str | None = Field(
         None, description="Location id.", examples=["ain-al-asad-air-base"]
     )
-    location_name: str | None = Field(None, examples=["Ain al-Asad air base"])
+    location_name: str | None = Field(
+        None,
+        description="Name of the `location`: a label for charts.",
+        examples=["Ain al-Asad air base"],
+    )
     incidents: int = Field(description="Incidents in the group.", examples=[3])
     fatalities: int = Field(description="Sum of known fatalities (null adds 0).", examples=[0])
     injuries: int = Field(description="Sum of known injuries (null adds 0).", examples=[0])
