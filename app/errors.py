@@ -64,6 +64,14 @@ class Conflict(ApiError):
     title = "Conflict"
 
 
+class InvalidValue(ApiError):
+    """A well-formed request whose values cannot be served, e.g. a too large aggregate."""
+
+    status = 422
+    slug = "validation-error"
+    title = "Invalid value"
+
+
 class InvalidBundle(ApiError):
     status = 422
     slug = "invalid-bundle"
