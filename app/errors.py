@@ -65,7 +65,7 @@ class Conflict(ApiError):
 
 
 class InvalidValue(ApiError):
-    """A well-formed value the request may not combine with its other parameters."""
+    """A well-formed request whose values cannot be served, e.g. a too large aggregate."""
 
     status = 422
     slug = "validation-error"

@@ -14,7 +14,7 @@ from app.deps import check_parameters
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
 from app.metrics import install_metrics
-from app.routers import catalog, incidents, ops, quotes
+from app.routers import catalog, incidents, ops, quotes, stats
 
 DESCRIPTION = """
 A structured record of armed-conflict incidents (attacks, strikes, interceptions), their
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     checked = [Depends(check_parameters)]
-    for module in (incidents, quotes, catalog):
+    for module in (incidents, quotes, catalog, stats):
         app.include_router(module.router, prefix="/v1", dependencies=checked)
     app.include_router(ops.router, dependencies=checked)
     install_metrics(app)
