@@ -7,6 +7,7 @@ pandas, GDAL through pyogrio) and compared with the JSON list under the same fil
 import csv
 import io
 import json
+import re
 import struct
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.config import PROJECT_ROOT
 from app.loader import load_bundle
 from app.models import Incident
 from tests.conftest import client_for
@@ -516,3 +518,11 @@ def test_openapi_documents_formats_columns_and_headers(client: TestClient, resou
     assert "format" in {p["name"] for p in operation["parameters"]}
     for column in COLUMNS[resource]:
         assert f"`{column}`" in operation["description"]
+
+
+@pytest.mark.parametrize("resource", QUERIES)
+def test_readme_lists_the_csv_columns(resource: str) -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    row = re.search(rf"^\| {resource} \| (.*) \|$", readme, re.MULTILINE)
+    assert row is not None
+    assert re.findall(r"`([a-z0-9_]+)`", row.group(1)) == COLUMNS[resource]
