@@ -10,8 +10,10 @@ import json
 import re
 import struct
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pyogrio.raw
 import pytest
@@ -24,6 +26,7 @@ from app.loader import load_bundle
 from app.models import Incident
 from tests.conftest import client_for
 from tests.factories import bundle
+from tests.helpers_server import running_server
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 AIN_AL_ASAD = ("ain-al-asad-air-base", 33.7856, 42.4411)  # id, latitude, longitude
@@ -203,6 +206,21 @@ def test_pandas_reads_the_csv_with_one_call(client: TestClient) -> None:
     assert list(frame.columns) == COLUMNS["incidents"]
     rockets = frame.set_index("id").loc[ROCKETS]
     assert (rockets["latitude"], rockets["longitude"]) == AIN_AL_ASAD[1:]
+
+
+def test_over_real_http_pandas_reads_an_export_url_and_304s_stop_cleanly(tmp_path: Path) -> None:
+    """The user's one-liner against the real server, which streams with chunked encoding."""
+    with running_server(tmp_path) as server:
+        url = f"{server.base_url}/v1/incidents?format=csv"
+        frame = pd.read_csv(url)
+        everything = httpx.get(f"{server.base_url}/v1/incidents?limit=1000").json()["data"]
+        assert list(frame["id"]) == [i["id"] for i in everything]
+        first = httpx.get(url)
+        assert first.headers["transfer-encoding"] == "chunked"
+        again = httpx.get(url, headers={"If-None-Match": first.headers["etag"]})
+        assert (again.status_code, again.content) == (304, b"")
+        assert httpx.get(url).text == first.text  # the server is fine after the 304
+        assert "Traceback" not in server.log()
 
 
 # Negotiation
