@@ -1,7 +1,7 @@
 """Exports stream: a 100k-incident export peaks at no more server memory than a 1k one.
 
 Builds a database with `incident-record synth`, then for each format and each limit
-(1000, 100000) starts a fresh server process, streams the export to nowhere with httpx,
+(1000, 10000, 100000) starts a fresh server process, streams the export to nowhere with httpx,
 and reads the server's resident-memory high-water mark (VmHWM in /proc/<pid>/status)
 before and after. Prints a table and the ratio peak(100k) / peak(1k) per format.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-LIMITS = (1000, 100_000)
+LIMITS = (1000, 10_000, 100_000)
 
 
 def run(args: list[str], env: dict[str, str]) -> None:
@@ -164,7 +164,10 @@ def main() -> None:
             )
     print()
     for fmt, peak in peaks.items():
-        print(f"{fmt}: peak(100k) / peak(1k) = {peak[LIMITS[1]] / peak[LIMITS[0]]:.2f}")
+        print(
+            f"{fmt}: peak(100k) / peak(1k) = {peak[100_000] / peak[1000]:.2f};"
+            f" peak(100k) / peak(10k) = {peak[100_000] / peak[10_000]:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.config import PROJECT_ROOT
 from app.loader import load_bundle
 from app.models import Incident
+from app.services.exports import BATCH
 from tests.conftest import client_for
 from tests.factories import bundle
 from tests.helpers_server import running_server
@@ -471,8 +472,8 @@ def test_a_large_export_streams_in_batches(engine: Engine) -> None:
         with client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response:
             assert response.headers["x-total-count"] == "2501"
             chunks = list(response.iter_raw())
-    # One chunk per batch of 1000 rows: the body is never built whole.
-    assert [c.count(b"\n") for c in chunks] == [1000, 1000, 501]
+    # One chunk per batch of rows: the body is never built whole.
+    assert [c.count(b"\n") for c in chunks] == [BATCH] * (2501 // BATCH) + [2501 % BATCH]
     rows = read_ndjson(b"".join(chunks).decode())
     assert [r["id"] for r in rows] == expected
     # A matching If-None-Match is answered before the body, which is then not produced.
