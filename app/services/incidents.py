@@ -77,9 +77,18 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
         loc.id: loc
         for loc in session.scalars(select(Location).where(col(Location.id).in_(location_ids)))
     }
+    # Plain rows, not ORM objects: exports hydrate 100k incidents this way.
     weapons = defaultdict(list)
-    for w in session.scalars(
-        select(Weapon).where(col(Weapon.incident_id).in_(ids)).order_by(col(Weapon.kind))
+    for w in session.execute(
+        select(
+            col(Weapon.incident_id),
+            col(Weapon.kind),
+            col(Weapon.quantity),
+            col(Weapon.quantity_text),
+            col(Weapon.notes),
+        )
+        .where(col(Weapon.incident_id).in_(ids))
+        .order_by(col(Weapon.kind))
     ):
         weapons[w.incident_id].append(
             {
@@ -90,8 +99,14 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
             }
         )
     attributed = defaultdict(list)
-    for at, name in session.execute(
-        select(Attribution, col(Actor.name))
+    for at in session.execute(
+        select(
+            col(Attribution.incident_id),
+            col(Attribution.actor_id),
+            col(Actor.name),
+            col(Attribution.stance),
+            col(Attribution.by_actor_id),
+        )
         .join(Actor, col(Actor.id) == Attribution.actor_id)
         .where(col(Attribution.incident_id).in_(ids))
         .order_by(col(Attribution.id))
@@ -99,7 +114,7 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
         attributed[at.incident_id].append(
             {
                 "actor_id": at.actor_id,
-                "actor_name": name,
+                "actor_name": at.name,
                 "stance": at.stance,
                 "by_actor_id": at.by_actor_id,
             }
