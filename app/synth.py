@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from sqlmodel import SQLModel
 
 from app.countries import country_name
+from app.db import bulk_write_cache
 from app.errors import Conflict
 
 PUBLISHER = "incident-record synth"
@@ -650,7 +651,7 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
     gen = _Generator(seed, incidents)
     summary = SynthSummary(seed=seed, rows=dict.fromkeys(["location", "actor", *TABLE_ORDER], 0))
     actor = _tables()["actor"]
-    with engine.begin() as conn:
+    with engine.begin() as conn, bulk_write_cache(conn):
         taken = select(actor.c.id).where(actor.c.id.startswith(gen.prefix, autoescape=True))
         if conn.execute(taken.limit(1)).first() is not None:
             raise Conflict(
