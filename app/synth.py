@@ -393,7 +393,7 @@ class _Generator:
                 "publisher": PUBLISHER,
                 "dateline": None,
                 "published_on": day,
-                "published_on_basis": "Synthetic: the day of the latest incident it reports.",
+                "published_on_basis": "Synthetic: random; the incidents end 0-14 days earlier.",
                 "url": None,
                 "language": "en",
                 "text": text,
