@@ -237,7 +237,7 @@ def _people(n: int) -> str:
 
 
 def zipf(n: int, s: float = 1.0) -> list[float]:
-    """Cumulative Zipf weights for ranks 1..n (for `Random.choices(cum_weights=...)`)."""
+    """Cumulative Zipf weights for ranks 1..n, for `_Generator.pick`."""
     return list(accumulate(1 / (k + 1) ** s for k in range(n)))
 
 
@@ -469,78 +469,11 @@ class _Generator:
             inc_actors.add((self.civilians["id"], "killed"))
         if sub == "Disrupted weapons use":
             inc_actors.add((self.forces[cc]["id"], "intercepted_by"))
-        stances: list[str] = []
-        for k in range(self._n(0.08, 0.35, 0.1)):
-            stance = self.pick(STANCES, self.stance_weights)[0]
-            if rng.random() < 0.1:
-                group = rng.choice(self.umbrellas)
-            elif cc in self.local_groups and rng.random() < 0.7:
-                group = self.pick(*self.local_groups[cc])
-            else:
-                group = self.pick(self.groups, self.group_weights)
-            by = group if stance in ("claimed", "acknowledged", "denied") else None
-            by = by or rng.choice([self.states[cc], self.forces[cc]])
-            sentence = {
-                "claimed": f"{group['name']} claimed responsibility.",
-                "acknowledged": f"{group['name']} acknowledged carrying it out.",
-                "denied": f"{group['name']} denied any involvement.",
-                "accused": f"{by['name']} blamed {group['name']}.",
-                "suspected": f"{by['name']} said {group['name']} was suspected.",
-            }[stance]
-            at_span = self.say(sentence)
-            if stance in ("claimed", "acknowledged"):
-                inc_actors.add((group["id"], "perpetrator"))
-            stances.append(stance)
-            out["attribution"].append(
-                {
-                    "id": f"{iid}-a{k + 1}",
-                    "incident_id": iid,
-                    "actor_id": group["id"],
-                    "by_actor_id": by["id"],
-                    "stance": stance,
-                    "evidence_quote_id": None,
-                    "excerpt_start": at_span[0],
-                    "excerpt_end": at_span[1],
-                    "excerpt_text": at_span[2],
-                    "notes": None,
-                    "added": [],
-                }
-            )
-        for k in range(self._n(0.15, 0.3, 0.0)):
-            qid = f"{iid}-q{k + 1}"
-            attributions = out["attribution"][-len(stances) :] if stances else []
-            evidence = attributions[k] if k < len(attributions) else None
-            if evidence and evidence["by_actor_id"].startswith(self.prefix + "group-"):
-                speaker, words = evidence["by_actor_id"], rng.choice(GROUP_QUOTES)
-                title = "a spokesman for the group"
-            else:
-                speaker = rng.choice([self.forces[cc], self.ministries[cc]])["id"]
-                words, title = rng.choice(OFFICIAL_QUOTES), "an official"
-            channel = rng.choice(CHANNELS)
-            q_span = self.say(f"\u201c{words},\u201d {title} said{SAID[channel]}.", words)
-            if k == 0:
-                spans.append(q_span)
-            if evidence and rng.random() < 0.5:
-                evidence["evidence_quote_id"] = qid
-            out["quote"].append(
-                {
-                    "id": qid,
-                    "text": words,
-                    "speaker_id": speaker,
-                    "speaker_title": title,
-                    "said_on": end,
-                    "channel": channel,
-                    "source_id": self.source_id,
-                    "span_start": q_span[0],
-                    "span_end": q_span[1],
-                    "notes": None,
-                    "added": [],
-                    "updated_at": UPDATED_AT,
-                }
-            )
-            out["quote_incident"].append({"quote_id": qid, "incident_id": iid})
-            if earlier and rng.random() < 0.05:  # one statement about two incidents
-                out["quote_incident"].append({"quote_id": qid, "incident_id": earlier[-1]})
+        stances = self._attributions(iid, cc, inc_actors, out)
+        claims = out["attribution"][len(out["attribution"]) - len(stances) :]
+        quoted = self._quotes(iid, cc, end, claims, earlier, out)
+        if quoted:
+            spans.append(quoted)
         self.text.append("\n\n")
         self.offset += 2
         for s, e, words in spans:
@@ -611,6 +544,96 @@ class _Generator:
                 "updated_at": UPDATED_AT,
             }
         )
+
+    def _attributions(
+        self, iid: str, cc: str, inc_actors: set[tuple[str, str]], out: dict[str, list[Any]]
+    ) -> list[str]:
+        """0 to 3 claims about the incident, each with its sentence; their stances."""
+        rng, stances = self.rng, []
+        for k in range(self._n(0.08, 0.35, 0.1)):
+            stance = self.pick(STANCES, self.stance_weights)[0]
+            if rng.random() < 0.1:
+                group = rng.choice(self.umbrellas)
+            elif cc in self.local_groups and rng.random() < 0.7:
+                group = self.pick(*self.local_groups[cc])
+            else:
+                group = self.pick(self.groups, self.group_weights)
+            by = group if stance in ("claimed", "acknowledged", "denied") else None
+            by = by or rng.choice([self.states[cc], self.forces[cc]])
+            sentence = {
+                "claimed": f"{group['name']} claimed responsibility.",
+                "acknowledged": f"{group['name']} acknowledged carrying it out.",
+                "denied": f"{group['name']} denied any involvement.",
+                "accused": f"{by['name']} blamed {group['name']}.",
+                "suspected": f"{by['name']} said {group['name']} was suspected.",
+            }[stance]
+            at_span = self.say(sentence)
+            if stance in ("claimed", "acknowledged"):
+                inc_actors.add((group["id"], "perpetrator"))
+            stances.append(stance)
+            out["attribution"].append(
+                {
+                    "id": f"{iid}-a{k + 1}",
+                    "incident_id": iid,
+                    "actor_id": group["id"],
+                    "by_actor_id": by["id"],
+                    "stance": stance,
+                    "evidence_quote_id": None,
+                    "excerpt_start": at_span[0],
+                    "excerpt_end": at_span[1],
+                    "excerpt_text": at_span[2],
+                    "notes": None,
+                    "added": [],
+                }
+            )
+        return stances
+
+    def _quotes(
+        self,
+        iid: str,
+        cc: str,
+        said_on: date,
+        attributions: list[dict[str, Any]],
+        earlier: list[str],
+        out: dict[str, list[Any]],
+    ) -> tuple[int, int, str] | None:
+        """0 to 2 statements about the incident (evidence for its claims); the first's span."""
+        rng, first = self.rng, None
+        for k in range(self._n(0.15, 0.3, 0.0)):
+            qid = f"{iid}-q{k + 1}"
+            evidence = attributions[k] if k < len(attributions) else None
+            if evidence and evidence["by_actor_id"].startswith(self.prefix + "group-"):
+                speaker, words = evidence["by_actor_id"], rng.choice(GROUP_QUOTES)
+                title = "a spokesman for the group"
+            else:
+                speaker = rng.choice([self.forces[cc], self.ministries[cc]])["id"]
+                words, title = rng.choice(OFFICIAL_QUOTES), "an official"
+            channel = rng.choice(CHANNELS)
+            q_span = self.say(f"\u201c{words},\u201d {title} said{SAID[channel]}.", words)
+            if k == 0:
+                first = q_span
+            if evidence and rng.random() < 0.5:
+                evidence["evidence_quote_id"] = qid
+            out["quote"].append(
+                {
+                    "id": qid,
+                    "text": words,
+                    "speaker_id": speaker,
+                    "speaker_title": title,
+                    "said_on": said_on,
+                    "channel": channel,
+                    "source_id": self.source_id,
+                    "span_start": q_span[0],
+                    "span_end": q_span[1],
+                    "notes": None,
+                    "added": [],
+                    "updated_at": UPDATED_AT,
+                }
+            )
+            out["quote_incident"].append({"quote_id": qid, "incident_id": iid})
+            if earlier and rng.random() < 0.05:  # one statement about two incidents
+                out["quote_incident"].append({"quote_id": qid, "incident_id": earlier[-1]})
+        return first
 
     def _n(self, p0: float, p2: float, p3: float) -> int:
         """0, 1, 2 or 3, with the given chances of 0, 2 and 3."""
