@@ -55,7 +55,10 @@ def after(keys: Sequence[Any], values: Sequence[Any], desc: bool) -> Any:
     for n, key in enumerate(keys):
         tail = key < values[n] if desc else key > values[n]
         clauses.append(and_(*(k == v for k, v in zip(keys[:n], values[:n], strict=True)), tail))
-    return or_(*clauses)
+    # Implied by the OR, but stated so that the database seeks the index to the cursor
+    # instead of filtering every row before it (PostgreSQL does not infer it).
+    seek = keys[0] <= values[0] if desc else keys[0] >= values[0]
+    return and_(seek, or_(*clauses))
 
 
 def count(session: Session, stmt: Select[Any]) -> int:
