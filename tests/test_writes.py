@@ -242,6 +242,7 @@ def test_patch_preconditions_and_refusals(engine: Engine) -> None:
         for patch, fields in [
             ({"id": "renamed", "source_id": "x", "title": "T"}, {"id", "source_id"}),
             ({"colour": "red"}, {"colour"}),
+            ({"location": {"name": "Elsewhere"}}, {"location"}),
             ({"date_start": "2022-02-30", "event_type": "Picnics"}, {"date_start", "event_type"}),
             (
                 {"date_end": "2021-01-01", "location_id": "atlantis"},
@@ -417,3 +418,40 @@ def test_patch_excerpt_spans_stay_checked(engine: Engine) -> None:
         )
         assert refused.status_code == 422
         assert refused.json()["errors"] == [{"field": "excerpts", "message": "unknown field"}]
+
+
+def test_every_write_error_has_the_problem_shape(engine: Engine) -> None:
+    key = new_key(engine)
+    reader = new_key(engine, "read", "reader")
+    url = "/v1/incidents/test-rockets"
+    with client(engine, Settings(max_body_bytes=100_000)) as c:
+        c.post("/v1/sources", json=bundle(), headers=key)
+        tag = etag(c, "test-rockets")
+        responses = {
+            400: c.post(
+                "/v1/sources", content=b"{", headers={**key, "Content-Type": "application/json"}
+            ),
+            401: c.post("/v1/sources", json=bundle()),
+            403: c.post("/v1/sources", json=bundle(), headers=reader),
+            404: c.patch("/v1/incidents/nope", json={}, headers={**key, "If-Match": tag}),
+            409: c.post("/v1/sources", json=bundle(title="Other"), headers=key),
+            412: c.delete(url, headers={**key, "If-Match": '"old"'}),
+            413: c.post(
+                "/v1/sources",
+                content=b" " * 100_001,
+                headers={**key, "Content-Type": "application/json"},
+            ),
+            415: c.patch(
+                url, content=b"{}", headers={**key, "If-Match": tag, "Content-Type": "text/plain"}
+            ),
+            422: c.patch(url, json={"id": "x"}, headers={**key, "If-Match": tag}),
+            428: c.delete(url, headers=key),
+        }
+    for status, response in responses.items():
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == status
+        assert problem["type"].startswith("urn:incident-record:problem:")
+        assert problem["title"]
+        assert problem["detail"]
