@@ -32,7 +32,7 @@ def seed(engine: Engine) -> None:
 
 
 @contextmanager
-def client(engine: Engine, settings: Settings | None = None) -> Iterator[TestClient]:
+def app_client(engine: Engine, settings: Settings | None = None) -> Iterator[TestClient]:
     app = create_app()
     app.dependency_overrides[get_engine] = lambda: engine
     if settings is not None:
