@@ -422,7 +422,8 @@ def export_bundle(session: Session, source_id: str) -> dict[str, Any]:
         raise NotFound(f"no source with id {source_id!r}")
     if stored is None:
         raise Conflict(
-            f"source {source_id} was loaded before bundles were kept; load its bundle again"
+            f"source {source_id} has no stored bundle (it was written before bundles were "
+            "kept, or not by the loader); import its bundle to export or edit it"
         )
     bundle = copy.deepcopy(stored.bundle)
     bundle["source"]["text"] = source.text

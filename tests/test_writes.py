@@ -11,11 +11,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
+from sqlmodel import Session
 
 from app.config import Settings, get_settings
 from app.etag import etag_for
 from app.loader import read_bundle_file
+from app.models import SourceBundle
 from app.schemas.bundle import Bundle
 from tests.factories import TEXT, bundle, span
 from tests.helpers_server import running_server
@@ -470,3 +472,26 @@ def test_every_write_error_has_the_problem_shape(engine: Engine) -> None:
         assert problem["type"].startswith("urn:incident-record:problem:")
         assert problem["title"]
         assert problem["detail"]
+
+
+def test_a_source_loaded_before_bundles_were_kept(engine: Engine) -> None:
+    """The migration adds no bundle for sources already loaded; loading it again does."""
+    key = new_key(engine)
+    with app_client(engine) as c:
+        c.post("/v1/sources", json=bundle(), headers=key)
+        with Session(engine) as session:
+            session.execute(delete(SourceBundle))
+            session.commit()
+        assert c.get("/v1/sources/test-source/bundle").status_code == 409
+        tag = etag(c, "test-rockets")
+        patch = c.patch("/v1/incidents/test-rockets", json={}, headers={**key, "If-Match": tag})
+        assert patch.status_code == 409
+        before = dump(engine)
+        again = c.post("/v1/sources", json=bundle(), headers=key)
+        assert again.json()["outcome"] == "unchanged"
+        after = dump(engine)
+        assert {t: rows for t, rows in after.items() if t != "source_bundle"} == {
+            t: rows for t, rows in before.items() if t != "source_bundle"
+        }
+        exported = c.get("/v1/sources/test-source/bundle").json()
+        assert exported == Bundle.model_validate(bundle()).model_dump(mode="json")
