@@ -13,6 +13,7 @@ from app.loader import import_bundle, load_folder, read_bundle_file
 from app.migrate import upgrade
 from app.models import Source
 from app.services import keys
+from app.synth import synthesize
 
 
 def _seed(folder: Path) -> None:
@@ -81,7 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     key_actions.add_parser("list", help="name, scope, created, revoked (never the key)")
     revoke = key_actions.add_parser("revoke", help="revoke a key: it stops working at once")
     revoke.add_argument("name")
+    synth = commands.add_parser("synth", help="write synthetic incidents, for benchmarks")
+    synth.add_argument("--incidents", type=_positive, required=True, metavar="N")
+    synth.add_argument("--seed", type=_natural, default=0, metavar="S", help="default 0")
     return parser
+
+
+def _natural(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number: {value}")
+    return int(value)
+
+
+def _positive(value: str) -> int:
+    if _natural(value) < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return int(value)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -101,6 +117,9 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "keys":
             upgrade(get_engine())
             _keys(args)
+        elif args.command == "synth":
+            upgrade(get_engine())
+            print(synthesize(get_engine(), args.incidents, args.seed).line())
     except ApiError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         for item in exc.errors or []:
