@@ -2,10 +2,19 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _comma_list(value: object) -> object:
+    return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_list)]
 
 
 class Settings(BaseSettings):
@@ -19,6 +28,12 @@ class Settings(BaseSettings):
     """Folder of bundles (`*.json`) that `seed` and `serve` load."""
     host: str = "127.0.0.1"
     port: int = 8000
+    cors_origins: CommaList = ["*"]
+    """Origins whose browser pages may call the API (comma-separated; `*` = any)."""
+    cors_methods: CommaList = ["GET", "HEAD"]
+    """Methods those pages may use; add POST, PATCH, DELETE to let them write."""
+    cache_max_age: int = 60
+    """Seconds that browsers and proxies may reuse a GET response before revalidating."""
 
 
 @lru_cache

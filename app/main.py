@@ -3,12 +3,17 @@
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 
+from app.cache_control import CacheControlMiddleware
+from app.config import Settings, get_settings
 from app.csp import HtmlCSPMiddleware
 from app.deps import check_parameters
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
+from app.metrics import install_metrics
 from app.routers import catalog, incidents, ops, quotes
 
 DESCRIPTION = """
@@ -41,20 +46,33 @@ def _document(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPIOffline(
         title="Incident Record API",
         version="1.0.0",
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
     )
+    settings = settings or get_settings()
     install_error_handlers(app)
+    # Listed innermost first: ETags hash the uncompressed body, gzip wraps everything.
     app.add_middleware(ETagMiddleware)
+    app.add_middleware(CacheControlMiddleware, max_age=settings.cache_max_age)
     app.add_middleware(HtmlCSPMiddleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=settings.cors_methods,
+        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+        expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition"],
+        max_age=600,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     checked = [Depends(check_parameters)]
     for module in (incidents, quotes, catalog):
         app.include_router(module.router, prefix="/v1", dependencies=checked)
     app.include_router(ops.router, dependencies=checked)
+    install_metrics(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
