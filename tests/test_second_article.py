@@ -506,3 +506,11 @@ def test_bundle_file_is_the_records(record: Record) -> None:
     assert ids(record.client, "/v1/quotes", {"source": SOURCE}) == {
         q["id"] for q in bundle["quotes"]
     }
+
+
+def test_min_fatalities_beyond_the_column_is_refused(record: Record) -> None:
+    """Found by the fuzz test: 2**31 overflowed PostgreSQL's integer (a 500)."""
+    response = record.client.get("/v1/incidents", params={"min_fatalities": 2**31})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["param"] == "min_fatalities"
+    assert incident_ids(record.client, f"min_fatalities={2**31 - 1}") == set()

@@ -134,7 +134,8 @@ class IncidentFilters(DateRange):
         max_length=200,
         description="Words that must all occur in the title, summary or quotes (any case).",
     )
-    min_fatalities: int | None = Field(None, ge=0)
+    # The column is a 32-bit integer: a larger bound is a 422 here, not an overflow in SQL.
+    min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
     source: Many = Field([], description="Source id.")
     updated_since: Timestamp | None = Field(
         None, description="Only records updated at or after this RFC 3339 timestamp."
