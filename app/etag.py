@@ -14,6 +14,12 @@ def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def if_match_holds(if_match: str, etag: str) -> bool:
+    """`If-Match` uses the strong comparison: a weak tag never matches (RFC 9110 13.1.1)."""
+    tags = {t.strip() for t in if_match.split(",")}
+    return "*" in tags or etag in tags
+
+
 def _matches(if_none_match: str, etag: str) -> bool:
     if if_none_match.strip() == "*":
         return True

@@ -14,3 +14,8 @@ def read_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
         304: {"description": "Not modified: `If-None-Match` matched the current `ETag`."},
         **problem_responses(*errors),
     }
+
+
+def write_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
+    """What a write route can answer besides its success: the key's 401/403, and errors."""
+    return problem_responses(401, 403, *errors)

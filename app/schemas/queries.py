@@ -185,3 +185,14 @@ class QuoteQuery(DateRange, Page):
 
 class SourceQuery(Page):
     updated_since: Timestamp | None = None
+
+
+class ChangeQuery(BaseModel):
+    since: int = Field(
+        0,
+        ge=0,
+        le=2**31 - 1,
+        description="`meta.next_cursor` of the previous page (the `seq` of the last change "
+        "seen); 0 or absent: from the first change.",
+    )
+    limit: int = Field(50, ge=1, le=1000, description="Page size (1 to 1000).")
