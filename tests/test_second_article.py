@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
-from sqlmodel import Session
 
 from app.config import get_settings
-from app.loader import load_bundle, load_folder, read_bundle_file
+from app.db import write_session
+from app.loader import load_folder, read_bundle_file
+from app.services.keys import create_key
 from tests.conftest import BACKENDS, client_for, migrated_engine
 
 DATA = Path(__file__).parent / "data"
@@ -58,33 +58,32 @@ SEED = {
 @dataclass(frozen=True)
 class Record:
     client: TestClient
-    engine: Engine
+    key: str
     before_import: datetime
     bundle: dict[str, Any]
-    import_status: int
+    first_post: Any
 
 
-def import_article(client: TestClient, engine: Engine, data: dict[str, Any]) -> int:
-    """Import the bundle the way a user would (`POST /v1/sources` once it exists)."""
-    with Session(engine) as session:
-        outcome = load_bundle(session, data)
-    return {"created": 201, "unchanged": 200, "replaced": 200}[outcome]
+def post(client: TestClient, key: str | None, data: dict[str, Any]) -> Any:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return client.post("/v1/sources", json=data, headers=headers)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def record(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Record]:
-    """Seed, then the second article on top: one database per backend, read-only after."""
+    """The seed, then the second article posted on top: one database per backend."""
     with migrated_engine(request.param, tmp_path_factory.mktemp("second")) as engine:
-        with Session(engine) as session:
+        with write_session(engine) as session:
             load_folder(session, get_settings().seed_dir)
+        key = create_key(engine, "second-article", "write")
         time.sleep(0.01)  # the seed's timestamps fall strictly before `before_import`
         before = datetime.now(UTC)
-        data = read_bundle_file(BUNDLE_FILE)
+        data = read_bundle_file(BUNDLE_FILE)  # the API takes the text inline
         with client_for(engine) as client:
-            status = import_article(client, engine, data)
-            yield Record(client, engine, before, data, status)
+            response = post(client, key, data)
+            yield Record(client, key, before, data, response)
 
 
 def get(client: TestClient, path: str, params: dict[str, Any] | str = "") -> Any:
@@ -103,10 +102,28 @@ def incident_ids(client: TestClient, query: str) -> set[str]:
     return ids(client, "/v1/incidents", f"{query}&limit=1000")
 
 
-def test_import_created_then_unchanged(record: Record) -> None:
-    assert record.import_status == 201
-    assert import_article(record.client, record.engine, read_bundle_file(BUNDLE_FILE)) == 200
+def test_import_through_the_api(record: Record) -> None:
+    first = record.first_post
+    assert first.status_code == 201, first.text
+    assert first.json() == {"source_id": SOURCE, "outcome": "created"}
+    assert first.headers["location"].endswith(f"/v1/sources/{SOURCE}")
+    again = post(record.client, record.key, record.bundle)
+    assert again.status_code == 200, again.text
+    assert again.json()["outcome"] == "unchanged"
     assert incident_ids(record.client, f"source={SOURCE}") == NEW
+
+
+def test_import_needs_a_write_key(record: Record) -> None:
+    assert post(record.client, None, record.bundle).status_code == 401
+
+
+def test_exported_bundle_posts_back_unchanged(record: Record) -> None:
+    exported = get(record.client, f"/v1/sources/{SOURCE}/bundle")
+    assert exported["source"]["text"] == TEXT_FILE.read_text(encoding="utf-8")
+    assert {i["id"] for i in exported["incidents"]} == NEW
+    response = post(record.client, record.key, exported)
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "unchanged"
 
 
 def test_both_sources_are_listed(record: Record) -> None:
