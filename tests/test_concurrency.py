@@ -57,7 +57,7 @@ def cli(database: Database, *args: str) -> str:
 
 def write_key(database: Database) -> str:
     """A new key with the write scope, made with the command-line tool as an operator would."""
-    out = cli(database, "keys", "create", "concurrency-test", "--scope", "write")
+    out = cli(database, "keys", "create", "--name", "concurrency-test", "--scope", "write")
     return out.strip().splitlines()[-1].split()[-1]
 
 
@@ -104,43 +104,54 @@ def assert_stored(client: httpx.Client, n: int) -> None:
 
 
 def run_writers_and_readers(server: LiveServer, key: str, numbers: list[int]) -> Outcomes:
+    """Writers post `numbers` (one bundle each) while readers list; both stop on any error."""
     out = Outcomes(threading.Lock(), [], [])
     writing = threading.Event()
     writing.set()
+    deadline = time.monotonic() + 120
 
     def writer(chunk: list[int]) -> None:
         with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
             for n in chunk:
-                response = post(client, key, variant(n))
+                try:
+                    response = post(client, key, variant(n))
+                except httpx.HTTPError as exc:
+                    with out.lock:
+                        out.failures.append(f"POST bundle {n}: {exc!r}")
+                    continue
                 out.check(response, f"POST bundle {n}")
-                if response.status_code == 201:
-                    with out.lock:
+                with out.lock:
+                    if response.status_code == 201:
                         out.acknowledged.append(f"concurrent-source-{n}")
-                else:
-                    with out.lock:
+                    else:
                         out.failures.append(f"POST bundle {n}: {response.status_code}")
 
     def reader(k: int) -> None:
         with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
             i = k
-            while writing.is_set():
+            while writing.is_set() and time.monotonic() < deadline:
                 path = READ_PATHS[i % len(READ_PATHS)]
-                response = client.get(path, params={"limit": 1000})
-                out.check(response, f"GET {path}")
-                if response.status_code != 200:
+                try:
+                    response = client.get(path, params={"limit": 1000})
+                except httpx.HTTPError as exc:
                     with out.lock:
-                        out.failures.append(f"GET {path}: {response.status_code}")
+                        out.failures.append(f"GET {path}: {exc!r}")
+                    return
+                out.check(response, f"GET {path}")
                 with out.lock:
                     out.reads += 1
+                    if response.status_code != 200:
+                        out.failures.append(f"GET {path}: {response.status_code}")
                 i += 1
 
     chunks = [numbers[w::WRITERS] for w in range(WRITERS)]
     with ThreadPoolExecutor(WRITERS + READERS) as pool:
         readers = [pool.submit(reader, k) for k in range(READERS)]
-        writers = [pool.submit(writer, chunk) for chunk in chunks]
-        for f in writers:
-            f.result()
-        writing.clear()
+        try:
+            for f in [pool.submit(writer, chunk) for chunk in chunks]:
+                f.result()
+        finally:
+            writing.clear()
         for f in readers:
             f.result()
     return out
