@@ -3,6 +3,7 @@
 - Writers and readers at once: every acknowledged write is found afterwards, and no
   request fails (no 5xx, no "database is locked").
 - A read is not blocked by an open write transaction, and does not see it.
+- A write waits for an open write transaction, then succeeds (no "database is locked").
 - Every acknowledged write survives a restart of the server, graceful or not.
 """
 
@@ -205,6 +206,8 @@ def open_write_transaction(
     engine = create_engine(database.url)
     try:
         with engine.connect() as connection, connection.begin() as transaction:
+            # Like SQLite's write lock: other writers of `source` wait, readers do not.
+            connection.execute(text("LOCK TABLE source IN EXCLUSIVE MODE"))
             connection.execute(text(INSERT_SOURCE))
             yield
             if not commit:
@@ -281,3 +284,28 @@ def test_acknowledged_writes_survive_restarts(database: Database, tmp_path: Path
         }
         again = post(client, key, variant(0))
         assert again.status_code == 200, "the same bundle again changes nothing"
+
+
+def test_a_writer_waits_for_an_open_write_instead_of_failing(
+    database: Database, tmp_path: Path
+) -> None:
+    with (
+        running_server(tmp_path, database_url=database.url) as server,
+        httpx.Client(base_url=server.base_url, timeout=30.0) as client,
+    ):
+        key = write_key(database)
+        with ThreadPoolExecutor(1) as pool:
+            with open_write_transaction(database, commit=True):
+                started = time.monotonic()
+                pending = pool.submit(post, client, key, variant(100))
+                time.sleep(1.0)
+                assert not pending.done(), "the POST waits for the open write transaction"
+                listed = client.get("/v1/sources")  # meanwhile reads go on
+                assert listed.status_code == 200, listed.text
+            response = pending.result(timeout=20)
+            waited = time.monotonic() - started
+        assert response.status_code == 201, response.text + server.log()
+        assert waited >= 1.0
+        assert_stored(client, 100)
+        sources = {s["id"] for s in client.get("/v1/sources").json()["data"]}
+        assert {"uncommitted", "concurrent-source-100"} <= sources
