@@ -50,11 +50,18 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            immediate = connection.get_execution_options().get("sqlite_immediate", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            writing = connection.get_execution_options().get("write_lock", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json)
+
+    @event.listens_for(engine, "begin")
+    def _postgresql_begin(connection):
+        if connection.get_execution_options().get("write_lock", False):
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
+
+    return engine
 
 
 @lru_cache
@@ -73,12 +80,10 @@ def write_session(engine: Engine, author: Author = CLI) -> Iterator[Session]:
     waiting for busy_timeout). PostgreSQL: a transaction-scoped advisory lock.
     """
     with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.execution_options(sqlite_immediate=True)
+        # Every transaction on this connection begins with the lock (see make_engine).
+        connection.execution_options(write_lock=True)
         with Session(bind=connection, expire_on_commit=False) as session:
             session.info["author"] = author
-            if engine.dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
             try:
                 yield session
                 session.commit()

@@ -254,7 +254,7 @@ class ImportResult(BaseModel):
 
 
 class ChangeOut(BaseModel):
-    seq: int = Field(description="Position in the feed; increases in commit order.")
+    seq: int = Field(description="Position in the feed: increases in commit order; may skip.")
     resource: Literal["incident", "source", "quote", "location", "actor"]
     resource_id: str = Field(examples=[INCIDENT_ID])
     action: Literal["create", "update", "delete"]

@@ -65,10 +65,14 @@ def _patch_fields(patch: Any) -> dict[str, Any]:
     if not isinstance(patch, dict):
         raise InvalidPatch("a merge patch is a JSON object of the fields to change")
     patch = dict(patch)
+    errors = []
     if "location" in patch:  # as GET shows it: {"id": ...}; a bare id or null also do
         location = patch.pop("location")
+        if isinstance(location, dict) and set(location) != {"id"}:
+            message = "only the id can be set here (a location is edited in its bundle)"
+            errors.append(ProblemItem(field="location", message=message))
         patch["location_id"] = location.get("id") if isinstance(location, dict) else location
-    errors = [
+    errors += [
         ProblemItem(field=key, message="read-only" if key in READ_ONLY else "unknown field")
         for key in patch
         if key not in PATCHABLE
