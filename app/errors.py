@@ -108,6 +108,14 @@ class PreconditionRequired(ApiError):
     title = "If-Match required"
 
 
+class InvalidValue(ApiError):
+    """A well-formed request whose values cannot be served, e.g. a too large aggregate."""
+
+    status = 422
+    slug = "validation-error"
+    title = "Invalid value"
+
+
 class InvalidBundle(ApiError):
     status = 422
     slug = "invalid-bundle"

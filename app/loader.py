@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session, col
 
 from app.countries import to_alpha2
@@ -422,7 +422,8 @@ def export_bundle(session: Session, source_id: str) -> dict[str, Any]:
         raise NotFound(f"no source with id {source_id!r}")
     if stored is None:
         raise Conflict(
-            f"source {source_id} was loaded before bundles were kept; load its bundle again"
+            f"source {source_id} has no stored bundle (it was written before bundles were "
+            "kept, or not by the loader); import its bundle to export or edit it"
         )
     bundle = copy.deepcopy(stored.bundle)
     bundle["source"]["text"] = source.text
@@ -555,12 +556,15 @@ def write_bundle(session: Session, b: Bundle) -> None:
         session.add(SourceBundle(source_id=sid, bundle=_stored_form(b)))
     else:
         stored.bundle = _stored_form(b)
+    changed_locations, changed_actors = [], []
     for loc in b.locations:
         if action := _upsert(session, Location, loc, now):
             changes.record(session, "location", loc.id, action)
+            changed_locations.append(loc.id)
     for actor in _by_parent_depth(b.actors):
         if action := _upsert(session, Actor, actor, now):
             changes.record(session, "actor", actor.id, action)
+            changed_actors.append(actor.id)
         session.flush()
     session.flush()
 
@@ -600,6 +604,37 @@ def write_bundle(session: Session, b: Bundle) -> None:
         for action, ids in (("create", created), ("update", updated), ("delete", deleted)):
             for rid in ids:
                 changes.record(session, kind, rid, action)  # type: ignore[arg-type]
+    written = set(inc_new + inc_upd + inc_del), set(q_new + q_upd + q_del)
+    _touch_embedding(session, changed_locations, changed_actors, written, now)
+
+
+def _touch_embedding(
+    session: Session,
+    locations: list[str],
+    actors: list[str],
+    written: tuple[set[str], set[str]],
+    now: Any,
+) -> None:
+    """Incidents and quotes (of any source) whose list entry shows a changed location or
+    actor have a new representation: move their `updated_at` and record an update, so
+    that `updated_since` and the feed hand them to a mirror."""
+    incidents = set(
+        session.scalars(select(col(Incident.id)).where(col(Incident.location_id).in_(locations)))
+    )
+    incidents |= set(
+        session.scalars(
+            select(col(Attribution.incident_id)).where(col(Attribution.actor_id).in_(actors))
+        )
+    )
+    quotes = set(session.scalars(select(col(Quote.id)).where(col(Quote.speaker_id).in_(actors))))
+    for kind, model, ids in (
+        ("incident", Incident, sorted(incidents - written[0])),
+        ("quote", Quote, sorted(quotes - written[1])),
+    ):
+        if ids:
+            session.execute(update(model).where(col(model.id).in_(ids)).values(updated_at=now))
+        for rid in ids:
+            changes.record(session, kind, rid, "update")  # type: ignore[arg-type]
 
 
 def _add_children(session: Session, source_id: str, inc: BundleIncident) -> None:

@@ -14,7 +14,7 @@ from app.deps import check_parameters, read_access
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
 from app.metrics import install_metrics
-from app.routers import catalog, changes, incidents, ops, quotes
+from app.routers import catalog, changes, incidents, ops, quotes, stats
 
 DESCRIPTION = """
 A structured record of armed-conflict incidents (attacks, strikes, interceptions), their
@@ -61,19 +61,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Listed innermost first: ETags hash the uncompressed body, gzip wraps everything.
     app.add_middleware(ETagMiddleware)
-    app.add_middleware(CacheControlMiddleware, max_age=settings.cache_max_age)
+    # Answers that need a key must not be reused by shared caches for someone else.
+    private = settings.read_requires_key
+    app.add_middleware(CacheControlMiddleware, max_age=settings.cache_max_age, private=private)
     app.add_middleware(HtmlCSPMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=settings.cors_methods,
         allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-        expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition"],
+        expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition", "Location"],
         max_age=600,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     checked = [Depends(check_parameters)]
-    for module in (incidents, quotes, catalog, changes):
+    for module in (incidents, quotes, catalog, stats, changes):
         app.include_router(
             module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
         )

@@ -142,3 +142,29 @@ def test_the_feed_is_a_read(engine: Engine) -> None:
     with app_client(engine, Settings(read_requires_key=True)) as c:
         assert c.get("/v1/changes").status_code == 401
         assert c.get("/v1/changes", headers=reader).status_code == 200
+
+
+def test_a_changed_place_or_actor_updates_what_shows_it(engine: Engine) -> None:
+    """Incidents (of any source) and quotes embed their place and actors' names."""
+    key = new_key(engine)
+    later = bundle(id="later-source")
+    later["locations"], later["actors"], later["quotes"] = [], [], []
+    later["incidents"][0]["id"] = "later-rockets"
+    later["incidents"][0]["attributions"][0]["id"] = "later-attribution"
+    with app_client(engine) as c:
+        c.post("/v1/sources", json=bundle(), headers=key)
+        c.post("/v1/sources", json=later, headers=key)
+        since = int(c.get("/v1/changes?limit=1000").json()["meta"]["next_cursor"])
+        moved = bundle()
+        moved["locations"][0]["latitude"] = 33.5
+        moved["actors"][2]["name"] = "Examplestan Border Guard"  # the quote's speaker
+        assert c.post("/v1/sources?replace=true", json=moved, headers=key).status_code == 200
+        feed = {(ch["resource"], ch["resource_id"], ch["action"]) for ch in changes(c, since)}
+        assert c.get("/v1/incidents/later-rockets").json()["location"]["latitude"] == 33.5
+    assert feed == {
+        ("location", "fort-nowhere", "update"),
+        ("actor", "examplestan-guard", "update"),
+        ("incident", "test-rockets", "update"),
+        ("incident", "later-rockets", "update"),
+        ("quote", "guard-no-casualties", "update"),
+    }

@@ -69,3 +69,15 @@ def test_api_key_is_sent_as_bearer(client: TestClient) -> None:
     assert client.headers["authorization"] == "Bearer ir_test_secret"
     api.close()  # a borrowed httpx client stays open
     assert client.get("/healthz").status_code == 200
+
+
+def test_stats_as_rows_and_as_a_frame(api: Client, client: TestClient) -> None:
+    params = {"group_by": "month,country", "date_from": "2021-12-01", "date_to": "2022-01-31"}
+    expected = client.get("/v1/stats/incidents", params=params).json()["data"]
+    rows = api.stats(["month", "country"], date_from=date(2021, 12, 1), date_to="2022-01-31")
+    assert rows == expected
+    frame = api.stats("month,country", date_from="2021-12-01", date_to="2022-01-31", as_frame=True)
+    assert frame.to_dict("records") == expected
+    with pytest.raises(ApiError) as raised:
+        api.stats("fortnight")
+    assert raised.value.status == 422

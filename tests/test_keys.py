@@ -87,8 +87,10 @@ def test_read_requires_key_setting(engine: Engine) -> None:
             assert c.get(path, headers=read).status_code == 200, path
             assert c.get(path, headers=write).status_code == 200, path  # write implies read
             assert_401(c.get(path, headers=revoked), "was revoked")
-        for path in ("/healthz", "/readyz", "/openapi.json", "/docs", "/redoc"):
+        for path in ("/healthz", "/readyz", "/openapi.json", "/docs", "/redoc", "/metrics"):
             assert c.get(path).status_code == 200, path
+        # What needs a key is not for shared caches to hand to someone else.
+        assert c.get("/v1/incidents", headers=read).headers["cache-control"].startswith("private")
 
 
 def test_a_key_name_is_unique_and_checked(engine: Engine) -> None:

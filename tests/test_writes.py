@@ -11,10 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
+from sqlmodel import Session
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.etag import etag_for
+from app.loader import read_bundle_file
+from app.models import SourceBundle
+from app.schemas.bundle import Bundle
 from tests.factories import TEXT, bundle, span
 from tests.helpers_server import running_server
 from tests.writing import SEED_SOURCE, app_client, changes, dump, new_key, seed
@@ -142,10 +146,7 @@ def test_seed_export_equals_the_seed_file(engine: Engine) -> None:
     seed(engine)
     with app_client(engine) as c:
         exported = c.get(f"/v1/sources/{SEED_SOURCE}/bundle").json()
-    path = next(Path("seed").glob("*.json"))
-    from app.loader import read_bundle_file
-    from app.schemas.bundle import Bundle
-
+    path = next(get_settings().seed_dir.glob("*.json"))
     on_disk = Bundle.model_validate(read_bundle_file(path)).model_dump(mode="json")
     assert exported == on_disk
 
@@ -168,6 +169,22 @@ def test_export_edit_replace_round_trips(engine: Engine) -> None:
         assert c.get(f"/v1/incidents/{untouched}").json()["updated_at"] == stamp
         again = c.post("/v1/sources", json=exported, headers=key)
         assert again.json()["outcome"] == "unchanged"
+
+
+def test_export_edit_replace_round_trips_a_posted_bundle(engine: Engine) -> None:
+    key = new_key(engine)
+    with app_client(engine) as c:
+        c.post("/v1/sources", json=bundle(), headers=key)
+        exported = c.get("/v1/sources/test-source/bundle").json()
+        exported["source"]["title"] = "Rockets hit Fort Nowhere, corrected"
+        exported["incidents"][0]["weapons"][0]["quantity_text"] = "rockets"
+        replaced = c.post("/v1/sources?replace=true", json=exported, headers=key)
+        assert replaced.json()["outcome"] == "replaced"
+        assert c.get("/v1/sources/test-source/bundle").json() == exported
+        assert c.get("/v1/incidents/test-rockets").json()["weapons"][0]["quantity_text"] == (
+            "rockets"
+        )
+        assert c.post("/v1/sources", json=exported, headers=key).json()["outcome"] == "unchanged"
 
 
 def etag(c: TestClient, incident_id: str) -> str:
@@ -455,3 +472,26 @@ def test_every_write_error_has_the_problem_shape(engine: Engine) -> None:
         assert problem["type"].startswith("urn:incident-record:problem:")
         assert problem["title"]
         assert problem["detail"]
+
+
+def test_a_source_loaded_before_bundles_were_kept(engine: Engine) -> None:
+    """The migration adds no bundle for sources already loaded; loading it again does."""
+    key = new_key(engine)
+    with app_client(engine) as c:
+        c.post("/v1/sources", json=bundle(), headers=key)
+        with Session(engine) as session:
+            session.execute(delete(SourceBundle))
+            session.commit()
+        assert c.get("/v1/sources/test-source/bundle").status_code == 409
+        tag = etag(c, "test-rockets")
+        patch = c.patch("/v1/incidents/test-rockets", json={}, headers={**key, "If-Match": tag})
+        assert patch.status_code == 409
+        before = dump(engine)
+        again = c.post("/v1/sources", json=bundle(), headers=key)
+        assert again.json()["outcome"] == "unchanged"
+        after = dump(engine)
+        assert {t: rows for t, rows in after.items() if t != "source_bundle"} == {
+            t: rows for t, rows in before.items() if t != "source_bundle"
+        }
+        exported = c.get("/v1/sources/test-source/bundle").json()
+        assert exported == Bundle.model_validate(bundle()).model_dump(mode="json")

@@ -33,7 +33,7 @@ def seed(engine: Engine) -> None:
 
 @contextmanager
 def app_client(engine: Engine, settings: Settings | None = None) -> Iterator[TestClient]:
-    app = create_app()
+    app = create_app(settings)
     app.dependency_overrides[get_engine] = lambda: engine
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings

@@ -134,7 +134,6 @@ class IncidentFilters(DateRange):
         max_length=200,
         description="Words that must all occur in the title, summary or quotes (any case).",
     )
-    # The column is a 32-bit integer: a larger bound is a 422 here, not an overflow in SQL.
     min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
     source: Many = Field([], description="Source id.")
     updated_since: Timestamp | None = Field(
@@ -196,3 +195,50 @@ class ChangeQuery(BaseModel):
         "seen); 0 or absent: from the first change.",
     )
     limit: int = Field(50, ge=1, le=1000, description="Page size (1 to 1000).")
+
+
+TIME_BUCKETS = ("day", "week", "month", "year")
+GroupBy = Literal[
+    "day",
+    "week",
+    "month",
+    "year",
+    "country",
+    "event_type",
+    "sub_event_type",
+    "attributed_to",
+    "actor",
+    "location",
+    "admin1",
+]
+GROUP_BY_HINT = "give one or two dimensions, e.g. group_by=month,country"
+
+
+def _split_group_by(value: object) -> object:
+    try:
+        return _split(value)
+    except ValueError:  # an empty value: the generic hint would say to leave it out
+        raise PydanticCustomError("group_by", GROUP_BY_HINT) from None
+
+
+def _group_by(values: list[str]) -> list[str]:
+    if not values or len(values) > 2:
+        raise PydanticCustomError("group_by", GROUP_BY_HINT)
+    if len(set(values)) < len(values):
+        raise PydanticCustomError("group_by", "a dimension is given twice")
+    if sum(v in TIME_BUCKETS for v in values) > 1:
+        raise PydanticCustomError("group_by", "give at most one time bucket (day|week|month|year)")
+    return values
+
+
+class StatsQuery(IncidentFilters):
+    group_by: Annotated[
+        list[GroupBy],
+        BeforeValidator(_split_group_by),
+        AfterValidator(_group_by),
+    ] = Field(
+        description="One or two dimensions, at most one of them a time bucket "
+        "(`day`, `week` as ISO `YYYY-Www`, `month`, `year`).",
+        examples=[["month", "country"]],
+        json_schema_extra={"minItems": 1, "maxItems": 2, "uniqueItems": True},
+    )

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 INCIDENT_ID = "2022-01-05-ain-al-asad-rockets"
 SOURCE_ID = "afp-2022-01-05-coalition-under-fire"
@@ -265,6 +265,100 @@ class ChangeOut(BaseModel):
 
 class ChangeList(ListOf[ChangeOut]):
     pass
+
+
+class StatsRow(BaseModel):
+    """One group: the value of each `group_by` dimension (only those), and its counts.
+
+    `country`, `attributed_to`, `actor` and `location` come with a `*_name` beside them,
+    a label for chart legends. A null `admin1`, `location`, `attributed_to` or `actor`
+    is its own group: incidents with no such value (no matching attribution or actor).
+    """
+
+    day: str | None = Field(None, description="`YYYY-MM-DD`.", examples=["2022-01-05"])
+    week: str | None = Field(
+        None,
+        description="ISO 8601 week `YYYY-Www`, in the ISO year (2021-01-01 is `2020-W53`).",
+        examples=["2022-W01"],
+    )
+    month: str | None = Field(None, description="`YYYY-MM`.", examples=["2022-01"])
+    year: str | None = Field(None, description="`YYYY`.", examples=["2022"])
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2.", examples=["IQ"])
+    country_name: str | None = Field(
+        None, description="Name of the `country`: a label for charts.", examples=["Iraq"]
+    )
+    admin1: str | None = Field(None, examples=["Anbar"])
+    event_type: str | None = Field(None, examples=["Explosions/Remote violence"])
+    sub_event_type: str | None = Field(None, examples=["Shelling/artillery/missile attack"])
+    attributed_to: str | None = Field(
+        None,
+        description="An actor the incidents are attributed to (as recorded, not its umbrella).",
+        examples=["iran-backed-groups"],
+    )
+    attributed_to_name: str | None = Field(
+        None,
+        description="Name of the `attributed_to`: a label for charts.",
+        examples=["Iran-backed groups"],
+    )
+    actor: str | None = Field(
+        None, description="An actor with a role in the incidents.", examples=["us-led-coalition"]
+    )
+    actor_name: str | None = Field(
+        None, description="Name of the `actor`: a label for charts.", examples=["US-led coalition"]
+    )
+    location: str | None = Field(
+        None, description="Location id.", examples=["ain-al-asad-air-base"]
+    )
+    location_name: str | None = Field(
+        None,
+        description="Name of the `location`: a label for charts.",
+        examples=["Ain al-Asad air base"],
+    )
+    incidents: int = Field(description="Incidents in the group.", examples=[3])
+    fatalities: int = Field(description="Sum of known fatalities (null adds 0).", examples=[0])
+    injuries: int = Field(description="Sum of known injuries (null adds 0).", examples=[0])
+
+
+class StatsMeta(BaseModel):
+    group_by: list[str] = Field(examples=[["month", "country"]])
+    date_from: date | None = Field(
+        description="With a time bucket, the first day of the zero-filled range: `date_from`, "
+        "else the earliest `date_start` matching. Without, `date_from` as given.",
+        examples=["2021-12-01"],
+    )
+    date_to: date | None = Field(
+        description="Likewise, the last day: `date_to`, else the latest `date_start` matching.",
+        examples=["2022-01-31"],
+    )
+
+
+class IncidentStats(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "data": [
+                        {
+                            "month": "2022-01",
+                            "country": "IQ",
+                            "country_name": "Iraq",
+                            "incidents": 3,
+                            "fatalities": 0,
+                            "injuries": 0,
+                        }
+                    ],
+                    "meta": {
+                        "group_by": ["month", "country"],
+                        "date_from": "2022-01-01",
+                        "date_to": "2022-01-31",
+                    },
+                }
+            ]
+        }
+    )
+
+    data: list[StatsRow]
+    meta: StatsMeta
 
 
 class Health(BaseModel):

@@ -50,10 +50,15 @@ def in_bbox(lat: Any, lon: Any, bbox: str | None) -> list[ColumnElement[bool]]:
     return [lat.between(min_lat, max_lat), lon.between(min_lon, max_lon)]
 
 
-def incident_conditions(f: IncidentFilters) -> list[ColumnElement[bool]]:
+def incident_conditions(f: IncidentFilters, *, by_start: bool = False) -> list[ColumnElement[bool]]:
+    """The filters as SQL conditions on `Incident`.
+
+    Dates select incidents whose range overlaps `date_from`..`date_to`; with `by_start`
+    (time-bucketed stats), those that start inside it.
+    """
     c: list[ColumnElement[bool]] = []
-    if f.date_from:  # ranges overlap: the incident ends on or after the start
-        c.append(col(Incident.date_end) >= f.date_from)
+    if f.date_from:  # overlap: the incident ends on or after the start
+        c.append(col(Incident.date_start if by_start else Incident.date_end) >= f.date_from)
     if f.date_to:
         c.append(col(Incident.date_start) <= f.date_to)
     if f.country:
