@@ -531,3 +531,31 @@ def test_min_fatalities_beyond_the_column_is_refused(record: Record) -> None:
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["param"] == "min_fatalities"
     assert incident_ids(record.client, f"min_fatalities={2**31 - 1}") == set()
+
+
+def test_change_feed_names_the_key_that_imported(record: Record) -> None:
+    body = get(record.client, "/v1/changes", {"since": 0, "limit": 1000})
+    by_api = {
+        (c["resource"], c["resource_id"], c["action"])
+        for c in body["data"]
+        if c["via"] == "api" and c["key_name"] == "second-article"
+    }
+    assert ("source", SOURCE, "create") in by_api
+    assert {("incident", i, "create") for i in NEW} <= by_api
+    assert {("quote", q, "create") for q in ALL_QUOTES} <= by_api
+    assert {
+        ("location", loc, "create") for loc in ("fort-kestrelholm", "oskeby", "tallmyra")
+    } <= by_api
+    assert not any(c["resource_id"] == SEED_SOURCE for c in body["data"] if c["via"] == "api")
+
+
+def test_stats_count_the_second_article(record: Record) -> None:
+    body = get(record.client, "/v1/stats/incidents", {"source": SOURCE, "group_by": "country"})
+    rows = {r["country"]: (r["incidents"], r["fatalities"]) for r in body["data"]}
+    assert rows == {"NO": (2, 4), "SE": (1, 0)}
+    body = get(
+        record.client,
+        "/v1/stats/incidents",
+        {"attributed_to": "grey-tide-alliance", "group_by": "country"},
+    )
+    assert {r["country"]: r["incidents"] for r in body["data"]} == {"NO": 2}
