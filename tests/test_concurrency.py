@@ -105,7 +105,7 @@ def assert_stored(client: httpx.Client, n: int) -> None:
 
 
 def run_writers_and_readers(server: LiveServer, key: str, numbers: list[int]) -> Outcomes:
-    """Writers post `numbers` (one bundle each) while readers list; both stop on any error."""
+    """Writers post `numbers` (one bundle each) while readers list until the writers are done."""
     out = Outcomes(threading.Lock(), [], [])
     writing = threading.Event()
     writing.set()
