@@ -559,3 +559,13 @@ def test_stats_count_the_second_article(record: Record) -> None:
         {"attributed_to": "grey-tide-alliance", "group_by": "country"},
     )
     assert {r["country"]: r["incidents"] for r in body["data"]} == {"NO": 2}
+
+
+def test_added_knowledge_is_marked(record: Record) -> None:
+    """What the article does not state (invented coordinates, inferred places) says so."""
+    fort = get(record.client, "/v1/locations/fort-kestrelholm")
+    assert fort["added"] == ["latitude", "longitude"]
+    assert get(record.client, "/v1/locations/tallmyra")["added"] == []
+    assert get(record.client, f"/v1/incidents/{OSKEBY}")["added"] == ["country", "admin1"]
+    assert get(record.client, f"/v1/incidents/{DRONE}")["added"] == []
+    assert get(record.client, "/v1/actors/ashmark-regional-guard")["added"] == ["country"]
