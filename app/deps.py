@@ -44,18 +44,22 @@ bearer = HTTPBearer(
 )
 
 
-def read_access(request: Request, session: SessionDep, settings: SettingsDep) -> None:
+def read_access(request: Request, engine: EngineDep, settings: SettingsDep) -> None:
     """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read."""
     if settings.read_requires_key:
         scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
-        authenticate(session, token if scheme.lower() == "bearer" else None, "read")
+        with Session(engine) as session:
+            authenticate(session, token if scheme.lower() == "bearer" else None, "read")
 
 
 def write_key(
-    session: SessionDep,
+    engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiKey:
-    return authenticate(session, credentials.credentials if credentials else None, "write")
+    # A session of its own, closed at once: a write must not hold a pooled connection
+    # while it waits for the write lock on another (the pool could run dry).
+    with Session(engine) as session:
+        return authenticate(session, credentials.credentials if credentials else None, "write")
 
 
 WriteKey = Annotated[ApiKey, Depends(write_key)]
