@@ -7,24 +7,41 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from app.config import get_settings
-from app.db import get_engine
+from app.db import get_engine, write_session
 from app.errors import ApiError
-from app.loader import load_bundle, load_folder, read_bundle_file
+from app.loader import import_bundle, load_folder, read_bundle_file
 from app.migrate import upgrade
 from app.models import Source
+from app.services import keys
 from app.synth import synthesize
 
 
 def _seed(folder: Path) -> None:
-    with Session(get_engine()) as session:
+    with write_session(get_engine()) as session:
         for name, outcome in load_folder(session, folder):
             print(f"{name}: {outcome}")
 
 
 def _load(path: Path, *, replace: bool) -> None:
-    with Session(get_engine()) as session:
-        outcome = load_bundle(session, read_bundle_file(path), replace=replace)
+    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace)
     print(f"{path.name}: {outcome}")
+
+
+def _keys(args: argparse.Namespace) -> None:
+    engine = get_engine()
+    if args.action == "create":
+        print(keys.create_key(engine, args.name, args.scope))
+        print("Store this key now: it is not shown again.", file=sys.stderr)
+    elif args.action == "revoke":
+        keys.revoke_key(engine, args.name)
+        print(f"revoked {args.name}")
+    else:
+        with Session(engine) as session:
+            rows = keys.list_keys(session)
+        print("name\tscope\tcreated\trevoked")
+        for k in rows:
+            revoked = f"{k.revoked_at:%Y-%m-%dT%H:%M:%SZ}" if k.revoked_at else "-"
+            print(f"{k.name}\t{k.scope}\t{k.created_at:%Y-%m-%dT%H:%M:%SZ}\t{revoked}")
 
 
 def _serve(host: str, port: int) -> None:
@@ -57,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--replace", action="store_true", help="replace the records of an existing source"
     )
+    key_cmd = commands.add_parser("keys", help="API keys: create, list, revoke")
+    key_actions = key_cmd.add_subparsers(dest="action", required=True)
+    create = key_actions.add_parser("create", help="create a key and print it (only this once)")
+    create.add_argument("--name", required=True, help="who or what uses it; shown in /v1/changes")
+    create.add_argument("--scope", choices=keys.SCOPES, default="read")
+    key_actions.add_parser("list", help="name, scope, created, revoked (never the key)")
+    revoke = key_actions.add_parser("revoke", help="revoke a key: it stops working at once")
+    revoke.add_argument("name")
     synth = commands.add_parser("synth", help="write synthetic incidents, for benchmarks")
     synth.add_argument("--incidents", type=_positive, required=True, metavar="N")
     synth.add_argument("--seed", type=_natural, default=0, metavar="S", help="default 0")
@@ -89,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "import":
             upgrade(get_engine())
             _load(args.file, replace=args.replace)
+        elif args.command == "keys":
+            upgrade(get_engine())
+            _keys(args)
         elif args.command == "synth":
             upgrade(get_engine())
             print(synthesize(get_engine(), args.incidents, args.seed).line())

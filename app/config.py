@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     """SQLAlchemy URL. `sqlite:///path.db` (default) or `postgresql+psycopg://...`."""
     seed_dir: Path = PROJECT_ROOT / "seed"
     """Folder of bundles (`*.json`) that `seed` and `serve` load."""
+    read_requires_key: bool = False
+    """Require an API key with scope `read` for every read under /v1."""
+    max_body_bytes: int = 10_000_000
+    """Largest request body a write accepts (413 above it)."""
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: CommaList = ["*"]

@@ -1,14 +1,30 @@
-"""The engine and sessions; SQLite pragmas live here and nowhere else."""
+"""The engine and sessions; SQLite pragmas and the write transaction live here and nowhere else."""
 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
-from sqlalchemy import Connection, Engine, event
-from sqlmodel import create_engine
+from sqlalchemy import Connection, Engine, event, text
+from sqlmodel import Session, create_engine
 
 from app.config import get_settings
+
+# Any constant will do: every write transaction on PostgreSQL takes this advisory lock.
+_WRITE_LOCK = 0x1C1DE27
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who makes a write: recorded with every change in the feed."""
+
+    via: Literal["api", "cli"] = "cli"
+    key_name: str | None = None
+
+
+CLI = Author()
 
 
 def _json(value: object) -> str:
@@ -24,19 +40,56 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            # Let SQLAlchemy emit BEGIN itself (below), so a write can say BEGIN IMMEDIATE.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            writing = connection.get_execution_options().get("write_lock", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json)
+
+    @event.listens_for(engine, "begin")
+    def _postgresql_begin(connection):
+        if connection.get_execution_options().get("write_lock", False):
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
+
+    return engine
 
 
 @lru_cache
 def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
+
+
+@contextmanager
+def write_session(engine: Engine, author: Author = CLI) -> Iterator[Session]:
+    """A session for one write transaction, committed on success, holding the write lock.
+
+    Writers are serialised from their first statement, so that a check (an ETag, "is this
+    bundle already loaded?") and the write it guards are atomic, and so that the change
+    feed's sequence numbers are in commit order. SQLite: `BEGIN IMMEDIATE` (a deferred
+    transaction that reads and then writes fails with "database is locked" instead of
+    waiting for busy_timeout). PostgreSQL: a transaction-scoped advisory lock.
+    """
+    with engine.connect() as connection:
+        # Every transaction on this connection begins with the lock (see make_engine).
+        connection.execution_options(write_lock=True)
+        with Session(bind=connection, expire_on_commit=False) as session:
+            session.info["author"] = author
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
 
 
 @contextmanager

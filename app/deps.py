@@ -4,17 +4,30 @@ from collections.abc import Iterator
 from inspect import isclass
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.config import Settings, get_settings
 from app.db import get_engine
-from app.errors import BadRequest, ProblemItem
+from app.errors import (
+    BadRequest,
+    InvalidBody,
+    PayloadTooLarge,
+    ProblemItem,
+    UnsupportedMediaType,
+)
+from app.models import ApiKey
+from app.services.keys import authenticate
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_session(engine: EngineDep) -> Iterator[Session]:
@@ -23,6 +36,71 @@ def get_session(engine: EngineDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# auto_error=False: a missing key is our own 401 problem, not FastAPI's 403.
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key from `incident-record keys create`, as `Authorization: Bearer <key>`.",
+)
+
+
+def read_access(request: Request, engine: EngineDep, settings: SettingsDep) -> None:
+    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read."""
+    if settings.read_requires_key:
+        scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+        with Session(engine) as session:
+            authenticate(session, token if scheme.lower() == "bearer" else None, "read")
+
+
+def write_key(
+    engine: EngineDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiKey:
+    # A session of its own, closed at once: a write must not hold a pooled connection
+    # while it waits for the write lock on another (the pool could run dry).
+    with Session(engine) as session:
+        return authenticate(session, credentials.credentials if credentials else None, "write")
+
+
+WriteKey = Annotated[ApiKey, Depends(write_key)]
+"""The API key of a write: 401 without a valid one, 403 without scope write."""
+
+
+async def _json_body(request: Request, settings: Settings, media_types: tuple[str, ...]) -> Any:
+    """The parsed JSON body: 415 if not JSON, 413 above MAX_BODY_BYTES, 400 if malformed."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in media_types:
+        raise UnsupportedMediaType(
+            f"send the body as {' or '.join(media_types)}, not {media_type or 'nothing'}"
+        )
+    limit = settings.max_body_bytes
+    too_large = PayloadTooLarge(f"the body is larger than {limit} bytes")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidBody(
+            f"the body is not valid JSON: {exc}", [ProblemItem(field="body", message=str(exc))]
+        ) from None
+
+
+async def bundle_body(request: Request, settings: SettingsDep) -> Any:
+    return await _json_body(request, settings, ("application/json",))
+
+
+async def merge_patch_body(request: Request, settings: SettingsDep) -> Any:
+    return await _json_body(request, settings, ("application/merge-patch+json", "application/json"))
+
+
+BundleBody = Annotated[Any, Depends(bundle_body)]
+MergePatchBody = Annotated[Any, Depends(merge_patch_body)]
 
 
 def _query_names(dependant: Dependant) -> set[str]:

@@ -39,6 +39,7 @@ class ApiError(Exception):
     status = 500
     slug = "internal-error"
     title = "Internal server error"
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str, errors: list[ProblemItem] | None = None) -> None:
         super().__init__(detail)
@@ -64,6 +65,49 @@ class Conflict(ApiError):
     title = "Conflict"
 
 
+class InvalidBody(ApiError):
+    status = 400
+    slug = "invalid-body"
+    title = "Malformed request body"
+
+
+class Unauthorized(ApiError):
+    status = 401
+    slug = "unauthorized"
+    title = "API key required"
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(ApiError):
+    status = 403
+    slug = "forbidden"
+    title = "API key lacks the scope"
+
+
+class PreconditionFailed(ApiError):
+    status = 412
+    slug = "precondition-failed"
+    title = "ETag does not match"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    slug = "payload-too-large"
+    title = "Request body too large"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class PreconditionRequired(ApiError):
+    status = 428
+    slug = "precondition-required"
+    title = "If-Match required"
+
+
 class InvalidValue(ApiError):
     """A well-formed request whose values cannot be served, e.g. a too large aggregate."""
 
@@ -76,6 +120,12 @@ class InvalidBundle(ApiError):
     status = 422
     slug = "invalid-bundle"
     title = "Invalid bundle"
+
+
+class InvalidPatch(ApiError):
+    status = 422
+    slug = "invalid-patch"
+    title = "Invalid patch"
 
 
 def problem_response(
@@ -107,7 +157,9 @@ def _validation_items(exc: RequestValidationError) -> list[ProblemItem]:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+    response = problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -144,9 +196,15 @@ def install_error_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses a route can answer."""
     descriptions = {
-        400: "Unknown query parameter, unknown country or invalid cursor",
+        400: "Unknown query parameter, unknown country, invalid cursor, or a body that is not JSON",
+        401: "No API key, or an unknown or revoked one (`Authorization: Bearer <key>`)",
+        403: "The API key lacks the scope this operation needs",
         404: "No such resource",
         409: "Conflict with the stored record",
+        412: "`If-Match` does not match the current `ETag`: reload and retry",
+        413: "Request body too large",
+        415: "Request body is not JSON",
         422: "A parameter or body value is malformed",
+        428: "`If-Match` is required: send the `ETag` of the representation you edit",
     }
     return {s: {"model": Problem, "description": descriptions[s]} for s in statuses}

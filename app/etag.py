@@ -24,6 +24,12 @@ def weak_etag_for(fingerprint: bytes) -> str:
     return "W/" + etag_for(fingerprint)
 
 
+def if_match_holds(if_match: str, etag: str) -> bool:
+    """`If-Match` uses the strong comparison: a weak tag never matches (RFC 9110 13.1.1)."""
+    tags = {t.strip() for t in if_match.split(",")}
+    return "*" in tags or etag in tags
+
+
 def matches(if_none_match: str, etag: str) -> bool:
     """`If-None-Match` uses the weak comparison: `W/"x"` and `"x"` match."""
     if if_none_match.strip() == "*":

@@ -10,11 +10,11 @@ from fastapi_offline import FastAPIOffline
 from app.cache_control import CacheControlMiddleware
 from app.config import Settings, get_settings
 from app.csp import HtmlCSPMiddleware
-from app.deps import check_parameters
+from app.deps import check_parameters, read_access
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
 from app.metrics import install_metrics
-from app.routers import catalog, incidents, ops, quotes, stats
+from app.routers import catalog, changes, incidents, ops, quotes, stats
 
 DESCRIPTION = """
 A structured record of armed-conflict incidents (attacks, strikes, interceptions), their
@@ -24,6 +24,10 @@ exact words of the news report it came from.
 Lists answer `{"data", "meta", "links"}` with keyset pagination (`limit`, `cursor`).
 Filters may be repeated or comma-separated. Errors are RFC 9457 `application/problem+json`.
 Every GET carries an `ETag`; send it back in `If-None-Match` to get a `304`.
+
+Reading is public (unless the server sets `READ_REQUIRES_KEY`). Writing needs an API key
+with scope `write` (`incident-record keys create`), sent as `Authorization: Bearer <key>`;
+PATCH and DELETE need `If-Match`. `GET /v1/changes` lists every write, in order.
 """
 
 
@@ -57,20 +61,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Listed innermost first: ETags hash the uncompressed body, gzip wraps everything.
     app.add_middleware(ETagMiddleware)
-    app.add_middleware(CacheControlMiddleware, max_age=settings.cache_max_age)
+    # Answers that need a key must not be reused by shared caches for someone else.
+    private = settings.read_requires_key
+    app.add_middleware(CacheControlMiddleware, max_age=settings.cache_max_age, private=private)
     app.add_middleware(HtmlCSPMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=settings.cors_methods,
         allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-        expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition"],
+        expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition", "Location"],
         max_age=600,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     checked = [Depends(check_parameters)]
-    for module in (incidents, quotes, catalog, stats):
-        app.include_router(module.router, prefix="/v1", dependencies=checked)
+    for module in (incidents, quotes, catalog, stats, changes):
+        app.include_router(
+            module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
+        )
     app.include_router(ops.router, dependencies=checked)
     install_metrics(app)
 

@@ -61,8 +61,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server(workdir: Path, *, startup_timeout: float = 30.0) -> Iterator[LiveServer]:
-    """Serve a fresh SQLite database under `workdir`; yield once /healthz answers 200.
+def running_server(
+    workdir: Path, *, database_url: str | None = None, startup_timeout: float = 30.0
+) -> Iterator[LiveServer]:
+    """Serve `database_url` (default: SQLite at `workdir/e2e.db`); yield once /healthz is 200.
 
     The server is always stopped on exit, and its output is kept in `workdir/server.log`
     and shown in the error if it fails to start.
@@ -73,7 +75,7 @@ def running_server(workdir: Path, *, startup_timeout: float = 30.0) -> Iterator[
     base_url = f"http://127.0.0.1:{port}"
     log_path = workdir / "server.log"
     env = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
-    env["DATABASE_URL"] = f"sqlite:///{workdir / 'e2e.db'}"
+    env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'e2e.db'}"
     env["PYTHONUNBUFFERED"] = "1"
     command = [str(CONSOLE_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with open(log_path, "wb") as log:

@@ -1,6 +1,7 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
 from app.models.actors import Actor
+from app.models.changes import Change, Tombstone
 from app.models.incidents import (
     Attribution,
     Incident,
@@ -9,13 +10,16 @@ from app.models.incidents import (
     IncidentRelation,
     Weapon,
 )
+from app.models.keys import ApiKey
 from app.models.locations import Location
 from app.models.quotes import Quote, QuoteIncident
-from app.models.sources import Source
+from app.models.sources import Source, SourceBundle
 
 __all__ = [
     "Actor",
+    "ApiKey",
     "Attribution",
+    "Change",
     "Incident",
     "IncidentActor",
     "IncidentExcerpt",
@@ -24,5 +28,7 @@ __all__ = [
     "Quote",
     "QuoteIncident",
     "Source",
+    "SourceBundle",
+    "Tombstone",
     "Weapon",
 ]

@@ -1,6 +1,7 @@
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Text
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.common import json_list_field, updated_at_field
@@ -21,3 +22,16 @@ class Source(SQLModel, table=True):
     bundle_sha256: str
     """Hash of the canonical bundle last loaded under this id: re-loading it is a no-op."""
     updated_at: datetime = updated_at_field()
+
+
+class SourceBundle(SQLModel, table=True):
+    """The bundle last written for a source (without its text, which is in `source`).
+
+    `GET /v1/sources/{id}/bundle` returns it, and edits (PATCH, DELETE) are applied to it
+    and written through the loader, so the export always re-imports as `unchanged`.
+    """
+
+    __tablename__ = "source_bundle"
+
+    source_id: str = Field(foreign_key="source.id", primary_key=True, ondelete="CASCADE")
+    bundle: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -3,16 +3,20 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
-from app.deps import EngineDep, SessionDep
-from app.routers.common import ETAG_HEADER, list_responses, read_responses
+from app.db import Author
+from app.deps import BundleBody, EngineDep, SessionDep, WriteKey
+from app.loader import export_bundle, import_bundle
+from app.routers.common import ETAG_HEADER, list_responses, read_responses, write_responses
+from app.schemas.bundle import Bundle
 from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
 from app.schemas.resources import (
     ActorList,
     ActorOut,
     CountryList,
     EventTypeList,
+    ImportResult,
     LocationList,
     LocationOut,
     SourceDetail,
@@ -122,6 +126,63 @@ def get_source(session: SessionDep, source_id: str) -> dict[str, Any]:
 def get_source_text(session: SessionDep, source_id: str) -> str:
     """The source's text exactly as stored: every span points into it."""
     return catalog.get_source(session, source_id).text
+
+
+@router.get(
+    "/sources/{source_id}/bundle",
+    response_model=Bundle,
+    responses=read_responses(400, 404, 409),
+    tags=["sources"],
+)
+def get_source_bundle(session: SessionDep, source_id: str) -> dict[str, Any]:
+    """The source's bundle in the import format: edit it and POST it back with replace=true."""
+    return export_bundle(session, source_id)
+
+
+@router.post(
+    "/sources",
+    response_model=ImportResult,
+    status_code=201,
+    responses={
+        200: {"model": ImportResult, "description": "Unchanged, or replaced (`replace=true`)"},
+        201: {
+            "description": "Created",
+            "headers": {
+                "Location": {"description": "The new source.", "schema": {"type": "string"}}
+            },
+        },
+        **write_responses(400, 409, 413, 415, 422),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bundle"}}},
+        }
+    },
+    tags=["sources"],
+)
+def import_source(
+    request: Request,
+    engine: EngineDep,
+    key: WriteKey,
+    data: BundleBody,
+    replace: Annotated[
+        bool, Query(description="Replace the records of an existing source with this bundle.")
+    ] = False,
+) -> JSONResponse:
+    """Import one article bundle (the format of `seed/*.json`, with inline `text`), atomically.
+
+    The bundle is validated whole first: every error is listed in one 422 and nothing is
+    written. The same bundle again changes nothing (200); a different bundle under an
+    existing source id is a 409 unless `replace=true`. Needs a key with scope `write`.
+    """
+    outcome = import_bundle(engine, data, replace=replace, author=Author("api", key.name))
+    source_id = data["source"]["id"]
+    body = ImportResult(source_id=source_id, outcome=outcome).model_dump()
+    if outcome != "created":
+        return JSONResponse(body)
+    location = str(request.url_for("get_source", source_id=source_id))
+    return JSONResponse(body, status_code=201, headers={"Location": location})
 
 
 @router.get(

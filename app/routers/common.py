@@ -56,3 +56,8 @@ def list_responses() -> dict[int | str, dict[str, Any]]:
         **read_responses(400, 422),
         200: {"headers": {**ETAG_HEADER, **EXPORT_HEADERS}, "content": EXPORT_CONTENT},
     }
+
+
+def write_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
+    """What a write route can answer besides its success: the key's 401/403, and errors."""
+    return problem_responses(401, 403, *errors)

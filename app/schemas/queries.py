@@ -163,7 +163,7 @@ class IncidentFilters(DateRange):
         max_length=200,
         description="Words that must all occur in the title, summary or quotes (any case).",
     )
-    min_fatalities: int | None = Field(None, ge=0)
+    min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
     source: Many = Field([], description="Source id.")
     updated_since: Timestamp | None = Field(
         None, description="Only records updated at or after this RFC 3339 timestamp."
@@ -213,6 +213,17 @@ class QuoteQuery(DateRange, ExportablePage):
 
 class SourceQuery(Page):
     updated_since: Timestamp | None = None
+
+
+class ChangeQuery(BaseModel):
+    since: int = Field(
+        0,
+        ge=0,
+        le=2**31 - 1,
+        description="`meta.next_cursor` of the previous page (the `seq` of the last change "
+        "seen); 0 or absent: from the first change.",
+    )
+    limit: int = Field(50, ge=1, le=1000, description="Page size (1 to 1000).")
 
 
 TIME_BUCKETS = ("day", "week", "month", "year")

@@ -245,6 +245,28 @@ class CountryList(ListOf[CountryOut]):
     pass
 
 
+class ImportResult(BaseModel):
+    source_id: str = Field(examples=[SOURCE_ID])
+    outcome: Literal["created", "unchanged", "replaced"] = Field(
+        description="created (201), unchanged: the same bundle is stored (200), "
+        "replaced: `replace=true` swapped the source's records (200)."
+    )
+
+
+class ChangeOut(BaseModel):
+    seq: int = Field(description="Position in the feed: increases in commit order; may skip.")
+    resource: Literal["incident", "source", "quote", "location", "actor"]
+    resource_id: str = Field(examples=[INCIDENT_ID])
+    action: Literal["create", "update", "delete"]
+    at: datetime
+    key_name: str | None = Field(description="The API key that wrote it; null on the CLI.")
+    via: Literal["api", "cli"]
+
+
+class ChangeList(ListOf[ChangeOut]):
+    pass
+
+
 class StatsRow(BaseModel):
     """One group: the value of each `group_by` dimension (only those), and its counts.
 

@@ -21,9 +21,11 @@ from app.models import (
     Quote,
     QuoteIncident,
     Source,
+    Tombstone,
     Weapon,
 )
 from app.schemas.queries import IncidentQuery
+from app.schemas.resources import IncidentDetail
 from app.services.filters import incident_conditions
 from app.services.pagination import PageResult, keyset_page
 from app.services.quotes import quotes_out
@@ -151,10 +153,29 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
     return out
 
 
+def missing(session: Session, incident_id: str) -> NotFound:
+    """The 404 for an incident id, saying when it was deleted if it was."""
+    gone = session.get(Tombstone, ("incident", incident_id))
+    if gone is not None:
+        return NotFound(
+            f"incident {incident_id!r} was deleted at {gone.deleted_at:%Y-%m-%dT%H:%M:%SZ}"
+        )
+    return NotFound(f"no incident with id {incident_id!r}")
+
+
+def incident_json(session: Session, incident_id: str) -> bytes:
+    """The body of `GET /v1/incidents/{id}`: its ETag is what `If-Match` must repeat.
+
+    GET, PATCH and DELETE all render through here, so the tags they compare agree.
+    """
+    detail = IncidentDetail.model_validate(get_incident(session, incident_id))
+    return detail.model_dump_json().encode()
+
+
 def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"no incident with id {incident_id!r}")
+        raise missing(session, incident_id)
     out = incidents_out(session, [incident])[0]
     out["actors"] = [
         {"actor_id": a.actor_id, "actor_name": name, "role": a.role, "notes": a.notes}

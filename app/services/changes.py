@@ -1,0 +1,42 @@
+"""The change feed: every create, update and delete, recorded in the writing transaction."""
+
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from app.db import CLI, Author
+from app.models import Change
+from app.models.common import utcnow
+
+Resource = Literal["incident", "source", "quote", "location", "actor"]
+Action = Literal["create", "update", "delete"]
+
+
+def record(session: Session, resource: Resource, resource_id: str, action: Action) -> None:
+    """Add a change to the session's transaction, by the session's author (write_session)."""
+    author: Author = session.info.get("author", CLI)
+    session.add(
+        Change(
+            resource=resource,
+            resource_id=resource_id,
+            action=action,
+            at=utcnow(),
+            key_name=author.key_name,
+            via=author.via,
+        )
+    )
+
+
+def list_changes(
+    session: Session, since: int, limit: int
+) -> tuple[list[dict[str, Any]], int, int, bool]:
+    """Changes after `since`, the number of them, the cursor to continue from, and more?"""
+    after = select(Change).where(col(Change.seq) > since)
+    total = session.scalar(select(func.count()).select_from(after.subquery())) or 0
+    rows = list(session.scalars(after.order_by(col(Change.seq)).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = rows[-1].seq if rows else since
+    assert cursor is not None
+    return [row.model_dump() for row in rows], total, cursor, more

@@ -1,0 +1,151 @@
+"""API keys: stored as a hash, 401/403 as the contract says, and the `keys` commands."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import make_engine
+from app.errors import BadRequest, Conflict
+from app.models import ApiKey
+from app.services.keys import create_key, revoke_key
+from tests.factories import bundle
+from tests.writing import app_client, bearer, dump, new_key, seed
+
+CLI = Path(sys.executable).parent / "incident-record"
+
+
+def test_only_a_prefix_and_a_hash_are_stored(engine: Engine) -> None:
+    key = create_key(engine, "editor", "write")
+    assert key.startswith("ir_")
+    _, prefix, secret = key.split("_", 2)
+    with Session(engine) as session:
+        row = session.get(ApiKey, "editor")
+        assert row is not None
+        assert row.prefix == prefix
+        assert row.scope == "write"
+        assert row.revoked_at is None
+    stored = repr(dump(engine)["api_key"])
+    assert secret not in stored
+    assert key not in stored
+
+
+def assert_401(response, detail: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert detail in response.json()["detail"]
+
+
+def test_writes_need_a_valid_write_key(engine: Engine) -> None:
+    read = new_key(engine, "read", "reader")
+    write_key = create_key(engine, "editor", "write")
+    wrong_secret = write_key[:-4] + ("aaaa" if not write_key.endswith("aaaa") else "bbbb")
+    with app_client(engine) as c:
+        assert_401(c.post("/v1/sources", json=bundle()), "needs an API key with scope write")
+        assert_401(c.post("/v1/sources", json=bundle(), headers=bearer("nonsense")), "unknown")
+        assert_401(c.post("/v1/sources", json=bundle(), headers=bearer(wrong_secret)), "unknown")
+        basic = {"Authorization": "Basic " + write_key}
+        assert_401(c.post("/v1/sources", json=bundle(), headers=basic), "needs an API key")
+        forbidden = c.post("/v1/sources", json=bundle(), headers=read)
+        assert forbidden.status_code == 403
+        assert forbidden.json()["detail"] == "API key 'reader' has scope read; this needs write"
+        assert c.get("/v1/sources/test-source").status_code == 404  # nothing was written
+        assert c.post("/v1/sources", json=bundle(), headers=bearer(write_key)).status_code == 201
+        revoke_key(engine, "editor")
+        revoked = c.post("/v1/sources", json=bundle(), headers=bearer(write_key))
+        assert_401(revoked, "API key 'editor' was revoked")
+
+
+def test_reads_are_public_by_default(engine: Engine) -> None:
+    seed(engine)
+    with app_client(engine) as c:
+        for path in ("/v1/incidents", "/v1/changes", "/v1/sources", "/v1/actors"):
+            assert c.get(path).status_code == 200, path
+
+
+def test_read_requires_key_setting(engine: Engine) -> None:
+    seed(engine)
+    read, write = new_key(engine, "read", "reader"), new_key(engine, "write", "editor")
+    revoked = new_key(engine, "read", "former")
+    revoke_key(engine, "former")
+    with app_client(engine, Settings(read_requires_key=True)) as c:
+        for path in (
+            "/v1/incidents",
+            "/v1/incidents/2022-01-05-ain-al-asad-rockets",
+            "/v1/changes",
+            "/v1/sources",
+            "/v1/quotes",
+            "/v1/event-types",
+        ):
+            assert_401(c.get(path), "needs an API key with scope read")
+            assert c.get(path, headers=read).status_code == 200, path
+            assert c.get(path, headers=write).status_code == 200, path  # write implies read
+            assert_401(c.get(path, headers=revoked), "was revoked")
+        for path in ("/healthz", "/readyz", "/openapi.json", "/docs", "/redoc", "/metrics"):
+            assert c.get(path).status_code == 200, path
+        # What needs a key is not for shared caches to hand to someone else.
+        assert c.get("/v1/incidents", headers=read).headers["cache-control"].startswith("private")
+
+
+def test_a_key_name_is_unique_and_checked(engine: Engine) -> None:
+    create_key(engine, "editor", "read")
+    revoke_key(engine, "editor")
+    with pytest.raises(Conflict, match="exists"):
+        create_key(engine, "editor", "write")
+    with pytest.raises(BadRequest, match="invalid key name"):
+        create_key(engine, "-bad name", "write")
+
+
+def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    return subprocess.run(
+        [str(CLI), "keys", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_keys_commands_end_to_end(tmp_path: Path) -> None:
+    db = tmp_path / "keys.db"
+    created = cli(db, "create", "--name", "dashboard", "--scope", "write")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    assert key.startswith("ir_")
+    assert "not shown again" in created.stderr
+    assert cli(db, "create", "--name", "reader", "--scope", "read").returncode == 0
+    duplicate = cli(db, "create", "--name", "dashboard", "--scope", "read")
+    assert duplicate.returncode == 1
+    assert "exists" in duplicate.stderr
+
+    listed = cli(db, "list")
+    assert listed.returncode == 0
+    lines = [line.split("\t") for line in listed.stdout.strip().splitlines()]
+    assert lines[0] == ["name", "scope", "created", "revoked"]
+    assert [(n, s, r) for n, s, _, r in lines[1:]] == [
+        ("dashboard", "write", "-"),
+        ("reader", "read", "-"),
+    ]
+    assert key not in listed.stdout
+    assert key.split("_", 2)[2] not in listed.stdout
+
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        with app_client(engine) as c:
+            assert c.post("/v1/sources", json=bundle(), headers=bearer(key)).status_code == 201
+            revoked = cli(db, "revoke", "dashboard")
+            assert revoked.returncode == 0
+            assert revoked.stdout.strip() == "revoked dashboard"
+            again = c.post("/v1/sources", json=bundle(), headers=bearer(key))
+            assert again.status_code == 401
+    finally:
+        engine.dispose()
+    after = [line.split("\t") for line in cli(db, "list").stdout.strip().splitlines()]
+    assert after[1][0] == "dashboard"
+    assert after[1][3].endswith("Z")
+    unknown = cli(db, "revoke", "nobody")
+    assert unknown.returncode == 1
+    assert "no key named 'nobody'" in unknown.stderr

@@ -1,0 +1,61 @@
+"""Helpers for the tests that write: keys, authorised clients, table dumps."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlmodel import Session, SQLModel
+
+from app.config import Settings, get_settings
+from app.db import get_engine
+from app.loader import import_bundle, read_bundle_file
+from app.main import create_app
+from app.services.keys import Scope, create_key
+
+SEED_SOURCE = "afp-2022-01-05-coalition-under-fire"
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def new_key(engine: Engine, scope: Scope = "write", name: str = "editor") -> dict[str, str]:
+    """A key made by the real service, as the Authorization header that carries it."""
+    return bearer(create_key(engine, name, scope))
+
+
+def seed(engine: Engine) -> None:
+    for path in sorted(get_settings().seed_dir.glob("*.json")):
+        import_bundle(engine, read_bundle_file(path))
+
+
+@contextmanager
+def app_client(engine: Engine, settings: Settings | None = None) -> Iterator[TestClient]:
+    app = create_app(settings)
+    app.dependency_overrides[get_engine] = lambda: engine
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order: equal dumps mean equal content."""
+    with Session(engine) as session:
+        return {
+            table.name: sorted((tuple(row) for row in session.execute(select(table))), key=repr)
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def changes(c: TestClient, since: int = 0) -> list[dict[str, Any]]:
+    """Every change after `since`, following the feed's pages."""
+    out: list[dict[str, Any]] = []
+    while True:
+        page = c.get("/v1/changes", params={"since": since, "limit": 1000}).json()
+        out += page["data"]
+        since = int(page["meta"]["next_cursor"])
+        if page["links"]["next"] is None:
+            return out
