@@ -28,6 +28,7 @@ from app.services.exports import BATCH
 from tests.conftest import client_for
 from tests.factories import bundle
 from tests.helpers_server import running_server
+from tests.writing import app_client, new_key, seed
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 AIN_AL_ASAD = ("ain-al-asad-air-base", 33.7856, 42.4411)  # id, latitude, longitude
@@ -436,6 +437,34 @@ def test_an_export_etag_changes_when_the_data_does(engine: Engine) -> None:
             assert response.headers["etag"] != before[url], url
         rows = read_csv(client.get("/v1/incidents?format=csv").text)[1]
         assert (rows[0]["fatalities"], rows[0]["location_name"]) == ("3", "Fort Somewhere")
+
+
+def test_export_etags_change_after_a_patch_and_a_delete(engine: Engine) -> None:
+    """Edits through the API reach every export they show in (names, counts, links)."""
+    seed(engine)
+    key = new_key(engine)
+    urls = [f"/v1/{r}?format=ndjson" for r in QUERIES]
+    with app_client(engine) as c:
+        url = f"/v1/incidents/{ROCKETS}"
+        tags = {u: c.get(u).headers["etag"] for u in urls}
+        moved = {"location": {"id": "green-village-base"}, "country": "SY"}
+        edit = {**key, "If-Match": c.get(url).headers["etag"]}
+        edit["Content-Type"] = "application/merge-patch+json"
+        assert c.patch(url, content=json.dumps(moved), headers=edit).status_code == 200
+        changed = {
+            u: c.get(u).headers["etag"]
+            for u in ("/v1/incidents?format=ndjson", "/v1/locations?format=ndjson")
+        }
+        for u, tag in changed.items():
+            assert tag != tags[u], u
+        tags |= changed
+        gone = c.delete(url, headers={**key, "If-Match": c.get(url).headers["etag"]})
+        assert gone.status_code == 204
+        for u in urls:  # incident lists, location counts, actor counts, quote links
+            response = c.get(u, headers={"If-None-Match": tags[u]})
+            assert response.status_code == 200, u
+        quotes = read_ndjson(c.get("/v1/quotes?format=ndjson").text)
+        assert all(ROCKETS not in q["incident_ids"] for q in quotes)
 
 
 # Streaming
