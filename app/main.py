@@ -13,6 +13,7 @@ from app.csp import HtmlCSPMiddleware
 from app.deps import check_parameters, read_access
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
+from app.head import HeadMiddleware
 from app.metrics import install_metrics
 from app.routers import catalog, changes, incidents, ops, quotes, stats
 
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(HeadMiddleware)
     checked = [Depends(check_parameters)]
     for module in (incidents, quotes, catalog, stats, changes):
         app.include_router(

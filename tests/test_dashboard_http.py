@@ -123,3 +123,21 @@ def test_metrics_count_requests_by_route_template_and_status(seeded_engine: Engi
     buckets = {**detail, "status": "200", "le": "+Inf"}
     assert metric(r.text, "http_request_duration_seconds_bucket", **buckets) == 2
     assert metric(r.text, "http_request_duration_seconds_count", **detail, status="200") == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/incidents?country=IQ",
+        "/v1/incidents?format=csv",
+        "/v1/stats/incidents?group_by=month",
+        "/v1/incidents/nope",
+        "/v1/incidents?contry=IQ",
+    ],
+)
+def test_head_is_get_without_the_body(client: TestClient, path: str) -> None:
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == get.status_code
+    assert head.content == b""
+    for name in ("content-type", "etag", "cache-control", "content-length"):
+        assert head.headers.get(name) == get.headers.get(name), name
