@@ -43,12 +43,9 @@ def list_locations(
     query: Annotated[LocationQuery, Query()],
 ) -> Any:
     """List places, with how many incidents each holds."""
-    fmt = exports.negotiate(request, query)
-    if fmt != "json":
-        return exports.export(request, session, engine, exports.LOCATIONS, query, fmt)
-    response.headers["Vary"] = "Accept"
-    data, total, cursor = catalog.list_locations(session, query)
-    return list_body(request, data, total, query.limit, cursor)
+    return exports.list_or_export(
+        request, response, session, engine, exports.LOCATIONS, query, catalog.list_locations
+    )
 
 
 @router.get(
@@ -72,12 +69,9 @@ def list_actors(
     query: Annotated[ActorQuery, Query()],
 ) -> Any:
     """List actors: states, forces, groups, umbrella groups, people, bodies."""
-    fmt = exports.negotiate(request, query)
-    if fmt != "json":
-        return exports.export(request, session, engine, exports.ACTORS, query, fmt)
-    response.headers["Vary"] = "Accept"
-    data, total, cursor = catalog.list_actors(session, query)
-    return list_body(request, data, total, query.limit, cursor)
+    return exports.list_or_export(
+        request, response, session, engine, exports.ACTORS, query, catalog.list_actors
+    )
 
 
 @router.get(

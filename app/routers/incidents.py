@@ -9,7 +9,6 @@ from app.routers.common import ETAG_HEADER, list_responses, read_responses, writ
 from app.schemas.queries import IncidentQuery
 from app.schemas.resources import IncidentDetail, IncidentList
 from app.services import edits, exports, incidents
-from app.services.pagination import list_body
 
 router = APIRouter(tags=["incidents"])
 
@@ -27,12 +26,9 @@ def list_incidents(
 
     Date filters select incidents whose date range overlaps `date_from`..`date_to`.
     """
-    fmt = exports.negotiate(request, query)
-    if fmt != "json":
-        return exports.export(request, session, engine, exports.INCIDENTS, query, fmt)
-    response.headers["Vary"] = "Accept"
-    data, total, cursor = incidents.list_incidents(session, query)
-    return list_body(request, data, total, query.limit, cursor)
+    return exports.list_or_export(
+        request, response, session, engine, exports.INCIDENTS, query, incidents.list_incidents
+    )
 
 
 @router.get(

@@ -7,7 +7,6 @@ from app.routers.common import list_responses, read_responses
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteList, QuoteOut
 from app.services import exports, quotes
-from app.services.pagination import list_body
 
 router = APIRouter(tags=["quotes"])
 
@@ -22,12 +21,9 @@ def list_quotes(
     query: Annotated[QuoteQuery, Query()],
 ) -> Any:
     """List verbatim quotes; `date_from`/`date_to` bound the day they were said."""
-    fmt = exports.negotiate(request, query)
-    if fmt != "json":
-        return exports.export(request, session, engine, exports.QUOTES, query, fmt)
-    response.headers["Vary"] = "Accept"
-    data, total, cursor = quotes.list_quotes(session, query)
-    return list_body(request, data, total, query.limit, cursor)
+    return exports.list_or_export(
+        request, response, session, engine, exports.QUOTES, query, quotes.list_quotes
+    )
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteOut, responses=read_responses(400, 404))

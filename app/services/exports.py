@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Engine, Select, func, not_, select
 from sqlmodel import Session, col
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from app.errors import InvalidValue, ProblemItem
 from app.etag import weak_etag_for
@@ -27,7 +27,14 @@ from app.models import Actor, Incident, Location, Quote, Source
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT, ExportablePage, Format
 from app.schemas.resources import ActorOut, IncidentOut, LocationOut, QuoteOut
 from app.services import catalog, incidents, quotes
-from app.services.pagination import after, count, decode_cursor, encode_cursor
+from app.services.pagination import (
+    PageResult,
+    after,
+    count,
+    decode_cursor,
+    encode_cursor,
+    list_body,
+)
 
 BATCH = 500
 """Rows read, hydrated and written at a time. Two batches are alive while one is sent and
@@ -265,6 +272,24 @@ of matches. Sent as an attachment named `{resource.name}.csv`, `.geojson` or `.n
 
 
 # Answering an export
+
+
+def list_or_export(
+    request: Request,
+    response: Response,
+    session: Session,
+    engine: Engine,
+    resource: Resource,
+    query: ExportablePage,
+    list_page: Callable[[Session, Any], PageResult],
+) -> Any:
+    """The JSON page of a list, or its export when the request asks for another format."""
+    fmt = negotiate(request, query)
+    if fmt != "json":
+        return export(request, session, engine, resource, query, fmt)
+    response.headers["Vary"] = "Accept"
+    data, total, cursor = list_page(session, query)
+    return list_body(request, data, total, query.limit, cursor)
 
 
 def export(
