@@ -180,7 +180,8 @@ class _Checker:
             self.err(field, f"unknown {kind} id: {value}")
 
     def duplicates(self, field: str, values: list[Any], what: str) -> None:
-        for value, n in Counter(values).items():
+        # Only well-typed values: a list where an offset belongs is pydantic's to report.
+        for value, n in Counter(v for v in values if isinstance(v, str | int)).items():
             if n > 1:
                 self.err(field, what.format(value=value, n=n))
 

@@ -203,6 +203,15 @@ def test_refusals(engine: Engine, change: Any, expected: str) -> None:
         (lambda b: b["incidents"][0].update(fatalities=-1), "incidents[0].fatalities"),
         (lambda b: b["incidents"][0].update(surprise=True), "incidents[0].surprise"),
         (lambda b: b["locations"][0].update(latitude=123), "locations[0].latitude"),
+        # Found by fuzzing POST /v1/sources: a list where an offset belongs once raised.
+        (
+            lambda b: b["incidents"][0]["excerpts"][0].update(start=[1]),
+            "incidents[0].excerpts[0].start",
+        ),
+        (
+            lambda b: b["incidents"][0]["weapons"][0].update(kind={}),
+            "incidents[0].weapons[0].kind",
+        ),
     ],
 )
 def test_structural_refusals_name_the_field(engine: Engine, change: Any, field: str) -> None:
