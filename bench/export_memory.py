@@ -15,29 +15,15 @@ Linux only (/proc).
 
 import argparse
 import csv
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from harness import Server, backend_of, bench_env, synthesize
 
-ROOT = Path(__file__).resolve().parent.parent
 LIMITS = (1000, 10_000, 100_000)
-
-
-def run(args: list[str], env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env, check=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -48,35 +34,6 @@ def memory_kib(pid: int) -> dict[str, int]:
         if name in ("VmRSS", "VmHWM"):
             fields[name] = int(value.split()[0])
     return fields
-
-
-class Server:
-    """A fresh uvicorn process serving `app.main:app` on the given database."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(self.port)]
-        command += ["--host", "127.0.0.1", "--no-access-log"]
-        with open(log, "ab") as out:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/healthz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"the server did not start; see {log}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def lines_of(chunks: Iterator[bytes]) -> Iterator[str]:
@@ -140,15 +97,12 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="export-memory-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    env = bench_env(url)
     log = workdir / "server.log"
     if not args.skip_synth:
-        run(["db", "upgrade"], env)
-        started = time.perf_counter()
-        run(["synth", "--incidents", str(args.incidents), "--seed", str(args.seed)], env)
-        print(f"synthesised {args.incidents} incidents in {time.perf_counter() - started:.0f} s")
+        synthesize(env, args.incidents, args.seed)
 
-    backend = url.split(":", 1)[0].split("+")[0]
+    backend = backend_of(url)
     print(f"\nbackend: {backend}; server log: {log}\n")
     print(f"{'format':8} {'limit':>7} {'rows':>7} {'bytes':>12} {'seconds':>8}", end="")
     print(f" {'baseline MiB':>13} {'peak MiB':>9}")

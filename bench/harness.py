@@ -1,0 +1,68 @@
+"""What the benchmarks share: a synthetic database and a real server process over it."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], env: dict[str, str]) -> None:
+    """`incident-record ARGS` with this interpreter, from the checkout."""
+    subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env, check=True)
+
+
+def bench_env(url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+
+
+def synthesize(env: dict[str, str], incidents: int, seed: int) -> None:
+    """`db upgrade` then `synth` into the (empty) database of `env`."""
+    run(["db", "upgrade"], env)
+    started = time.perf_counter()
+    run(["synth", "--incidents", str(incidents), "--seed", str(seed)], env)
+    print(f"synthesised {incidents} incidents in {time.perf_counter() - started:.0f} s")
+
+
+def backend_of(url: str) -> str:
+    return url.split(":", 1)[0].split("+")[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A fresh uvicorn process serving `app.main:app` on the database of `env`."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(self.port)]
+        command += ["--host", "127.0.0.1", "--no-access-log"]
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the server did not start; see {log}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
