@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -30,7 +30,9 @@ from app.services.filters import incident_conditions
 from app.services.pagination import PageResult, keyset_page
 from app.services.quotes import quotes_out
 
-FATALITIES = func.coalesce(Incident.fatalities, -1)  # unknown sorts below zero
+# Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
+# the one indexed by ix_incident_fatalities_sort for the database to read that index.
+FATALITIES = func.coalesce(Incident.fatalities, literal_column("-1"))
 SORTS: dict[str, tuple[list[Any], list[type], bool]] = {
     "-date": ([col(Incident.date_start), col(Incident.id)], [date, str], True),
     "date": ([col(Incident.date_start), col(Incident.id)], [date, str], False),

@@ -1,0 +1,55 @@
+"""Each sort of the incident list reads a page in index order, on both backends.
+
+Without its index a sort makes every page sort all the matches (at 100k incidents,
+85 ms a page instead of 11 on PostgreSQL; docs/benchmarks.md). The database must also
+recognise the indexed expression in the query, which a bound parameter in place of a
+literal silently prevents.
+"""
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, Select, text
+from sqlmodel import Session
+
+from app.schemas.queries import IncidentQuery
+from app.services.incidents import SORTS, incidents_select
+
+INDEXES = {
+    "-date": "ix_incident_date_start_id",
+    "date": "ix_incident_date_start_id",
+    "-fatalities": "ix_incident_fatalities_sort",
+    "fatalities": "ix_incident_fatalities_sort",
+    "updated_at": "ix_incident_updated_at_id",
+}
+
+
+def _plan(session: Session, stmt: Select[Any]) -> str:
+    """The plan of `stmt` as the app sends it: with its bound parameters, not inlined."""
+    compiled = stmt.compile(session.get_bind())
+    params: Any = compiled.construct_params()
+    if compiled.positiontup is not None:
+        params = tuple(params[name] for name in compiled.positiontup)
+    sql, connection = str(compiled), session.connection()
+    if connection.dialect.name == "postgresql":
+        # The test tables are tiny: make a sort the costlier choice, so the plan shows
+        # whether the index can serve the order at all.
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        session.execute(text("SET LOCAL enable_sort = off"))
+        rows = connection.exec_driver_sql("EXPLAIN " + sql, params)
+    else:
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+    return "\n".join(" ".join(str(v) for v in row) for row in rows)
+
+
+@pytest.mark.parametrize("sort", sorted(INDEXES))
+def test_sort_reads_its_index(engine: Engine, sort: str) -> None:
+    keys, _, desc = SORTS[sort]
+    stmt = incidents_select(IncidentQuery(sort=sort))
+    stmt = stmt.order_by(*(k.desc() if desc else k.asc() for k in keys)).limit(51)
+    with Session(engine) as session:
+        plan = _plan(session, stmt)
+    assert INDEXES[sort] in plan, plan
+    # No sort step after reading it (SQLite's temporary b-tree, PostgreSQL's Sort node).
+    assert "TEMP B-TREE" not in plan, plan
+    assert "Sort" not in plan, plan
