@@ -87,8 +87,10 @@ def incident_conditions(f: IncidentFilters, *, by_start: bool = False) -> list[C
         admin1 = col(Incident.admin1)
         c.append(or_(*(admin1.ilike(a.replace("%", "\\%"), escape="\\") for a in f.admin1)))
     if f.bbox:
+        # IN, not a correlated EXISTS: SQLite then finds the few locations in the box and
+        # their incidents by index, instead of looking up the location of every incident.
         box = in_bbox(col(Location.latitude), col(Location.longitude), f.bbox)
-        c.append(exists().where(col(Location.id) == Incident.location_id, *box))
+        c.append(col(Incident.location_id).in_(select(col(Location.id)).where(*box)))
     if f.q:
         quotes = (
             select(col(Quote.text))
