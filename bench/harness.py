@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,24 @@ def synthesize(env: dict[str, str], incidents: int, seed: int) -> None:
     started = time.perf_counter()
     run(["synth", "--incidents", str(incidents), "--seed", str(seed)], env)
     print(f"synthesised {incidents} incidents in {time.perf_counter() - started:.0f} s")
+
+
+def settle(url: str) -> None:
+    """On PostgreSQL, what autovacuum would do to freshly loaded tables: `VACUUM ANALYZE`.
+
+    Right after `synth` the tables have no statistics and no visibility map, and
+    autovacuum may take a minute or more to reach them; until then PostgreSQL answers
+    reads about three times slower (docs/benchmarks.md). SQLite: nothing (the app never
+    runs ANALYZE there).
+    """
+    if backend_of(url) != "postgresql":
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    finally:
+        engine.dispose()
 
 
 def backend_of(url: str) -> str:

@@ -15,7 +15,8 @@ floor of HTTP alone and of a few primary-key queries.
 
 A PostgreSQL database given with --database-url should be empty (it is migrated and
 synthesised here), or already synthesised with the same --incidents and --seed (pass
---skip-synth).
+--skip-synth). On PostgreSQL it is vacuumed and analysed before the server starts, as
+autovacuum would soon do, so that the figures are those of a settled database.
 """
 
 import argparse
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import Server, backend_of, bench_env, synthesize
+from harness import Server, backend_of, bench_env, settle, synthesize
 
 REFERENCE = "list (default, -date)"
 
@@ -124,6 +125,7 @@ def main() -> None:
     log = workdir / "server.log"
     if not args.skip_synth:
         synthesize(env, args.incidents, args.seed)
+    settle(url)
 
     server = Server(env, log)
     try:
