@@ -1,4 +1,6 @@
-"""Each sort of the incident list reads a page in index order, on both backends.
+"""Query plans that the read latency at size depends on (docs/benchmarks.md).
+
+Each sort of the incident list reads a page in index order, on both backends.
 
 Without its index a sort makes every page sort all the matches (at 100k incidents,
 85 ms a page instead of 11 on PostgreSQL; docs/benchmarks.md). The database must also
@@ -53,3 +55,14 @@ def test_sort_reads_its_index(engine: Engine, sort: str) -> None:
     # No sort step after reading it (SQLite's temporary b-tree, PostgreSQL's Sort node).
     assert "TEMP B-TREE" not in plan, plan
     assert "Sort" not in plan, plan
+
+
+def test_bbox_finds_incidents_by_location_index(engine: Engine) -> None:
+    """SQLite counts a box's incidents from the locations in it, not from every incident."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans the IN and the EXISTS forms alike (a semi-join)")
+    stmt = incidents_select(IncidentQuery(bbox="43.5,32.5,45.5,34.5"))
+    with Session(engine) as session:
+        plan = _plan(session, stmt)
+    assert "SEARCH incident USING" in plan, plan
+    assert "ix_incident_location_id" in plan, plan
