@@ -8,6 +8,7 @@ recognise the indexed expression in the query, which a bound parameter in place 
 literal silently prevents.
 """
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from app.schemas.queries import IncidentQuery
 from app.services.incidents import SORTS, incidents_select
+from tests.conftest import migrated_engine
 
 INDEXES = {
     "-date": "ix_incident_date_start_id",
@@ -57,12 +59,13 @@ def test_sort_reads_its_index(engine: Engine, sort: str) -> None:
     assert "Sort" not in plan, plan
 
 
-def test_bbox_finds_incidents_by_location_index(engine: Engine) -> None:
-    """SQLite counts a box's incidents from the locations in it, not from every incident."""
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL plans the IN and the EXISTS forms alike (a semi-join)")
+def test_bbox_finds_incidents_by_location_index(tmp_path: Path) -> None:
+    """SQLite counts a box's incidents from the locations in it, not from every incident.
+
+    SQLite only: PostgreSQL plans the IN and the EXISTS forms alike (a semi-join).
+    """
     stmt = incidents_select(IncidentQuery(bbox="43.5,32.5,45.5,34.5"))
-    with Session(engine) as session:
+    with migrated_engine("sqlite", tmp_path) as engine, Session(engine) as session:
         plan = _plan(session, stmt)
     assert "SEARCH incident USING" in plan, plan
     assert "ix_incident_location_id" in plan, plan
