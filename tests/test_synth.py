@@ -250,3 +250,17 @@ def test_the_command_end_to_end(tmp_path: Path) -> None:
     bad = synth("--incidents", "0")
     assert bad.returncode == 2
     assert "--incidents" in bad.stderr
+
+
+def test_postgresql_has_planner_statistics_right_after(tmp_path: Path) -> None:
+    with migrated_engine("postgresql", tmp_path) as engine:
+        synthesize(engine, N, seed=3)
+        with engine.connect() as conn:
+            analyzed = conn.execute(
+                text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'incident'")
+            ).scalar()
+            estimate = conn.execute(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'incident'")
+            ).scalar()
+    assert analyzed is not None
+    assert estimate == N
