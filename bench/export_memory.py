@@ -13,15 +13,13 @@ synthesised here), or already synthesised with the same --incidents (pass --skip
 Linux only (/proc).
 """
 
-import argparse
 import csv
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from harness import Server, backend_of, bench_env, synthesize
+from harness import Server, arguments, backend_of, prepare
 
 LIMITS = (1000, 10_000, 100_000)
 
@@ -87,20 +85,10 @@ def export_once(env: dict[str, str], fmt: str, limit: int, log: Path) -> dict[st
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
-    parser.add_argument("--incidents", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = arguments(__doc__.split("\n")[0])
     parser.add_argument("--formats", nargs="+", default=["csv", "ndjson", "geojson"])
-    parser.add_argument("--skip-synth", action="store_true", help="the data is already there")
     args = parser.parse_args()
-
-    workdir = Path(tempfile.mkdtemp(prefix="export-memory-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = bench_env(url)
-    log = workdir / "server.log"
-    if not args.skip_synth:
-        synthesize(env, args.incidents, args.seed)
+    url, env, log = prepare(args, "export-memory")
 
     backend = backend_of(url)
     print(f"\nbackend: {backend}; server log: {log}\n")

@@ -1,9 +1,11 @@
 """What the benchmarks share: a synthetic database and a real server process over it."""
 
+import argparse
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +30,26 @@ def synthesize(env: dict[str, str], incidents: int, seed: int) -> None:
     started = time.perf_counter()
     run(["synth", "--incidents", str(incidents), "--seed", str(seed)], env)
     print(f"synthesised {incidents} incidents in {time.perf_counter() - started:.0f} s")
+
+
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark takes; a script adds its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-synth", action="store_true", help="the data is already there")
+    return parser
+
+
+def prepare(args: argparse.Namespace, name: str) -> tuple[str, dict[str, str], Path]:
+    """The database URL (a new SQLite file unless given), synthesised, its env and a log path."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    env = bench_env(url)
+    if not args.skip_synth:
+        synthesize(env, args.incidents, args.seed)
+    return url, env, workdir / "server.log"
 
 
 def settle(url: str) -> None:

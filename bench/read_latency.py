@@ -19,15 +19,12 @@ synthesised here), or already synthesised with the same --incidents and --seed (
 autovacuum would soon do, so that the figures are those of a settled database.
 """
 
-import argparse
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import Server, backend_of, bench_env, settle, synthesize
+from harness import Server, arguments, backend_of, prepare, settle
 
 REFERENCE = "list (default, -date)"
 
@@ -111,20 +108,10 @@ def measure(client: httpx.Client, url: str, repeat: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
-    parser.add_argument("--incidents", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = arguments(__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--skip-synth", action="store_true", help="the data is already there")
     args = parser.parse_args()
-
-    workdir = Path(tempfile.mkdtemp(prefix="read-latency-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = bench_env(url)
-    log = workdir / "server.log"
-    if not args.skip_synth:
-        synthesize(env, args.incidents, args.seed)
+    url, env, log = prepare(args, "read-latency")
     settle(url)
 
     server = Server(env, log)
