@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import get_engine, make_engine
 from app.loader import load_folder
 from app.main import create_app
@@ -85,9 +85,12 @@ def seeded_engine(
         yield eng
 
 
-def client_for(engine: Engine) -> TestClient:
-    app = create_app()
+def client_for(engine: Engine, settings: Settings | None = None) -> TestClient:
+    """An httpx client on a new app over `engine`, with `settings` if given."""
+    app = create_app(settings)
     app.dependency_overrides[get_engine] = lambda: engine
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
     return TestClient(app, base_url="http://testserver")
 
 

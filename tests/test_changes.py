@@ -5,13 +5,14 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from app.config import Settings
+from tests.conftest import client_for
 from tests.factories import bundle
-from tests.writing import SEED_SOURCE, app_client, changes, new_key, seed
+from tests.writing import SEED_SOURCE, changes, new_key, seed
 
 
 def test_a_user_posts_corrects_and_deletes_and_the_feed_says_so(engine: Engine) -> None:
     key = new_key(engine, "write", "fact-checker")
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         assert c.post("/v1/sources", json=bundle(), headers=key).status_code == 201
         tag = c.get("/v1/incidents/test-rockets").headers["etag"]
         patched = c.patch(
@@ -50,7 +51,7 @@ def test_a_user_posts_corrects_and_deletes_and_the_feed_says_so(engine: Engine) 
 
 def test_pages_follow_the_cursor_and_an_empty_page_keeps_it(engine: Engine) -> None:
     seed(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         everything = c.get("/v1/changes?limit=1000").json()
         total = everything["meta"]["total"]
         assert total == len(everything["data"]) > 3
@@ -79,7 +80,7 @@ def test_pages_follow_the_cursor_and_an_empty_page_keeps_it(engine: Engine) -> N
 
 def test_command_line_writes_have_no_key_name(engine: Engine) -> None:
     seed(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         feed = changes(c)
     assert feed[0] == {**feed[0], "resource": "source", "resource_id": SEED_SOURCE}
     assert {(ch["key_name"], ch["via"], ch["action"]) for ch in feed} == {(None, "cli", "create")}
@@ -88,7 +89,7 @@ def test_command_line_writes_have_no_key_name(engine: Engine) -> None:
 def test_a_replace_records_only_what_differs(engine: Engine) -> None:
     seed(engine)
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         since = int(c.get("/v1/changes?limit=1").json()["meta"]["total"])
         exported = c.get(f"/v1/sources/{SEED_SOURCE}/bundle").json()
         first, second = exported["incidents"][0], exported["incidents"][1]
@@ -123,7 +124,7 @@ def test_a_replace_records_only_what_differs(engine: Engine) -> None:
 def test_a_refused_write_records_nothing(engine: Engine) -> None:
     seed(engine)
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         before = changes(c)
         broken = bundle()
         broken["incidents"][0]["location_id"] = "nowhere"
@@ -139,7 +140,7 @@ def test_a_refused_write_records_nothing(engine: Engine) -> None:
 def test_the_feed_is_a_read(engine: Engine) -> None:
     seed(engine)
     reader = new_key(engine, "read", "mirror")
-    with app_client(engine, Settings(read_requires_key=True)) as c:
+    with client_for(engine, Settings(read_requires_key=True)) as c:
         assert c.get("/v1/changes").status_code == 401
         assert c.get("/v1/changes", headers=reader).status_code == 200
 
@@ -151,7 +152,7 @@ def test_a_changed_place_or_actor_updates_what_shows_it(engine: Engine) -> None:
     later["locations"], later["actors"], later["quotes"] = [], [], []
     later["incidents"][0]["id"] = "later-rockets"
     later["incidents"][0]["attributions"][0]["id"] = "later-attribution"
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         c.post("/v1/sources", json=bundle(), headers=key)
         c.post("/v1/sources", json=later, headers=key)
         since = int(c.get("/v1/changes?limit=1000").json()["meta"]["next_cursor"])

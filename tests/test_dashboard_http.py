@@ -7,14 +7,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
-from app.db import get_engine
-from app.main import create_app
+from tests.conftest import client_for
 
 
 def client_with(engine: Engine, **settings: object) -> TestClient:
-    app = create_app(Settings(**settings))  # type: ignore[arg-type]
-    app.dependency_overrides[get_engine] = lambda: engine
-    return TestClient(app, base_url="http://testserver")
+    return client_for(engine, Settings(**settings))  # type: ignore[arg-type]
 
 
 def test_any_origin_may_get_by_default(client: TestClient) -> None:

@@ -28,7 +28,7 @@ from app.services.exports import BATCH
 from tests.conftest import client_for
 from tests.factories import bundle
 from tests.helpers_server import running_server
-from tests.writing import app_client, new_key, seed
+from tests.writing import new_key, seed
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 AIN_AL_ASAD = ("ain-al-asad-air-base", 33.7856, 42.4411)  # id, latitude, longitude
@@ -444,7 +444,7 @@ def test_export_etags_change_after_a_patch_and_a_delete(engine: Engine) -> None:
     seed(engine)
     key = new_key(engine)
     urls = [f"/v1/{r}?format=ndjson" for r in QUERIES]
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         url = f"/v1/incidents/{ROCKETS}"
         tags = {u: c.get(u).headers["etag"] for u in urls}
         moved = {"location": {"id": "green-village-base"}, "country": "SY"}

@@ -14,8 +14,9 @@ from app.db import make_engine
 from app.errors import BadRequest, Conflict
 from app.models import ApiKey
 from app.services.keys import create_key, revoke_key
+from tests.conftest import client_for
 from tests.factories import bundle
-from tests.writing import app_client, bearer, dump, new_key, seed
+from tests.writing import bearer, dump, new_key, seed
 
 CLI = Path(sys.executable).parent / "incident-record"
 
@@ -46,7 +47,7 @@ def test_writes_need_a_valid_write_key(engine: Engine) -> None:
     read = new_key(engine, "read", "reader")
     write_key = create_key(engine, "editor", "write")
     wrong_secret = write_key[:-4] + ("aaaa" if not write_key.endswith("aaaa") else "bbbb")
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         assert_401(c.post("/v1/sources", json=bundle()), "needs an API key with scope write")
         assert_401(c.post("/v1/sources", json=bundle(), headers=bearer("nonsense")), "unknown")
         assert_401(c.post("/v1/sources", json=bundle(), headers=bearer(wrong_secret)), "unknown")
@@ -64,7 +65,7 @@ def test_writes_need_a_valid_write_key(engine: Engine) -> None:
 
 def test_reads_are_public_by_default(engine: Engine) -> None:
     seed(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         for path in ("/v1/incidents", "/v1/changes", "/v1/sources", "/v1/actors"):
             assert c.get(path).status_code == 200, path
 
@@ -74,7 +75,7 @@ def test_read_requires_key_setting(engine: Engine) -> None:
     read, write = new_key(engine, "read", "reader"), new_key(engine, "write", "editor")
     revoked = new_key(engine, "read", "former")
     revoke_key(engine, "former")
-    with app_client(engine, Settings(read_requires_key=True)) as c:
+    with client_for(engine, Settings(read_requires_key=True)) as c:
         for path in (
             "/v1/incidents",
             "/v1/incidents/2022-01-05-ain-al-asad-rockets",
@@ -134,7 +135,7 @@ def test_keys_commands_end_to_end(tmp_path: Path) -> None:
 
     engine = make_engine(f"sqlite:///{db}")
     try:
-        with app_client(engine) as c:
+        with client_for(engine) as c:
             assert c.post("/v1/sources", json=bundle(), headers=bearer(key)).status_code == 201
             revoked = cli(db, "revoke", "dashboard")
             assert revoked.returncode == 0

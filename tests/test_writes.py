@@ -19,9 +19,10 @@ from app.etag import etag_for
 from app.loader import read_bundle_file
 from app.models import SourceBundle
 from app.schemas.bundle import Bundle
+from tests.conftest import client_for
 from tests.factories import TEXT, bundle, span
 from tests.helpers_server import running_server
-from tests.writing import SEED_SOURCE, app_client, changes, dump, new_key, seed
+from tests.writing import SEED_SOURCE, changes, dump, new_key, seed
 
 CLI = Path(sys.executable).parent / "incident-record"
 INCIDENT = "2022-01-05-ain-al-asad-rockets"
@@ -41,7 +42,7 @@ BROKEN_FIELDS = {"quotes[0].span", "incidents[0].location_id", "incidents[0].dat
 
 def test_post_a_new_bundle_then_the_same_then_a_different_one(engine: Engine) -> None:
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         created = c.post("/v1/sources", json=bundle(), headers=key)
         assert created.status_code == 201
         assert created.json() == {"source_id": "test-source", "outcome": "created"}
@@ -70,7 +71,7 @@ def test_an_invalid_bundle_is_refused_whole_and_nothing_changes(engine: Engine) 
     seed(engine)
     key = new_key(engine)
     before = dump(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         refused = c.post("/v1/sources", json=broken_bundle(), headers=key)
     assert refused.status_code == 422
     assert refused.headers["content-type"] == "application/problem+json"
@@ -82,7 +83,7 @@ def test_an_invalid_bundle_is_refused_whole_and_nothing_changes(engine: Engine) 
 
 def test_import_on_the_command_line_gives_the_same_errors(engine: Engine, tmp_path: Path) -> None:
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         api = c.post("/v1/sources", json=broken_bundle(), headers=key).json()
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken_bundle()), encoding="utf-8")
@@ -114,7 +115,7 @@ def test_a_body_that_is_not_a_bundle_is_a_clear_problem(
     engine: Engine, body: bytes, content_type: str, status: int, slug: str
 ) -> None:
     key = new_key(engine)
-    with app_client(engine, Settings(max_body_bytes=4096)) as c:
+    with client_for(engine, Settings(max_body_bytes=4096)) as c:
         response = c.post(
             "/v1/sources", content=body, headers={**key, "Content-Type": content_type}
         )
@@ -128,7 +129,7 @@ def test_a_body_that_is_not_a_bundle_is_a_clear_problem(
 def test_export_then_post_back_is_unchanged(engine: Engine, source_id: str) -> None:
     seed(engine)
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         c.post("/v1/sources", json=bundle(), headers=key)
         exported = c.get(f"/v1/sources/{source_id}/bundle")
         assert exported.status_code == 200
@@ -144,7 +145,7 @@ def test_export_then_post_back_is_unchanged(engine: Engine, source_id: str) -> N
 
 def test_seed_export_equals_the_seed_file(engine: Engine) -> None:
     seed(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         exported = c.get(f"/v1/sources/{SEED_SOURCE}/bundle").json()
     path = next(get_settings().seed_dir.glob("*.json"))
     on_disk = Bundle.model_validate(read_bundle_file(path)).model_dump(mode="json")
@@ -154,7 +155,7 @@ def test_seed_export_equals_the_seed_file(engine: Engine) -> None:
 def test_export_edit_replace_round_trips(engine: Engine) -> None:
     seed(engine)
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         exported = c.get(f"/v1/sources/{SEED_SOURCE}/bundle").json()
         incident = next(i for i in exported["incidents"] if i["id"] == INCIDENT)
         incident["summary"] = "Corrected summary."
@@ -173,7 +174,7 @@ def test_export_edit_replace_round_trips(engine: Engine) -> None:
 
 def test_export_edit_replace_round_trips_a_posted_bundle(engine: Engine) -> None:
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         c.post("/v1/sources", json=bundle(), headers=key)
         exported = c.get("/v1/sources/test-source/bundle").json()
         exported["source"]["title"] = "Rockets hit Fort Nowhere, corrected"
@@ -196,7 +197,7 @@ def etag(c: TestClient, incident_id: str) -> str:
 def test_patch_corrects_an_incident(engine: Engine) -> None:
     seed(engine)
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         got = c.get(f"/v1/incidents/{INCIDENT}")
         # The tag GET sends is the hash of the body it sends: If-Match compares that.
         assert got.headers["etag"] == etag_for(got.content)
@@ -240,7 +241,7 @@ def test_patch_preconditions_and_refusals(engine: Engine) -> None:
     seed(engine)
     key = new_key(engine)
     url = f"/v1/incidents/{INCIDENT}"
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         tag = etag(c, INCIDENT)
         missing = c.patch(url, json={"fatalities": 1}, headers=key)
         assert missing.status_code == 428
@@ -284,7 +285,7 @@ def test_delete_leaves_a_tombstone(engine: Engine) -> None:
     seed(engine)
     key = new_key(engine)
     url = f"/v1/incidents/{INCIDENT}"
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         original = c.get(f"/v1/sources/{SEED_SOURCE}/bundle").json()
         quoted = [q["id"] for q in original["quotes"] if INCIDENT in q["incident_ids"]]
         assert quoted
@@ -325,7 +326,7 @@ def later_bundle() -> dict[str, Any]:
 
 def test_replace_keeps_relations_from_other_sources(engine: Engine) -> None:
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         c.post("/v1/sources", json=bundle(), headers=key)
         assert c.post("/v1/sources", json=later_bundle(), headers=key).status_code == 201
         changed = bundle()
@@ -376,7 +377,7 @@ def test_of_concurrent_patches_on_one_etag_exactly_one_wins(engine: Engine) -> N
     seed(engine)
     key = new_key(engine)
     url = f"/v1/incidents/{INCIDENT}"
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         tag = etag(c, INCIDENT)
 
         def send(i: int) -> int:
@@ -427,7 +428,7 @@ def test_concurrent_patches_against_the_real_server(tmp_path: Path) -> None:
 def test_patch_excerpt_spans_stay_checked(engine: Engine) -> None:
     """A patch cannot touch excerpts, and the incident it patches keeps its spans valid."""
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         c.post("/v1/sources", json=bundle(), headers=key)
         tag = etag(c, "test-rockets")
         refused = c.patch(
@@ -443,7 +444,7 @@ def test_every_write_error_has_the_problem_shape(engine: Engine) -> None:
     key = new_key(engine)
     reader = new_key(engine, "read", "reader")
     url = "/v1/incidents/test-rockets"
-    with app_client(engine, Settings(max_body_bytes=100_000)) as c:
+    with client_for(engine, Settings(max_body_bytes=100_000)) as c:
         c.post("/v1/sources", json=bundle(), headers=key)
         tag = etag(c, "test-rockets")
         responses = {
@@ -479,7 +480,7 @@ def test_every_write_error_has_the_problem_shape(engine: Engine) -> None:
 def test_a_source_loaded_before_bundles_were_kept(engine: Engine) -> None:
     """The migration adds no bundle for sources already loaded; loading it again does."""
     key = new_key(engine)
-    with app_client(engine) as c:
+    with client_for(engine) as c:
         c.post("/v1/sources", json=bundle(), headers=key)
         with Session(engine) as session:
             session.execute(delete(SourceBundle))

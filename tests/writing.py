@@ -1,17 +1,13 @@
-"""Helpers for the tests that write: keys, authorised clients, table dumps."""
+"""Helpers for the tests that write: keys, the seed, table dumps."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
-from app.config import Settings, get_settings
-from app.db import get_engine
+from app.config import get_settings
 from app.loader import import_bundle, read_bundle_file
-from app.main import create_app
 from app.services.keys import Scope, create_key
 
 SEED_SOURCE = "afp-2022-01-05-coalition-under-fire"
@@ -29,16 +25,6 @@ def new_key(engine: Engine, scope: Scope = "write", name: str = "editor") -> dic
 def seed(engine: Engine) -> None:
     for path in sorted(get_settings().seed_dir.glob("*.json")):
         import_bundle(engine, read_bundle_file(path))
-
-
-@contextmanager
-def app_client(engine: Engine, settings: Settings | None = None) -> Iterator[TestClient]:
-    app = create_app(settings)
-    app.dependency_overrides[get_engine] = lambda: engine
-    if settings is not None:
-        app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
