@@ -35,6 +35,22 @@ class LiveServer:
         return read_log(self.log_path)
 
 
+def run_cli(
+    database_url: str, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`incident-record ARGS` on `database_url`, as an operator runs it; never raises."""
+    env = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
+    env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [str(CONSOLE_SCRIPT), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

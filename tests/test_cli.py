@@ -8,16 +8,13 @@ import sys
 from pathlib import Path
 
 from tests.factories import bundle
+from tests.helpers_server import run_cli
 
 CLI = Path(sys.executable).parent / "incident-record"
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
-    env.pop("SEED_DIR", None)
-    return subprocess.run(
-        [str(CLI), *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return run_cli(f"sqlite:///{db}", *args)
 
 
 def dump(db: Path) -> list[str]:

@@ -7,9 +7,7 @@
 - Every acknowledged write survives a restart of the server, graceful or not.
 """
 
-import os
 import sqlite3
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import BACKENDS, fresh_database
 from tests.factories import bundle
-from tests.helpers_server import CONSOLE_SCRIPT, LiveServer, running_server
+from tests.helpers_server import LiveServer, run_cli, running_server
 
 WRITERS = 4
 BUNDLES_PER_WRITER = 3
@@ -48,10 +46,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 
 def cli(database: Database, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": database.url}
-    done = subprocess.run(
-        [str(CONSOLE_SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60
-    )
+    done = run_cli(database.url, *args, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

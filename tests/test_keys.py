@@ -1,8 +1,6 @@
 """API keys: stored as a hash, 401/403 as the contract says, and the `keys` commands."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +14,8 @@ from app.models import ApiKey
 from app.services.keys import create_key, revoke_key
 from tests.conftest import client_for
 from tests.factories import bundle
+from tests.helpers_server import run_cli
 from tests.writing import bearer, dump, new_key, seed
-
-CLI = Path(sys.executable).parent / "incident-record"
 
 
 def test_only_a_prefix_and_a_hash_are_stored(engine: Engine) -> None:
@@ -104,10 +101,7 @@ def test_a_key_name_is_unique_and_checked(engine: Engine) -> None:
 
 
 def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run(
-        [str(CLI), "keys", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return run_cli(f"sqlite:///{db}", "keys", *args)
 
 
 def test_keys_commands_end_to_end(tmp_path: Path) -> None:

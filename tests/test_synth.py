@@ -1,9 +1,7 @@
 """The synthetic record generator: the data it writes obeys the rules of real data."""
 
-import os
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +28,7 @@ from app.vocab import (
     Stance,
 )
 from tests.conftest import BACKENDS, client_for, migrated_engine
+from tests.helpers_server import run_cli
 
 N = 300
 
@@ -223,17 +222,9 @@ def test_the_api_reads_it_back(engine: Engine) -> None:
 
 def test_the_command_end_to_end(tmp_path: Path) -> None:
     db = tmp_path / "synth.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
 
     def synth(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "app", "synth", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_cli(f"sqlite:///{db}", "synth", *args)
 
     first = synth("--incidents", "200", "--seed", "3")
     assert first.returncode == 0, first.stderr

@@ -1,9 +1,6 @@
 """Writing through the API: POST a bundle, export it, PATCH and DELETE an incident."""
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,10 +18,9 @@ from app.models import SourceBundle
 from app.schemas.bundle import Bundle
 from tests.conftest import client_for
 from tests.factories import TEXT, bundle, span
-from tests.helpers_server import running_server
+from tests.helpers_server import run_cli, running_server
 from tests.writing import SEED_SOURCE, changes, dump, new_key, seed
 
-CLI = Path(sys.executable).parent / "incident-record"
 INCIDENT = "2022-01-05-ain-al-asad-rockets"
 
 
@@ -87,15 +83,7 @@ def test_import_on_the_command_line_gives_the_same_errors(engine: Engine, tmp_pa
         api = c.post("/v1/sources", json=broken_bundle(), headers=key).json()
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken_bundle()), encoding="utf-8")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    result = subprocess.run(
-        [str(CLI), "import", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(f"sqlite:///{tmp_path / 'cli.db'}", "import", str(path))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines[0] == f"error: {api['detail']}"
@@ -396,15 +384,16 @@ def test_of_concurrent_patches_on_one_etag_exactly_one_wins(engine: Engine) -> N
 
 def test_concurrent_patches_against_the_real_server(tmp_path: Path) -> None:
     with running_server(tmp_path) as server:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}"}
-        made = subprocess.run(
-            [str(CLI), "keys", "create", "--name", "racer", "--scope", "write"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
+        made = run_cli(
+            f"sqlite:///{tmp_path / 'e2e.db'}",
+            "keys",
+            "create",
+            "--name",
+            "racer",
+            "--scope",
+            "write",
         )
+        assert made.returncode == 0, made.stderr
         headers = {"Authorization": f"Bearer {made.stdout.strip()}"}
         url = f"{server.base_url}/v1/incidents/{INCIDENT}"
         tag = httpx.get(url).headers["etag"]
