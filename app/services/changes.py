@@ -2,12 +2,13 @@
 
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.db import CLI, Author
 from app.models import Change
 from app.models.common import utcnow
+from app.services.pagination import count
 
 Resource = Literal["incident", "source", "quote", "location", "actor"]
 Action = Literal["create", "update", "delete"]
@@ -33,7 +34,7 @@ def list_changes(
 ) -> tuple[list[dict[str, Any]], int, int, bool]:
     """Changes after `since`, the number of them, the cursor to continue from, and more?"""
     after = select(Change).where(col(Change.seq) > since)
-    total = session.scalar(select(func.count()).select_from(after.subquery())) or 0
+    total = count(session, after)
     rows = list(session.scalars(after.order_by(col(Change.seq)).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
