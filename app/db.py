@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from sqlalchemy import Connection, Engine, event, text
-from sqlmodel import Session, create_engine
+from sqlalchemy import Connection, Engine, event, select, text, update
+from sqlmodel import Session, col, create_engine
 
 from app.config import get_settings
+from app.models import RecordVersion
 
 # Any constant will do: every write transaction on PostgreSQL takes this advisory lock.
 _WRITE_LOCK = 0x1C1DE27
@@ -90,6 +91,17 @@ def write_session(engine: Engine, author: Author = CLI) -> Iterator[Session]:
             except BaseException:
                 session.rollback()
                 raise
+
+
+def bump_version(connection: Connection | Session) -> None:
+    """Mark the record as changed, in the writing transaction (see `record_version`)."""
+    connection.execute(update(RecordVersion).values(version=RecordVersion.version + 1))
+
+
+def record_version(session: Session) -> int:
+    """A number that changes with every write of the record: answers computed from the
+    data may be reused while it stays the same."""
+    return int(session.connection().execute(select(col(RecordVersion.version))).scalar_one())
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session, col
 
 from app.countries import to_alpha2
-from app.db import CLI, Author, write_session
+from app.db import CLI, Author, bump_version, write_session
 from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem
 from app.models import (
     Actor,
@@ -607,6 +607,7 @@ def write_bundle(session: Session, b: Bundle) -> None:
                 changes.record(session, kind, rid, action)  # type: ignore[arg-type]
     written = set(inc_new + inc_upd + inc_del), set(q_new + q_upd + q_del)
     _touch_embedding(session, changed_locations, changed_actors, written, now)
+    bump_version(session)
 
 
 def _touch_embedding(

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from sqlmodel import SQLModel
 
 from app.countries import country_name
-from app.db import bulk_write_cache
+from app.db import bulk_write_cache, bump_version
 from app.errors import Conflict
 
 PUBLISHER = "incident-record synth"
@@ -688,6 +688,7 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
             for name in TABLE_ORDER:
                 _insert(conn, name, chunk[name])
                 summary.rows[name] += len(chunk[name])
+        bump_version(conn)
     if engine.dialect.name == "postgresql":
         # Fresh planner statistics: until autovacuum gets round to the new rows, every
         # count for `meta.total` scans whole tables (reads about 3x slower at 100k).

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT
+from app.db import bump_version
 from app.loader import load_bundle
 from app.models import Incident
 from app.services.exports import BATCH
@@ -490,6 +491,7 @@ def _many_incidents(engine: Engine, n: int) -> list[str]:
             )
             for k in range(n)
         )
+        bump_version(session)  # as every writer of the record does (the loader, synth)
         session.commit()
     return ["test-rockets"] + [f"bulk-{k:05d}" for k in reversed(range(n))]
 

@@ -1,6 +1,7 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
 from app.models.actors import Actor
+from app.models.aggregates import IncidentTally, RecordVersion
 from app.models.changes import Change, Tombstone
 from app.models.incidents import (
     Attribution,
@@ -24,9 +25,11 @@ __all__ = [
     "IncidentActor",
     "IncidentExcerpt",
     "IncidentRelation",
+    "IncidentTally",
     "Location",
     "Quote",
     "QuoteIncident",
+    "RecordVersion",
     "Source",
     "SourceBundle",
     "Tombstone",

@@ -11,21 +11,23 @@ import inspect
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import Engine, Select, func, not_, select
+from pydantic import BaseModel
+from sqlalchemy import Engine, Select, not_
 from sqlmodel import Session, col
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from app.db import record_version
+from app.encoding import MEDIA_TYPE, to_json
 from app.errors import InvalidValue, ProblemItem
 from app.etag import weak_etag_for
-from app.models import Actor, Incident, Location, Quote, Source
+from app.models import Actor, Location, Quote
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT, ExportablePage, Format
-from app.schemas.resources import ActorOut, IncidentOut, LocationOut, QuoteOut
 from app.services import catalog, incidents, quotes
 from app.services.pagination import (
     PageResult,
@@ -114,14 +116,15 @@ class Resource:
     select: Callable[[Any], Select[Any]]
     order: Callable[[Any], Order]
     hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]]
-    items: TypeAdapter[list[Any]]
-    """The JSON list item model: exports carry exactly what `data` items do."""
+    """The JSON list items of rows of `select`: exports carry exactly what `data` items do."""
     columns: dict[str, Getter]
     """CSV header name: value, from the JSON item."""
     point: Getter | None
     """(longitude, latitude) of the item, or None: the GeoJSON geometry."""
-    depends_on: tuple[Any, ...]
-    """Tables whose rows also show in the items (names, counts): part of the ETag."""
+    total: Callable[[Session, Any], int] | None = None
+    """How to count the matches, where it is not a count of `select`."""
+    rows: bool = False
+    """`select` gives rows of columns, not ORM objects."""
 
 
 def _by_id(model: Any) -> Callable[[Any], Order]:
@@ -165,7 +168,6 @@ INCIDENTS = Resource(
     select=incidents.incidents_select,
     order=_incident_order,
     hydrate=incidents.incidents_out,
-    items=TypeAdapter(list[IncidentOut]),
     columns={
         **_plain("id", "title", "summary", "date_start", "date_end", "date_precision"),
         **_plain("time_of_day", "event_type", "sub_event_type", "country", "country_name"),
@@ -185,7 +187,8 @@ INCIDENTS = Resource(
         **PROVENANCE,
     },
     point=lambda item: _lon_lat(item["location"]),
-    depends_on=(Location, Actor, Source),
+    total=incidents.count_incidents,
+    rows=True,
 )
 
 LOCATIONS = Resource(
@@ -193,14 +196,12 @@ LOCATIONS = Resource(
     select=catalog.locations_select,
     order=_by_id(Location),
     hydrate=catalog.locations_out,
-    items=TypeAdapter(list[LocationOut]),
     columns={
         **_plain("id", "name", "aliases", "kind", "country", "country_name", "admin1"),
         **_plain("latitude", "longitude", "geo_precision", "incident_count"),
         **PROVENANCE,
     },
     point=_lon_lat,
-    depends_on=(Incident,),
 )
 
 ACTORS = Resource(
@@ -208,7 +209,6 @@ ACTORS = Resource(
     select=catalog.actors_select,
     order=_by_id(Actor),
     hydrate=catalog.actors_out,
-    items=TypeAdapter(list[ActorOut]),
     columns={
         **_plain("id", "name", "aliases", "kind", "country", "country_name", "parent_id"),
         "children": _each("children", "id"),
@@ -216,7 +216,6 @@ ACTORS = Resource(
         **PROVENANCE,
     },
     point=None,
-    depends_on=(Actor, Incident),
 )
 
 QUOTES = Resource(
@@ -224,7 +223,6 @@ QUOTES = Resource(
     select=quotes.quotes_select,
     order=_by_id(Quote),
     hydrate=quotes.quotes_out,
-    items=TypeAdapter(list[QuoteOut]),
     columns={
         **_plain("id", "text", "speaker_id", "speaker_name", "speaker_title", "said_on"),
         **_plain("channel", "source_id"),
@@ -234,7 +232,6 @@ QUOTES = Resource(
         **PROVENANCE,
     },
     point=None,
-    depends_on=(Actor, Incident),
 )
 
 
@@ -287,9 +284,9 @@ def list_or_export(
     fmt = negotiate(request, query)
     if fmt != "json":
         return export(request, session, engine, resource, query, fmt)
-    response.headers["Vary"] = "Accept"
     data, total, cursor = list_page(session, query)
-    return list_body(request, data, total, query.limit, cursor)
+    body = list_body(request, data, total, query.limit, cursor)
+    return Response(to_json(body), media_type=MEDIA_TYPE, headers={"Vary": "Accept"})
 
 
 def export(
@@ -305,10 +302,7 @@ def export(
     limit = query.limit if "limit" in query.model_fields_set else EXPORT_MAX_LIMIT
     stmt = resource.select(query)
     start = decode_cursor(query.cursor, order.sort, order.types) if query.cursor else None
-    matching = stmt.subquery()
-    total, newest = session.execute(
-        select(func.count(), func.max(matching.c.updated_at)).select_from(matching)
-    ).one()
+    total = resource.total(session, query) if resource.total else count(session, stmt)
     window = stmt if start is None else stmt.where(after(order.keys, start, order.desc))
     remaining = total if start is None else count(session, window)
     stop = None
@@ -320,11 +314,8 @@ def export(
         headers["Link"] = (
             f'<{request.url.include_query_params(cursor=cursor, format=fmt)}>; rel="next"'
         )
-    others = [
-        list(session.execute(select(func.count(), func.max(col(m.updated_at)))).one())
-        for m in resource.depends_on
-    ]
-    fingerprint = [resource.name, fmt, limit, _normalized(query), total, newest, others]
+    # Every write of the record moves its version: a new version, a new tag.
+    fingerprint = [resource.name, fmt, limit, _normalized(query), total, record_version(session)]
     headers["ETag"] = weak_etag_for(orjson.dumps(fingerprint, default=str))
     headers["Content-Disposition"] = f'attachment; filename="{resource.name}.{fmt}"'
     batches = _batches(engine, resource, query, order, start, stop, limit)
@@ -363,10 +354,10 @@ def _batches(
         while stop is not None or left > 0:
             size = BATCH if stop is not None else min(BATCH, left)
             page = stmt if position is None else stmt.where(after(order.keys, position, order.desc))
-            rows = list(session.scalars(page.order_by(*order.by()).limit(size)))
+            result = session.execute(page.order_by(*order.by()).limit(size))
+            rows = list(result if resource.rows else result.scalars())
             if rows:
-                items = resource.items.validate_python(resource.hydrate(session, rows))
-                yield resource.items.dump_python(items, mode="json")
+                yield resource.hydrate(session, rows)
             if len(rows) < size:
                 return
             position, left = order.key_of(rows[-1]), left - len(rows)
@@ -381,6 +372,8 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):  # as in JSON: RFC 3339 in UTC
+        return to_json(value).decode().strip('"')
     if isinstance(value, list):
         return ";".join(str(_cell(v)) for v in value)
     return value
@@ -417,7 +410,7 @@ def _geojson(resource: Resource, batches: Iterator[list[dict[str, Any]]]) -> Ite
                 "geometry": None if point is None else {"type": "Point", "coordinates": point},
                 "properties": item,
             }
-            chunk.append(separator + orjson.dumps(feature))
+            chunk.append(separator + to_json(feature))
             separator = b",\n"
         yield b"".join(chunk)
     yield b"\n]}\n"
@@ -425,7 +418,7 @@ def _geojson(resource: Resource, batches: Iterator[list[dict[str, Any]]]) -> Ite
 
 def _ndjson(_: Resource, batches: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
     for batch in batches:
-        yield b"".join(orjson.dumps(item) + b"\n" for item in batch)
+        yield b"".join(to_json(item) + b"\n" for item in batch)
 
 
 _WRITERS: dict[str, Callable[[Resource, Iterator[list[dict[str, Any]]]], Iterator[bytes]]] = {

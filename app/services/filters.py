@@ -1,9 +1,10 @@
 """SQL conditions for the filters of `app.schemas.queries`, defined once for every caller."""
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlmodel import col
 
 from app.models import (
@@ -16,6 +17,7 @@ from app.models import (
     Quote,
     QuoteIncident,
 )
+from app.models.incidents import SPAN_CLASSES
 from app.schemas.queries import IncidentFilters, parse_bbox
 
 
@@ -50,17 +52,60 @@ def in_bbox(lat: Any, lon: Any, bbox: str | None) -> list[ColumnElement[bool]]:
     return [lat.between(min_lat, max_lat), lon.between(min_lon, max_lon)]
 
 
-def incident_conditions(f: IncidentFilters, *, by_start: bool = False) -> list[ColumnElement[bool]]:
-    """The filters as SQL conditions on `Incident`.
+Conditions = list[ColumnElement[bool]]
 
-    Dates select incidents whose range overlaps `date_from`..`date_to`; with `by_start`
+SPAN_CLASS: Any = Incident.__table__.c.span_class  # type: ignore[attr-defined]
+
+
+def overlapping(date_from: date | None, date_to: date | None) -> list[Conditions]:
+    """Incidents whose date range overlaps `date_from`..`date_to`, as disjoint parts.
+
+    An index on `date_start` alone cannot find ranges that began before the window and
+    still run into it. So the overlap is split in two: those that start inside the window
+    (one range of an index on `date_start`), and those that started earlier and end inside
+    or after its start. The second are found per span class (an incident of class k lasts
+    fewer than 2**k days, `app.models.incidents`): for each class, only the starts within
+    its longest span before the window are read (`ix_incident_span`), so the work is
+    proportional to the matches, not to everything older. The parts are disjoint: their
+    counts add up, and a page is the first rows of the union of each part's first rows.
+    """
+    start, end = col(Incident.date_start), col(Incident.date_end)
+    if date_from is None:
+        return [[start <= date_to]] if date_to else [[]]
+    inside = [start >= date_from] + ([start <= date_to] if date_to else [])
+    last = SPAN_CLASSES - 1
+    earlier = []
+    for k in range(1, SPAN_CLASSES):
+        bound = [] if k == last else [start >= _days_before(date_from, 2**k - 1)]
+        earlier.append(and_(SPAN_CLASS == k, *bound))
+    before = [start < date_from, end >= date_from, or_(*earlier)]
+    return [inside, before]
+
+
+def _days_before(day: date, days: int) -> date:
+    return day - timedelta(days=days) if day.toordinal() > days else date.min
+
+
+def incident_conditions(f: IncidentFilters, *, by_start: bool = False) -> Conditions:
+    """The filters as SQL conditions on `Incident`, the dates included.
+
+    Dates select incidents whose range overlaps `date_from`..`date_to` (as one condition:
+    see `overlapping` for the disjoint parts that lists and counts read); with `by_start`
     (time-bucketed stats), those that start inside it.
     """
-    c: list[ColumnElement[bool]] = []
-    if f.date_from:  # overlap: the incident ends on or after the start
-        c.append(col(Incident.date_start if by_start else Incident.date_end) >= f.date_from)
-    if f.date_to:
-        c.append(col(Incident.date_start) <= f.date_to)
+    if by_start:
+        start = col(Incident.date_start)
+        dates = [start >= f.date_from] if f.date_from else []
+        dates += [start <= f.date_to] if f.date_to else []
+    else:
+        parts = overlapping(f.date_from, f.date_to)
+        dates = parts[0] if len(parts) == 1 else [or_(*(and_(*p) for p in parts))]
+    return dates + other_conditions(f)
+
+
+def other_conditions(f: IncidentFilters) -> Conditions:
+    """Every filter but the dates, as SQL conditions on `Incident`."""
+    c: Conditions = []
     if f.country:
         c.append(col(Incident.country).in_(f.country))
     if f.attributed_to or f.stance:

@@ -1,14 +1,32 @@
-"""Incident queries: the filtered, keyset-paginated list and the full detail."""
+"""Incident queries: the filtered, keyset-paginated list and the full detail.
+
+Both read plain rows (SQLAlchemy Core, no ORM objects) and build the JSON shapes of
+`app.schemas.resources` directly, in the fields' public order: the response models
+document them, and tests check every answer against them, but the request path does not
+validate again what the database returned.
+"""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    and_,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.countries import country_name
+from app.encoding import to_json
 from app.errors import NotFound
 from app.models import (
     Actor,
@@ -24,10 +42,9 @@ from app.models import (
     Tombstone,
     Weapon,
 )
-from app.schemas.queries import IncidentQuery
-from app.schemas.resources import IncidentDetail
-from app.services.filters import incident_conditions
-from app.services.pagination import PageResult, keyset_page
+from app.schemas.queries import IncidentFilters, IncidentQuery
+from app.services.filters import other_conditions, overlapping
+from app.services.pagination import PageResult, after, cached_total, decode_cursor, encode_cursor
 from app.services.quotes import quotes_out
 
 # Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
@@ -41,8 +58,35 @@ SORTS: dict[str, tuple[list[Any], list[type], bool]] = {
     "updated_at": ([col(Incident.updated_at), col(Incident.id)], [datetime, str], False),
 }
 
+COLUMNS = [
+    col(Incident.id),
+    col(Incident.title),
+    col(Incident.summary),
+    col(Incident.date_start),
+    col(Incident.date_end),
+    col(Incident.date_precision),
+    col(Incident.time_of_day),
+    col(Incident.event_type),
+    col(Incident.sub_event_type),
+    col(Incident.country),
+    col(Incident.admin1),
+    col(Incident.location_id),
+    col(Incident.fatalities),
+    col(Incident.injuries),
+    col(Incident.damage),
+    col(Incident.claimed),
+    col(Incident.updated_at),
+    col(Incident.notes),
+    col(Incident.added),
+    col(Location.name).label("location_name"),
+    col(Location.latitude).label("location_latitude"),
+    col(Location.longitude).label("location_longitude"),
+    col(Location.geo_precision).label("location_geo_precision"),
+]
+"""What a list item is made of: the incident's columns and its place's."""
 
-def sort_key(sort: str, incident: Incident) -> list[Any]:
+
+def sort_key(sort: str, incident: Any) -> list[Any]:
     first = {
         "date": incident.date_start,
         "fatalities": -1 if incident.fatalities is None else incident.fatalities,
@@ -51,39 +95,70 @@ def sort_key(sort: str, incident: Incident) -> list[Any]:
     return [first, incident.id]
 
 
-def incidents_select(query: IncidentQuery) -> Select[Any]:
-    """The incidents matching every filter of `query`, unordered."""
-    return select(Incident).where(*incident_conditions(query))
+def incidents_select(query: IncidentFilters) -> Select[Any]:
+    """The rows (`COLUMNS`) of the incidents matching every filter of `query`, unordered."""
+    parts = overlapping(query.date_from, query.date_to)
+    dates = parts[0] if len(parts) == 1 else [or_(*(and_(*p) for p in parts))]
+    return _with_place(select(*COLUMNS)).where(*dates, *other_conditions(query))
+
+
+def _with_place(stmt: Any) -> Any:
+    return stmt.select_from(Incident).outerjoin(Location, col(Location.id) == Incident.location_id)
+
+
+def count_incidents(session: Session, query: IncidentFilters) -> int:
+    """How many incidents match: the sum over the disjoint parts of the date window."""
+    common = other_conditions(query)
+    counts = [
+        select(func.count()).select_from(Incident).where(*part, *common).scalar_subquery()
+        for part in overlapping(query.date_from, query.date_to)
+    ]
+    total = counts[0] if len(counts) == 1 else sum(counts[1:], counts[0])
+    return cached_total(session, "incidents", query, lambda: session.scalar(select(total)) or 0)
 
 
 def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
+    """One page of matching incidents in `query.sort` order, the total, the next cursor.
+
+    Each disjoint part of the date window (`overlapping`) gives its first `limit + 1`
+    keys from its index; the page is the first of their union, read with its place.
+    """
     keys, types, desc = SORTS[query.sort]
-    stmt = incidents_select(query)
-    rows, total, next_cursor = keyset_page(
-        session,
-        stmt,
-        sort=query.sort,
-        keys=keys,
-        key_types=types,
-        desc=desc,
-        limit=query.limit,
-        cursor=query.cursor,
-        key_of=lambda i: sort_key(query.sort, i),
+    where = other_conditions(query)
+    if query.cursor:
+        where.append(after(keys, decode_cursor(query.cursor, query.sort, types), desc))
+    n = query.limit + 1
+    order = [k.desc() if desc else k.asc() for k in keys]
+    branches = [
+        select(keys[0].label("k"), col(Incident.id).label("id"))
+        .where(*part, *where)
+        .order_by(*order)
+        .limit(n)
+        for part in overlapping(query.date_from, query.date_to)
+    ]
+    ids = (
+        branches[0] if len(branches) == 1 else union_all(*(b.subquery().select() for b in branches))
+    ).subquery("page")
+    page = (
+        _with_place(select(*COLUMNS))
+        .join(ids, ids.c.id == Incident.id)
+        .order_by(*(k.desc() if desc else k.asc() for k in (ids.c.k, ids.c.id)))
+        .limit(n)
     )
-    return incidents_out(session, rows), total, next_cursor
+    rows = session.connection().execute(page).all()
+    total = count_incidents(session, query)
+    cursor = None
+    if len(rows) > query.limit:
+        cursor = encode_cursor(query.sort, sort_key(query.sort, rows[query.limit - 1]))
+    return incidents_out(session, rows[: query.limit]), total, cursor
 
 
-def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str, Any]]:
-    """The list shape of each incident, with its children loaded in a few batch queries."""
-    ids = [i.id for i in incidents]
-    location_ids = {i.location_id for i in incidents if i.location_id}
-    locations = {
-        loc.id: loc
-        for loc in session.scalars(select(Location).where(col(Location.id).in_(location_ids)))
-    }
-    # Plain rows, not ORM objects: exports hydrate 100k incidents this way.
-    weapons = defaultdict(list)
-    for w in session.execute(
+def incidents_out(session: Session, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """The list shape of each incident (rows of `COLUMNS`), children read in three queries."""
+    ids = [r.id for r in rows]
+    conn = session.connection()
+    weapons = _grouped(
+        conn,
         select(
             col(Weapon.incident_id),
             col(Weapon.kind),
@@ -92,18 +167,16 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
             col(Weapon.notes),
         )
         .where(col(Weapon.incident_id).in_(ids))
-        .order_by(col(Weapon.kind))
-    ):
-        weapons[w.incident_id].append(
-            {
-                "kind": w.kind,
-                "quantity": w.quantity,
-                "quantity_text": w.quantity_text,
-                "notes": w.notes,
-            }
-        )
-    attributed = defaultdict(list)
-    for at in session.execute(
+        .order_by(col(Weapon.incident_id), col(Weapon.kind)),
+        lambda w: {
+            "kind": w.kind,
+            "quantity": w.quantity,
+            "quantity_text": w.quantity_text,
+            "notes": w.notes,
+        },
+    )
+    attributed = _grouped(
+        conn,
         select(
             col(Attribution.incident_id),
             col(Attribution.actor_id),
@@ -113,45 +186,65 @@ def incidents_out(session: Session, incidents: list[Incident]) -> list[dict[str,
         )
         .join(Actor, col(Actor.id) == Attribution.actor_id)
         .where(col(Attribution.incident_id).in_(ids))
-        .order_by(col(Attribution.id))
-    ):
-        attributed[at.incident_id].append(
-            {
-                "actor_id": at.actor_id,
-                "actor_name": at.name,
-                "stance": at.stance,
-                "by_actor_id": at.by_actor_id,
-            }
-        )
-    sources = defaultdict(list)
-    for incident_id, source_id in session.execute(
+        .order_by(col(Attribution.id)),
+        lambda a: {
+            "actor_id": a.actor_id,
+            "actor_name": a.name,
+            "stance": a.stance,
+            "by_actor_id": a.by_actor_id,
+        },
+    )
+    sources = _grouped(
+        conn,
         select(col(IncidentExcerpt.incident_id), col(IncidentExcerpt.source_id))
         .where(col(IncidentExcerpt.incident_id).in_(ids))
         .distinct()
-        .order_by(col(IncidentExcerpt.source_id))
-    ):
-        sources[incident_id].append(source_id)
-    out = []
-    for i in incidents:
-        loc = locations.get(i.location_id or "")
-        out.append(
-            {
-                **i.model_dump(exclude={"source_id", "location_id"}),
-                "country_name": country_name(i.country),
-                "location": None
-                if loc is None
-                else {
-                    "id": loc.id,
-                    "name": loc.name,
-                    "latitude": loc.latitude,
-                    "longitude": loc.longitude,
-                    "geo_precision": loc.geo_precision,
-                },
-                "weapons": weapons[i.id],
-                "attributed_to": attributed[i.id],
-                "source_ids": sources[i.id],
-            }
-        )
+        .order_by(col(IncidentExcerpt.source_id)),
+        lambda s: s.source_id,
+    )
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "summary": r.summary,
+            "date_start": r.date_start,
+            "date_end": r.date_end,
+            "date_precision": r.date_precision,
+            "time_of_day": r.time_of_day,
+            "event_type": r.event_type,
+            "sub_event_type": r.sub_event_type,
+            "country": r.country,
+            "country_name": country_name(r.country),
+            "admin1": r.admin1,
+            "location": None
+            if r.location_id is None
+            else {
+                "id": r.location_id,
+                "name": r.location_name,
+                "latitude": r.location_latitude,
+                "longitude": r.location_longitude,
+                "geo_precision": r.location_geo_precision,
+            },
+            "fatalities": r.fatalities,
+            "injuries": r.injuries,
+            "damage": r.damage,
+            "weapons": weapons.get(r.id, []),
+            "attributed_to": attributed.get(r.id, []),
+            "claimed": r.claimed,
+            "source_ids": sources.get(r.id, []),
+            "updated_at": r.updated_at,
+            "notes": r.notes,
+            "added": r.added,
+        }
+        for r in rows
+    ]
+
+
+def _grouped(conn: Connection, stmt: Any, shape: Any) -> dict[str, list[Any]]:
+    """The rows of `stmt`, shaped, by their first column (an incident id), in their order."""
+    out: dict[str, list[Any]] = defaultdict(list)
+    for row in conn.execute(stmt):
+        out[row[0]].append(shape(row))
     return out
 
 
@@ -170,32 +263,59 @@ def incident_json(session: Session, incident_id: str) -> bytes:
 
     GET, PATCH and DELETE all render through here, so the tags they compare agree.
     """
-    detail = IncidentDetail.model_validate(get_incident(session, incident_id))
-    return detail.model_dump_json().encode()
+    return to_json(get_incident(session, incident_id))
 
 
 def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
+    """The detail of one incident: its list shape, then what only the detail shows."""
+    conn = session.connection()
+    found = conn.execute(_with_place(select(*COLUMNS)).where(col(Incident.id) == incident_id)).all()
+    if not found:
         raise missing(session, incident_id)
-    out = incidents_out(session, [incident])[0]
+    out = incidents_out(session, found)[0]
+    provenance = {"notes": out.pop("notes"), "added": out.pop("added")}
     out["actors"] = [
-        {"actor_id": a.actor_id, "actor_name": name, "role": a.role, "notes": a.notes}
-        for a, name in session.execute(
-            select(IncidentActor, col(Actor.name))
+        {"actor_id": a.actor_id, "actor_name": a.name, "role": a.role, "notes": a.notes}
+        for a in conn.execute(
+            select(
+                col(IncidentActor.actor_id),
+                col(Actor.name),
+                col(IncidentActor.role),
+                col(IncidentActor.notes),
+            )
             .join(Actor, col(Actor.id) == IncidentActor.actor_id)
             .where(col(IncidentActor.incident_id) == incident_id)
             .order_by(col(IncidentActor.role), col(IncidentActor.actor_id))
         )
     ]
     by = aliased(Actor)
+    claims: Any = (
+        select(
+            col(Attribution.id),
+            col(Attribution.actor_id),
+            col(Actor.name),
+            col(Attribution.by_actor_id),
+            col(by.name).label("by_name"),
+            col(Attribution.stance),
+            col(Attribution.evidence_quote_id),
+            col(Attribution.excerpt_text),
+            col(Attribution.excerpt_start),
+            col(Attribution.excerpt_end),
+            col(Attribution.notes),
+            col(Attribution.added),
+        )
+        .join(Actor, col(Actor.id) == Attribution.actor_id)
+        .outerjoin(by, col(by.id) == Attribution.by_actor_id)
+        .where(col(Attribution.incident_id) == incident_id)
+        .order_by(col(Attribution.id))
+    )
     out["attributions"] = [
         {
             "id": at.id,
             "actor_id": at.actor_id,
-            "actor_name": name,
+            "actor_name": at.name,
             "by_actor_id": at.by_actor_id,
-            "by_actor_name": by_name,
+            "by_actor_name": at.by_name,
             "stance": at.stance,
             "evidence_quote_id": at.evidence_quote_id,
             "excerpt": at.excerpt_text,
@@ -205,13 +325,7 @@ def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
             "notes": at.notes,
             "added": at.added,
         }
-        for at, name, by_name in session.execute(
-            select(Attribution, col(Actor.name), col(by.name))
-            .join(Actor, col(Actor.id) == Attribution.actor_id)
-            .outerjoin(by, col(by.id) == Attribution.by_actor_id)
-            .where(col(Attribution.incident_id) == incident_id)
-            .order_by(col(Attribution.id))
-        )
+        for at in conn.execute(claims)
     ]
     quote_ids = select(col(QuoteIncident.quote_id)).where(
         col(QuoteIncident.incident_id) == incident_id
@@ -223,39 +337,49 @@ def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
     out["sources"] = [
         {
             "source_id": ex.source_id,
-            "title": title,
+            "title": ex.title,
             "excerpt": ex.text,
             "span": {"start": ex.span_start, "end": ex.span_end},
         }
-        for ex, title in session.execute(
-            select(IncidentExcerpt, col(Source.title))
+        for ex in conn.execute(
+            select(
+                col(IncidentExcerpt.source_id),
+                col(Source.title),
+                col(IncidentExcerpt.text),
+                col(IncidentExcerpt.span_start),
+                col(IncidentExcerpt.span_end),
+            )
             .join(Source, col(Source.id) == IncidentExcerpt.source_id)
             .where(col(IncidentExcerpt.incident_id) == incident_id)
             .order_by(col(IncidentExcerpt.source_id), col(IncidentExcerpt.span_start))
         )
     ]
-    out["related"] = _related(session, incident_id)
-    return out
+    out["related"] = _related(conn, incident_id)
+    return out | provenance
 
 
-def _related(session: Session, incident_id: str) -> list[dict[str, Any]]:
+def _related(conn: Connection, incident_id: str) -> list[dict[str, Any]]:
     related = []
     for direction, mine, theirs in (
         ("outgoing", IncidentRelation.incident_id, IncidentRelation.related_incident_id),
         ("incoming", IncidentRelation.related_incident_id, IncidentRelation.incident_id),
     ):
-        for rel, title in session.execute(
-            select(IncidentRelation, col(Incident.title))
+        stmt: Any = (
+            select(
+                col(theirs).label("other"),
+                col(Incident.title),
+                col(IncidentRelation.relation),
+                col(IncidentRelation.notes),
+            )
             .join(Incident, col(Incident.id) == theirs)
             .where(col(mine) == incident_id)
             .order_by(theirs)
-        ):
-            outgoing = direction == "outgoing"
-            other = rel.related_incident_id if outgoing else rel.incident_id
+        )
+        for rel in conn.execute(stmt):
             related.append(
                 {
-                    "incident_id": other,
-                    "title": title,
+                    "incident_id": rel.other,
+                    "title": rel.title,
                     "relation": rel.relation,
                     "direction": direction,
                     "notes": rel.notes,

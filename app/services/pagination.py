@@ -5,15 +5,19 @@ The cursor is opaque to clients: base64url of the sort name and the last row's k
 
 import base64
 import binascii
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 from sqlalchemy import Select, and_, func, or_, select
 from sqlmodel import Session
 from starlette.requests import Request
 
+from app.db import record_version
 from app.errors import BadRequest, ProblemItem
 
 PageResult = tuple[list[dict[str, Any]], int, str | None]
@@ -63,6 +67,49 @@ def after(keys: Sequence[Any], values: Sequence[Any], desc: bool) -> Any:
 
 def count(session: Session, stmt: Select[Any]) -> int:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+class _Totals:
+    """Exact totals by filter set, valid while the record's version stays the same.
+
+    Paging through a list, or many clients asking the same question, count its matches
+    once per version of the record rather than once per page. Any write moves the version
+    (`app.db.bump_version`), so a total is never stale; it is never an estimate.
+    """
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._totals: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], int]) -> int:
+        with self._lock:
+            total = self._totals.get(key)
+            if total is not None:
+                self._totals.move_to_end(key)
+                return total
+        total = compute()
+        with self._lock:
+            self._totals[key] = total
+            if len(self._totals) > self.SIZE:
+                self._totals.popitem(last=False)
+        return total
+
+
+_TOTALS = _Totals()
+
+PAGING = {"limit", "cursor", "sort", "format"}
+
+
+def cached_total(
+    session: Session, resource: str, filters: BaseModel, compute: Callable[[], int]
+) -> int:
+    """`compute()`, or the total it gave for the same filters on this version of the record."""
+    database = str(session.get_bind().engine.url)
+    fingerprint = orjson.dumps(filters.model_dump(mode="json", exclude=PAGING))
+    key = (database, record_version(session), resource, fingerprint)
+    return _TOTALS.get(key, compute)
 
 
 def keyset_page(

@@ -1,0 +1,39 @@
+"""Aggregates that the database maintains beside the incidents, so reads need not scan them.
+
+`incident_tally` is kept by triggers on `incident` (migration `a9e1f3c2b7d4`), inside the
+transaction of every write whatever writes it: the loader (seed, import, POST, PATCH,
+DELETE) and `synth`. `record_version` is moved by every write of the record, so answers
+computed from the data (the totals of lists) can be cached until it moves.
+"""
+
+from sqlmodel import Field, SQLModel
+
+
+class IncidentTally(SQLModel, table=True):
+    """Incidents per month of `date_start`, country and event type, with their figures.
+
+    `fatalities` and `injuries` sum the known figures; `*_known` count the incidents that
+    have one (a null figure is "not said", never zero).
+    """
+
+    __tablename__ = "incident_tally"
+
+    month: str = Field(primary_key=True, max_length=7)
+    """`YYYY-MM` of `date_start`."""
+    country: str = Field(primary_key=True, max_length=2, index=True)
+    event_type: str = Field(primary_key=True)
+    sub_event_type: str = Field(primary_key=True)
+    incidents: int
+    fatalities: int
+    fatalities_known: int
+    injuries: int
+    injuries_known: int
+
+
+class RecordVersion(SQLModel, table=True):
+    """One row: a number that every write of the record increments (`app.db.bump_version`)."""
+
+    __tablename__ = "record_version"
+
+    id: int = Field(primary_key=True)
+    version: int
