@@ -541,6 +541,7 @@ def test_a_page_ends_at_its_link_cursor_even_if_rows_arrive_meanwhile(engine: En
                         country="IQ",
                     )
                 )
+                bump_version(session)
                 session.commit()
             first.read()
             first_ids = ids_in(first)
