@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     """Methods those pages may use; add POST, PATCH, DELETE to let them write."""
     cache_max_age: int = 60
     """Seconds that browsers and proxies may reuse a GET response before revalidating."""
+    sqlite_mmap_bytes: int = 2**31
+    """SQLite: how much of the database file each connection reads by memory mapping
+    (SQLite caps it at 2 GiB); 0 turns it off."""
+    sqlite_cache_kib: int = 16384
+    """SQLite: the page cache of each connection, in KiB."""
 
 
 @lru_cache

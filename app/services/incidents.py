@@ -98,7 +98,7 @@ def sort_key(sort: str, incident: Any) -> list[Any]:
 def incidents_select(query: IncidentFilters) -> Select[Any]:
     """The rows (`COLUMNS`) of the incidents matching every filter of `query`, unordered."""
     parts = overlapping(query.date_from, query.date_to)
-    dates = parts[0] if len(parts) == 1 else [or_(*(and_(*p) for p in parts))]
+    dates = parts[0].where if len(parts) == 1 else [or_(*(and_(*p.where) for p in parts))]
     return _with_place(select(*COLUMNS)).where(*dates, *other_conditions(query))
 
 
@@ -110,7 +110,7 @@ def count_incidents(session: Session, query: IncidentFilters) -> int:
     """How many incidents match: the sum over the disjoint parts of the date window."""
     common = other_conditions(query)
     counts = [
-        select(func.count()).select_from(Incident).where(*part, *common).scalar_subquery()
+        part.apply(select(func.count()).select_from(Incident).where(*common)).scalar_subquery()
         for part in overlapping(query.date_from, query.date_to)
     ]
     total = counts[0] if len(counts) == 1 else sum(counts[1:], counts[0])
@@ -130,8 +130,7 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     n = query.limit + 1
     order = [k.desc() if desc else k.asc() for k in keys]
     branches = [
-        select(keys[0].label("k"), col(Incident.id).label("id"))
-        .where(*part, *where)
+        part.apply(select(keys[0].label("k"), col(Incident.id).label("id")).where(*where))
         .order_by(*order)
         .limit(n)
         for part in overlapping(query.date_from, query.date_to)
