@@ -18,7 +18,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session, col
 
 from app.countries import to_alpha2
-from app.db import CLI, Author, bump_version, write_session
+from app.db import CLI, Author, bump_version, refresh_statistics, write_session
 from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem
 from app.models import (
     Actor,
@@ -521,6 +521,11 @@ def _put(session: Session, model: Any, row_id: str, values: dict[str, Any]) -> N
             setattr(row, k, v)
 
 
+BULK = 1000
+"""A bundle creating this many incidents is a bulk load: the planner's statistics are
+refreshed in its transaction."""
+
+
 def write_bundle(session: Session, b: Bundle) -> None:
     """Write a validated bundle in the session's transaction (no commit).
 
@@ -608,6 +613,8 @@ def write_bundle(session: Session, b: Bundle) -> None:
     written = set(inc_new + inc_upd + inc_del), set(q_new + q_upd + q_del)
     _touch_embedding(session, changed_locations, changed_actors, written, now)
     bump_version(session)
+    if len(inc_new) >= BULK:
+        refresh_statistics(session.connection())
 
 
 def _touch_embedding(

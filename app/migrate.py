@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from app.config import PROJECT_ROOT
+from app.db import refresh_statistics
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -30,7 +31,12 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def upgrade(engine: Engine) -> None:
+    """Apply every migration; then, if one ran, refresh the planner's statistics (new
+    indexes have none, and a database built by an older version may have none at all)."""
     cfg = alembic_config()
     with engine.begin() as connection:
+        before = current_revision(connection)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+        if current_revision(connection) != before:
+            refresh_statistics(connection)

@@ -49,7 +49,7 @@ def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]
     ]
 
 
-def locations_select(query: LocationQuery) -> Select[Any]:
+def locations_select(query: LocationQuery, _dialect: str = "") -> Select[Any]:
     stmt = select(Location).where(
         *in_bbox(col(Location.latitude), col(Location.longitude), query.bbox),
         *_name_or_alias(Location, query.q),
@@ -112,7 +112,7 @@ def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
     ]
 
 
-def actors_select(query: ActorQuery) -> Select[Any]:
+def actors_select(query: ActorQuery, _dialect: str = "") -> Select[Any]:
     stmt = select(Actor).where(*_name_or_alias(Actor, query.q))
     if query.kind:
         stmt = stmt.where(col(Actor.kind).in_(query.kind))

@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -113,7 +114,8 @@ class Order:
 @dataclass(frozen=True)
 class Resource:
     name: str
-    select: Callable[[Any], Select[Any]]
+    select: Callable[[Any, str], Select[Any]]
+    """The matching rows of a query, for a database dialect."""
     order: Callable[[Any], Order]
     hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]]
     """The JSON list items of rows of `select`: exports carry exactly what `data` items do."""
@@ -125,6 +127,8 @@ class Resource:
     """How to count the matches, where it is not a count of `select`."""
     rows: bool = False
     """`select` gives rows of columns, not ORM objects."""
+    csv_hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]] | None = None
+    """For CSV, where `hydrate` leaves values as JSON text (CSV cells need the values)."""
 
 
 def _by_id(model: Any) -> Callable[[Any], Order]:
@@ -189,6 +193,7 @@ INCIDENTS = Resource(
     point=lambda item: _lon_lat(item["location"]),
     total=incidents.count_incidents,
     rows=True,
+    csv_hydrate=partial(incidents.incidents_out, parsed=True),
 )
 
 LOCATIONS = Resource(
@@ -300,7 +305,7 @@ def export(
     """The streamed export, with its headers worked out before the first row is read."""
     order = resource.order(query)
     limit = query.limit if "limit" in query.model_fields_set else EXPORT_MAX_LIMIT
-    stmt = resource.select(query)
+    stmt = resource.select(query, session.get_bind().dialect.name)
     start = decode_cursor(query.cursor, order.sort, order.types) if query.cursor else None
     total = resource.total(session, query) if resource.total else count(session, stmt)
     window = stmt if start is None else stmt.where(after(order.keys, start, order.desc))
@@ -318,7 +323,7 @@ def export(
     fingerprint = [resource.name, fmt, limit, _normalized(query), total, record_version(session)]
     headers["ETag"] = weak_etag_for(orjson.dumps(fingerprint, default=str))
     headers["Content-Disposition"] = f'attachment; filename="{resource.name}.{fmt}"'
-    batches = _batches(engine, resource, query, order, start, stop, limit)
+    batches = _batches(engine, resource, query, order, start, stop, limit, fmt == "csv")
     return StreamingResponse(
         _WRITERS[fmt](resource, batches), headers=headers, media_type=MEDIA_TYPES[fmt]
     )
@@ -339,6 +344,7 @@ def _batches(
     start: list[Any] | None,
     stop: list[Any] | None,
     limit: int,
+    parsed: bool,
 ) -> Iterator[list[dict[str, Any]]]:
     """The export's rows as JSON items, a batch at a time.
 
@@ -346,8 +352,9 @@ def _batches(
     so pages neither overlap nor skip rows; otherwise it ends after `limit` rows. It opens
     its own session: the request's is closed by the time the body streams.
     """
+    csv_hydrate = resource.csv_hydrate or resource.hydrate
     with Session(engine) as session:
-        stmt = resource.select(query)
+        stmt = resource.select(query, engine.dialect.name)
         if stop is not None:
             stmt = stmt.where(not_(after(order.keys, stop, order.desc)))
         position, left = start, limit
@@ -357,7 +364,7 @@ def _batches(
             result = session.execute(page.order_by(*order.by()).limit(size))
             rows = list(result if resource.rows else result.scalars())
             if rows:
-                yield resource.hydrate(session, rows)
+                yield (csv_hydrate if parsed else resource.hydrate)(session, rows)
             if len(rows) < size:
                 return
             position, left = order.key_of(rows[-1]), left - len(rows)

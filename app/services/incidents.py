@@ -6,11 +6,11 @@ document them, and tests check every answer against them, but the request path d
 validate again what the database returned.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Row,
@@ -46,6 +46,8 @@ from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.services.filters import other_conditions, overlapping
 from app.services.pagination import PageResult, after, cached_total, decode_cursor, encode_cursor
 from app.services.quotes import quotes_out
+from app.services.sqljson import fragment as as_fragment
+from app.services.sqljson import json_array, json_object
 
 # Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
 # the one indexed by ix_incident_fatalities_sort for the database to read that index.
@@ -95,15 +97,20 @@ def sort_key(sort: str, incident: Any) -> list[Any]:
     return [first, incident.id]
 
 
-def incidents_select(query: IncidentFilters) -> Select[Any]:
-    """The rows (`COLUMNS`) of the incidents matching every filter of `query`, unordered."""
+def incidents_select(query: IncidentFilters, dialect: str) -> Select[Any]:
+    """The rows (`COLUMNS`, `children`) of the incidents matching every filter, unordered."""
     parts = overlapping(query.date_from, query.date_to)
     dates = parts[0].where if len(parts) == 1 else [or_(*(and_(*p.where) for p in parts))]
-    return _with_place(select(*COLUMNS)).where(*dates, *other_conditions(query))
+    return _rows(dialect).where(*dates, *other_conditions(query))
 
 
-def _with_place(stmt: Any) -> Any:
-    return stmt.select_from(Incident).outerjoin(Location, col(Location.id) == Incident.location_id)
+def _rows(dialect: str) -> Any:
+    """Incidents as the list shows them: their columns, their place's, their children."""
+    return (
+        select(*COLUMNS, *children(dialect))
+        .select_from(Incident)
+        .outerjoin(Location, col(Location.id) == Incident.location_id)
+    )
 
 
 def count_incidents(session: Session, query: IncidentFilters) -> int:
@@ -117,29 +124,37 @@ def count_incidents(session: Session, query: IncidentFilters) -> int:
     return cached_total(session, "incidents", query, lambda: session.scalar(select(total)) or 0)
 
 
-def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
-    """One page of matching incidents in `query.sort` order, the total, the next cursor.
-
-    Each disjoint part of the date window (`overlapping`) gives its first `limit + 1`
-    keys from its index; the page is the first of their union, read with its place.
-    """
+def page_keys(query: IncidentQuery) -> list[Any]:
+    """For each disjoint part of the date window (`overlapping`), the sort key (`k`) and id
+    of its first `limit + 1` matches after the cursor, read in the order of an index."""
     keys, types, desc = SORTS[query.sort]
     where = other_conditions(query)
     if query.cursor:
         where.append(after(keys, decode_cursor(query.cursor, query.sort, types), desc))
-    n = query.limit + 1
     order = [k.desc() if desc else k.asc() for k in keys]
-    branches = [
+    return [
         part.apply(select(keys[0].label("k"), col(Incident.id).label("id")).where(*where))
         .order_by(*order)
-        .limit(n)
+        .limit(query.limit + 1)
         for part in overlapping(query.date_from, query.date_to)
     ]
-    ids = (
-        branches[0] if len(branches) == 1 else union_all(*(b.subquery().select() for b in branches))
-    ).subquery("page")
+
+
+def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
+    """One page of matching incidents in `query.sort` order, the total, the next cursor.
+
+    The page is the first of the union of each part's first keys, read with its place and
+    children in one statement.
+    """
+    desc = SORTS[query.sort][2]
+    n = query.limit + 1
+    branches = page_keys(query)
+    first: Any = branches[0]
+    if len(branches) > 1:
+        first = union_all(*(b.subquery().select() for b in branches))
+    ids = first.subquery("page")
     page = (
-        _with_place(select(*COLUMNS))
+        _rows(session.get_bind().dialect.name)
         .join(ids, ids.c.id == Incident.id)
         .order_by(*(k.desc() if desc else k.asc() for k in (ids.c.k, ids.c.id)))
         .limit(n)
@@ -152,55 +167,58 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     return incidents_out(session, rows[: query.limit]), total, cursor
 
 
-def incidents_out(session: Session, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-    """The list shape of each incident (rows of `COLUMNS`), children read in three queries."""
-    ids = [r.id for r in rows]
-    conn = session.connection()
-    weapons = _grouped(
-        conn,
-        select(
-            col(Weapon.incident_id),
-            col(Weapon.kind),
-            col(Weapon.quantity),
-            col(Weapon.quantity_text),
-            col(Weapon.notes),
-        )
-        .where(col(Weapon.incident_id).in_(ids))
-        .order_by(col(Weapon.incident_id), col(Weapon.kind)),
-        lambda w: {
-            "kind": w.kind,
-            "quantity": w.quantity,
-            "quantity_text": w.quantity_text,
-            "notes": w.notes,
-        },
+def children(dialect: str) -> list[Any]:
+    """An incident's weapons, attributions and sources, each a JSON array (text)."""
+    of = col(Incident.id)
+    weapons = json_array(
+        dialect,
+        json_object(
+            dialect,
+            kind=col(Weapon.kind),
+            quantity=col(Weapon.quantity),
+            quantity_text=col(Weapon.quantity_text),
+            notes=col(Weapon.notes),
+        ),
+        select(Weapon).where(col(Weapon.incident_id) == of).correlate(Incident),
+        [col(Weapon.kind)],
     )
-    attributed = _grouped(
-        conn,
-        select(
-            col(Attribution.incident_id),
-            col(Attribution.actor_id),
-            col(Actor.name),
-            col(Attribution.stance),
-            col(Attribution.by_actor_id),
-        )
+    attributed = json_array(
+        dialect,
+        json_object(
+            dialect,
+            actor_id=col(Attribution.actor_id),
+            actor_name=col(Actor.name),
+            stance=col(Attribution.stance),
+            by_actor_id=col(Attribution.by_actor_id),
+        ),
+        select(Attribution)
         .join(Actor, col(Actor.id) == Attribution.actor_id)
-        .where(col(Attribution.incident_id).in_(ids))
-        .order_by(col(Attribution.id)),
-        lambda a: {
-            "actor_id": a.actor_id,
-            "actor_name": a.name,
-            "stance": a.stance,
-            "by_actor_id": a.by_actor_id,
-        },
+        .where(col(Attribution.incident_id) == of)
+        .correlate(Incident),
+        [col(Attribution.id)],
     )
-    sources = _grouped(
-        conn,
-        select(col(IncidentExcerpt.incident_id), col(IncidentExcerpt.source_id))
-        .where(col(IncidentExcerpt.incident_id).in_(ids))
-        .distinct()
-        .order_by(col(IncidentExcerpt.source_id)),
-        lambda s: s.source_id,
+    sources = json_array(
+        dialect,
+        col(IncidentExcerpt.source_id),
+        select(IncidentExcerpt).where(col(IncidentExcerpt.incident_id) == of).correlate(Incident),
+        [col(IncidentExcerpt.source_id)],
+        distinct=True,
     )
+    return [
+        weapons.label("weapons"),
+        attributed.label("attributed_to"),
+        sources.label("source_ids"),
+    ]
+
+
+def incidents_out(
+    session: Session, rows: Sequence[Row[Any]], *, parsed: bool = False
+) -> list[dict[str, Any]]:
+    """The list shape of each incident: rows of `COLUMNS` and `children`.
+
+    The children are JSON text, sent as they are unless `parsed` (CSV needs the values).
+    """
+    fragment = orjson.loads if parsed else as_fragment
     return [
         {
             "id": r.id,
@@ -227,24 +245,16 @@ def incidents_out(session: Session, rows: Sequence[Row[Any]]) -> list[dict[str, 
             "fatalities": r.fatalities,
             "injuries": r.injuries,
             "damage": r.damage,
-            "weapons": weapons.get(r.id, []),
-            "attributed_to": attributed.get(r.id, []),
+            "weapons": fragment(r.weapons),
+            "attributed_to": fragment(r.attributed_to),
             "claimed": r.claimed,
-            "source_ids": sources.get(r.id, []),
+            "source_ids": fragment(r.source_ids),
             "updated_at": r.updated_at,
             "notes": r.notes,
             "added": r.added,
         }
         for r in rows
     ]
-
-
-def _grouped(conn: Connection, stmt: Any, shape: Any) -> dict[str, list[Any]]:
-    """The rows of `stmt`, shaped, by their first column (an incident id), in their order."""
-    out: dict[str, list[Any]] = defaultdict(list)
-    for row in conn.execute(stmt):
-        out[row[0]].append(shape(row))
-    return out
 
 
 def missing(session: Session, incident_id: str) -> NotFound:
@@ -268,7 +278,8 @@ def incident_json(session: Session, incident_id: str) -> bytes:
 def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
     """The detail of one incident: its list shape, then what only the detail shows."""
     conn = session.connection()
-    found = conn.execute(_with_place(select(*COLUMNS)).where(col(Incident.id) == incident_id)).all()
+    dialect = session.get_bind().dialect.name
+    found = conn.execute(_rows(dialect).where(col(Incident.id) == incident_id)).all()
     if not found:
         raise missing(session, incident_id)
     out = incidents_out(session, found)[0]

@@ -39,7 +39,7 @@ def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
     ]
 
 
-def quotes_select(query: QuoteQuery) -> Select[Any]:
+def quotes_select(query: QuoteQuery, _dialect: str = "") -> Select[Any]:
     stmt = select(Quote)
     if query.speaker:
         stmt = stmt.where(col(Quote.speaker_id).in_(query.speaker))
