@@ -102,8 +102,10 @@ def test_the_issue_example_is_zero_filled_and_identical_on_both_backends(
         "country": "IQ",
         "country_name": "Iraq",
         "incidents": 3,
-        "fatalities": 0,  # 0 + null + null: unknown counts add nothing
+        "fatalities": 0,  # 0 + null + null: the one known figure
+        "fatalities_known": 1,
         "injuries": 0,
+        "injuries_known": 1,
     }
 
 
@@ -135,8 +137,22 @@ def test_week_labels_use_the_iso_year(engine: Engine) -> None:
 
         turn = stats(client, "group_by=week&date_from=2020-12-28&date_to=2021-01-10")
         assert turn["data"] == [
-            {"week": "2020-W53", "incidents": 3, "fatalities": 1 + 2 + 3, "injuries": 0},
-            {"week": "2021-W01", "incidents": 1, "fatalities": 4, "injuries": 0},
+            {
+                "week": "2020-W53",
+                "incidents": 3,
+                "fatalities": 1 + 2 + 3,
+                "fatalities_known": 3,
+                "injuries": 0,
+                "injuries_known": 3,
+            },
+            {
+                "week": "2021-W01",
+                "incidents": 1,
+                "fatalities": 4,
+                "fatalities_known": 1,
+                "injuries": 0,
+                "injuries_known": 1,
+            },
         ]
         months = stats(client, "group_by=month&date_from=2020-12-01&date_to=2021-01-31")
         assert [(r["month"], r["incidents"]) for r in months["data"]] == [
@@ -170,7 +186,16 @@ def test_an_incident_counts_in_the_bucket_of_its_start(engine: Engine) -> None:
     )
     with client_for(engine) as client:
         jan = stats(client, "group_by=month&date_from=2022-01-01&date_to=2022-01-31")
-        assert jan["data"] == [{"month": "2022-01", "incidents": 1, "fatalities": 0, "injuries": 0}]
+        assert jan["data"] == [
+            {
+                "month": "2022-01",
+                "incidents": 1,
+                "fatalities": 0,
+                "fatalities_known": 1,
+                "injuries": 0,
+                "injuries_known": 1,
+            }
+        ]
         # Started on the 30th, before date_from, though in the same month: not counted.
         late = stats(client, "group_by=month&date_from=2021-12-31&date_to=2022-01-31")
         assert [(r["month"], r["incidents"]) for r in late["data"]] == [
@@ -225,21 +250,27 @@ def test_attributed_to_counts_each_actor_once_and_keeps_groups_under_an_umbrella
                 "attributed_to_name": "Imaginary Brigade",
                 "incidents": 2,
                 "fatalities": 2,
+                "fatalities_known": 2,
                 "injuries": 0,
+                "injuries_known": 2,
             },
             {
                 "attributed_to": "imaginary-front",
                 "attributed_to_name": "Imaginary Front",
                 "incidents": 1,
                 "fatalities": 0,
+                "fatalities_known": 1,
                 "injuries": 0,
+                "injuries_known": 1,
             },
             {
                 "attributed_to": None,
                 "attributed_to_name": None,
                 "incidents": 1,
                 "fatalities": 0,
+                "fatalities_known": 1,
                 "injuries": 5,
+                "injuries_known": 1,
             },
         ]
         # The umbrella filter takes in its groups; the rows still name who was blamed.

@@ -1,8 +1,9 @@
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.deps import SessionDep
+from app.encoding import MEDIA_TYPE, to_json
 from app.routers.common import read_responses
 from app.schemas.queries import StatsQuery
 from app.schemas.resources import IncidentStats
@@ -14,11 +15,14 @@ router = APIRouter(tags=["stats"])
 @router.get(
     "/stats/incidents",
     response_model=IncidentStats,
-    response_model_exclude_unset=True,  # a row holds only the dimensions asked for
     responses=read_responses(400, 422),
 )
-def incident_stats(session: SessionDep, query: Annotated[StatsQuery, Query()]) -> dict[str, Any]:
+def incident_stats(session: SessionDep, query: Annotated[StatsQuery, Query()]) -> Response:
     """Count incidents, fatalities and injuries by one or two dimensions, for charts.
+
+    Per group: `incidents`, and for fatalities and injuries the sum of the figures the
+    sources give with how many incidents gave one (`fatalities_known`); a sum over no known
+    figure is null, never 0.
 
     Takes every incident filter. Each incident counts once per group it falls in: in the
     time bucket of its `date_start`; once per distinct actor it is attributed to (or, with
@@ -33,4 +37,4 @@ def incident_stats(session: SessionDep, query: Annotated[StatsQuery, Query()]) -
     `meta.total`. An answer of more than 10,000 rows is a 422: narrow the dates or use a
     coarser bucket.
     """
-    return stats.incident_stats(session, query)
+    return Response(to_json(stats.incident_stats(session, query)), media_type=MEDIA_TYPE)

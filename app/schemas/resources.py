@@ -315,8 +315,21 @@ class StatsRow(BaseModel):
         examples=["Ain al-Asad air base"],
     )
     incidents: int = Field(description="Incidents in the group.", examples=[3])
-    fatalities: int = Field(description="Sum of known fatalities (null adds 0).", examples=[0])
-    injuries: int = Field(description="Sum of known injuries (null adds 0).", examples=[0])
+    fatalities: int | None = Field(
+        description="Sum of the fatalities the sources give; null where no incident in the "
+        "group has a figure (unknown is never zero).",
+        examples=[0],
+    )
+    fatalities_known: int = Field(
+        description="How many of the incidents have a fatalities figure.", examples=[1]
+    )
+    injuries: int | None = Field(
+        description="Sum of the injuries the sources give; null where none has a figure.",
+        examples=[None],
+    )
+    injuries_known: int = Field(
+        description="How many of the incidents have an injuries figure.", examples=[0]
+    )
 
 
 class StatsMeta(BaseModel):
@@ -344,7 +357,9 @@ class IncidentStats(BaseModel):
                             "country_name": "Iraq",
                             "incidents": 3,
                             "fatalities": 0,
-                            "injuries": 0,
+                            "fatalities_known": 1,
+                            "injuries": None,
+                            "injuries_known": 0,
                         }
                     ],
                     "meta": {

@@ -1,10 +1,12 @@
 """Incident aggregates for dashboards: counts by time bucket and dimension, zero-filled.
 
-SQL does the GROUP BY; Python only fills the gaps of the (small) aggregated rows.
+SQL does the GROUP BY: over the monthly tally that the database keeps (app.models.aggregates)
+where it holds the answer, else over the incidents. Python only fills the gaps of the
+(small) aggregated rows.
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Subquery, cast, func, literal_column, select
@@ -12,15 +14,17 @@ from sqlmodel import Session, col
 
 from app.countries import country_name
 from app.errors import InvalidValue, ProblemItem
-from app.models import Actor, Attribution, Incident, IncidentActor, Location
-from app.schemas.queries import TIME_BUCKETS, StatsQuery
+from app.models import Actor, Attribution, Incident, IncidentActor, IncidentTally, Location
+from app.schemas.queries import TIME_BUCKETS, IncidentFilters, StatsQuery
 from app.services.filters import incident_conditions
 
 MAX_ROWS = 10_000
 """The most rows one answer may hold, zero-filled buckets included."""
 
-Counts = tuple[int, int, int]
-ZERO: Counts = (0, 0, 0)
+FIGURES = ("incidents", "fatalities", "fatalities_known", "injuries", "injuries_known")
+"""Per group: incidents; the sum of the known fatalities and how many incidents had a
+figure; the same for injuries (`app.models.aggregates.IncidentTally`)."""
+NOTHING = [0] * len(FIGURES)
 
 # Time buckets, in SQL and in Python: the labels of both must agree to the character.
 
@@ -117,56 +121,26 @@ def _too_many(hint: str, rows: int | None = None) -> InvalidValue:
     return InvalidValue(f"group_by: {message}", [ProblemItem(param="group_by", message=message)])
 
 
-def _aggregate(
-    session: Session, query: StatsQuery, dims: Sequence[str], by_start: bool
-) -> list[Any]:
-    """One row per group: its dimension values, counts, sums, first and last `date_start`."""
-    dialect = session.get_bind().dialect.name
-    values: list[Any] = []
-    joins: list[Subquery] = []
-    for name in dims:
-        value, join = _dimension(name, query, dialect)
-        values.append(value)
-        if join is not None:
-            joins.append(join)
-    start = col(Incident.date_start)
-    stmt = select(
-        *(v.label(f"d{i}") for i, v in enumerate(values)),
-        func.count(),
-        func.coalesce(func.sum(col(Incident.fatalities)), 0),
-        func.coalesce(func.sum(col(Incident.injuries)), 0),
-        func.min(start),
-        func.max(start),
-    ).select_from(Incident)
-    for join in joins:
-        stmt = stmt.outerjoin(join, join.c.incident_id == Incident.id)
-    stmt = (
-        stmt.where(*incident_conditions(query, by_start=by_start))
-        .group_by(*values)
-        .limit(MAX_ROWS + 1)  # enough to know the answer would be too large
-    )
-    rows = list(session.execute(stmt).all())
-    if len(rows) > MAX_ROWS:
-        raise _too_many("add filters, narrow the dates or group by fewer dimensions")
-    return rows
-
-
 def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
     time = next((d for d in query.group_by if d in TIME_BUCKETS), None)
     others = [d for d in query.group_by if d not in TIME_BUCKETS]
     dims = ([time] if time else []) + others  # time first: the order of the rows
-    rows = _aggregate(session, query, dims, by_start=time is not None)
+    if _tally_answers(query, dims, time):
+        rows, first, last = _from_tally(session, query, dims)
+    else:
+        rows, first, last = _aggregate(session, query, dims, by_start=time is not None)
     n = len(dims)
-    counts: dict[tuple[Any, ...], Counts] = {
-        tuple(r[:n]): (int(r[n]), int(r[n + 1]), int(r[n + 2])) for r in rows
-    }
+    figures: dict[tuple[Any, ...], list[int]] = {}
+    for r in rows:  # a group can come from several parts (whole months, cut days)
+        sums = figures.setdefault(tuple(r[:n]), [0] * len(FIGURES))
+        for i, value in enumerate(r[n:]):
+            sums[i] += int(value or 0)
     date_from, date_to = query.date_from, query.date_to
     if time is None:
-        keys = list(counts)
+        keys = list(figures)
     else:
-        date_from = date_from or min((r[n + 3] for r in rows), default=None)
-        date_to = date_to or max((r[n + 4] for r in rows), default=None)
-        keys = _filled_keys(time, date_from, date_to, {k[1:] for k in counts}, bool(others))
+        date_from, date_to = date_from or first, date_to or last
+        keys = _filled_keys(time, date_from, date_to, {k[1:] for k in figures}, bool(others))
 
     names = {
         d: _names(session, d, (k[i] for k in keys)) for i, d in enumerate(dims) if d in LABELLED
@@ -178,11 +152,181 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
             row[name] = value
             if name in names:
                 row[f"{name}_name"] = names[name].get(value)
-        incidents, fatalities, injuries = counts.get(key, ZERO)
-        row |= {"incidents": incidents, "fatalities": fatalities, "injuries": injuries}
+        incidents, fatalities, fatalities_known, injuries, injuries_known = figures.get(
+            key, NOTHING
+        )
+        row |= {
+            "incidents": incidents,
+            # Unknown is never zero: a sum of no known figure is null.
+            "fatalities": fatalities if fatalities_known else None,
+            "fatalities_known": fatalities_known,
+            "injuries": injuries if injuries_known else None,
+            "injuries_known": injuries_known,
+        }
         data.append(row)
     meta = {"group_by": query.group_by, "date_from": date_from, "date_to": date_to}
     return {"data": data, "meta": meta}
+
+
+Found = tuple[list[Any], date | None, date | None]
+"""Rows of the dimension values then `FIGURES`, and the first and last `date_start` matched."""
+
+
+def _aggregate(session: Session, query: StatsQuery, dims: Sequence[str], by_start: bool) -> Found:
+    """The groups, read from the incidents."""
+    dialect = session.get_bind().dialect.name
+    values: list[Any] = []
+    joins: list[Subquery] = []
+    for name in dims:
+        value, join = _dimension(name, query, dialect)
+        values.append(value)
+        if join is not None:
+            joins.append(join)
+    start = col(Incident.date_start)
+    fatalities, injuries = col(Incident.fatalities), col(Incident.injuries)
+    stmt = select(
+        *(v.label(f"d{i}") for i, v in enumerate(values)),
+        func.count(),
+        func.sum(fatalities),
+        func.count(fatalities),
+        func.sum(injuries),
+        func.count(injuries),
+        func.min(start),
+        func.max(start),
+    ).select_from(Incident)
+    for join in joins:
+        stmt = stmt.outerjoin(join, join.c.incident_id == Incident.id)
+    stmt = (
+        stmt.where(*incident_conditions(query, by_start=by_start))
+        .group_by(*values)
+        .limit(MAX_ROWS + 1)  # enough to know the answer would be too large
+    )
+    rows = _checked(list(session.execute(stmt).all()))
+    n = len(dims) + len(FIGURES)
+    first = min((r[n] for r in rows), default=None)
+    last = max((r[n + 1] for r in rows), default=None)
+    return [r[:n] for r in rows], first, last
+
+
+def _checked(rows: list[Any]) -> list[Any]:
+    if len(rows) > MAX_ROWS:
+        raise _too_many("add filters, narrow the dates or group by fewer dimensions")
+    return rows
+
+
+# The tally (app.models.aggregates): what it can answer, and how.
+
+TALLIED = {"month", "year", "country", "event_type", "sub_event_type"}
+TALLY_FILTERS = ("country", "event_type", "sub_event_type")
+
+
+def _tally_answers(query: StatsQuery, dims: Sequence[str], time: str | None) -> bool:
+    """Whether the monthly tally holds the answer: month or year buckets (or none), and
+    dimensions and filters among country and event types. Without a time bucket the
+    dates mean overlap, as in the list, which a tally by start month cannot tell."""
+    used = {n for n in IncidentFilters.model_fields if getattr(query, n) not in (None, [])}
+    dated = bool(used & {"date_from", "date_to"})
+    used -= {"date_from", "date_to"}
+    return set(dims) <= TALLIED and used <= set(TALLY_FILTERS) and (time is not None or not dated)
+
+
+def _from_tally(session: Session, query: StatsQuery, dims: Sequence[str]) -> Found:
+    """The groups, read from the tally: whole months from it, the days of a month that
+    `date_from` or `date_to` cut from the incidents. Thousands of rows read for years of
+    a million incidents, with the same sums as the incidents give."""
+    whole, cuts = _months(query.date_from, query.date_to)
+    month = col(IncidentTally.month)
+    values = [_tally_value(d) for d in dims]
+    stmt = select(
+        *(v.label(f"d{i}") for i, v in enumerate(values)),
+        *(func.sum(col(getattr(IncidentTally, f))) for f in FIGURES),
+    ).where(*_tally_filters(IncidentTally, query))
+    rows: list[Any] = []
+    first = last = None
+    if whole is not None:
+        low, high = whole
+        stmt = stmt.where(*([month >= low] if low else []), *([month <= high] if high else []))
+        rows = list(session.execute(stmt.group_by(*values)).all())
+        first, last = _first_and_last(session, query, low, high)
+    for cut_from, cut_to in cuts:
+        cut = query.model_copy(update={"date_from": cut_from, "date_to": cut_to})
+        found, cut_first, cut_last = _aggregate(session, cut, dims, by_start=True)
+        rows += found
+        first = min(d for d in (first, cut_first) if d) if first or cut_first else None
+        last = max(d for d in (last, cut_last) if d) if last or cut_last else None
+    return _checked(rows), first, last
+
+
+def _tally_value(dim: str) -> Any:
+    month = col(IncidentTally.month)
+    if dim == "month":
+        return month
+    if dim == "year":
+        return func.substr(month, 1, 4)
+    return col(getattr(IncidentTally, dim))
+
+
+def _tally_filters(model: Any, query: StatsQuery) -> list[Any]:
+    return [
+        col(getattr(model, name)).in_(getattr(query, name))
+        for name in TALLY_FILTERS
+        if getattr(query, name)
+    ]
+
+
+def _first_and_last(
+    session: Session, query: StatsQuery, low: str | None, high: str | None
+) -> tuple[date | None, date | None]:
+    """The first and last `date_start` matching within the whole months `low`..`high`: the
+    tally gives their months, the incidents of those two months their days."""
+    month = col(IncidentTally.month)
+    found = select(func.min(month), func.max(month)).where(*_tally_filters(IncidentTally, query))
+    found = found.where(*([month >= low] if low else []), *([month <= high] if high else []))
+    first_month, last_month = session.execute(found).one()
+    if first_month is None:
+        return None, None
+    start = col(Incident.date_start)
+    within = _tally_filters(Incident, query)
+
+    def day(fn: Any, month_label: str) -> Any:
+        first_day = date.fromisoformat(month_label + "-01")
+        days = start.between(first_day, _month_end(first_day))
+        return select(fn(start)).where(*within, days).scalar_subquery()
+
+    first, last = session.execute(
+        select(day(func.min, first_month), day(func.max, last_month))
+    ).one()
+    return first, last
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _months(
+    date_from: date | None, date_to: date | None
+) -> tuple[tuple[str | None, str | None] | None, list[tuple[date, date]]]:
+    """The whole months between the dates (`YYYY-MM` bounds, None: open; None if no month
+    is whole), and the cut ranges of days at either end that the tally cannot answer."""
+    low = high = None
+    cuts = []
+    if date_from is not None:
+        low = date_from.strftime("%Y-%m")
+        if date_from.day != 1:
+            end = _month_end(date_from)
+            cuts.append((date_from, end if date_to is None else min(end, date_to)))
+            low = (end + timedelta(days=1)).strftime("%Y-%m")
+    if date_to is not None:
+        high = date_to.strftime("%Y-%m")
+        if date_to != _month_end(date_to):
+            start = date_to.replace(day=1)
+            if not cuts or cuts[0][0] < start:  # else the first cut holds it
+                cuts.append((start if date_from is None else max(start, date_from), date_to))
+            high = (start - timedelta(days=1)).strftime("%Y-%m")
+    if low is not None and high is not None and low > high:
+        return None, cuts
+    return (low, high), cuts
 
 
 def _filled_keys(

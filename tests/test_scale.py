@@ -1,0 +1,280 @@
+"""Totals, stats and the tally answer exactly what a plain SQL count over the incidents does.
+
+Lists count through the date window's disjoint parts (app.services.filters.overlapping),
+totals are cached per version of the record, and stats read the monthly tally that
+triggers keep (app.models.aggregates): each is checked here against the plain SQL a
+reader would write, on a synthetic record of each backend, and again after writes
+through the API (POST, PATCH, DELETE, replace).
+"""
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from app.synth import synthesize
+from tests.conftest import BACKENDS, client_for, migrated_engine
+from tests.factories import bundle
+from tests.writing import new_key, seed
+
+N = 3000
+STATS = "/v1/stats/incidents"
+FIGURES = ("incidents", "fatalities", "fatalities_known", "injuries", "injuries_known")
+
+# Filters and the plain SQL condition each means. The dates overlap as the list says:
+# an incident matches when it ends on or after date_from and starts on or before date_to.
+WINDOWS: list[tuple[dict[str, str], str]] = [
+    ({}, "1=1"),
+    ({"country": "SY"}, "country = 'SY'"),
+    (
+        {"date_from": "2021-03-01", "date_to": "2021-03-31"},
+        "date_end >= '2021-03-01' AND date_start <= '2021-03-31'",
+    ),
+    (
+        {"country": "IQ,YE", "date_from": "2019-02-14", "date_to": "2019-09-02"},
+        "country IN ('IQ', 'YE') AND date_end >= '2019-02-14' AND date_start <= '2019-09-02'",
+    ),
+    ({"date_from": "2025-12-20"}, "date_end >= '2025-12-20'"),
+    ({"date_to": "2014-06-30"}, "date_start <= '2014-06-30'"),
+    (
+        {"event_type": "Battles", "date_from": "2016-01-01", "date_to": "2016-12-31"},
+        "event_type = 'Battles' AND date_end >= '2016-01-01' AND date_start <= '2016-12-31'",
+    ),
+]
+
+# Stats with a time bucket count each incident in the bucket of its start, and their dates
+# select the incidents that start inside them. Whole months come from the tally, the days
+# of a month that a date cuts from the incidents: these windows exercise both.
+BUCKETED: list[tuple[dict[str, str], str]] = [
+    ({}, "1=1"),
+    (
+        {"date_from": "2018-01-01", "date_to": "2022-12-31"},
+        "date_start BETWEEN '2018-01-01' AND '2022-12-31'",
+    ),
+    (
+        {"date_from": "2018-01-15", "date_to": "2018-03-10", "country": "SY,IQ"},
+        "date_start BETWEEN '2018-01-15' AND '2018-03-10' AND country IN ('SY', 'IQ')",
+    ),
+    (
+        {"date_from": "2020-05-09", "date_to": "2020-05-20"},
+        "date_start BETWEEN '2020-05-09' AND '2020-05-20'",
+    ),
+    (
+        {"date_from": "2020-05-01", "date_to": "2020-05-20"},
+        "date_start BETWEEN '2020-05-01' AND '2020-05-20'",
+    ),
+    ({"date_to": "2016-07-04"}, "date_start <= '2016-07-04'"),
+    (
+        {"date_from": "2023-02-02", "sub_event_type": "Air/drone strike"},
+        "date_start >= '2023-02-02' AND sub_event_type = 'Air/drone strike'",
+    ),
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def synthetic(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    with migrated_engine(request.param, tmp_path_factory.mktemp("scale")) as engine:
+        synthesize(engine, N, seed=21)
+        yield engine
+
+
+def sql(engine: Engine, query: str) -> list[Any]:
+    with engine.connect() as connection:
+        return list(connection.execute(text(query)))
+
+
+def expected_figures(
+    engine: Engine, group: list[str], where: str
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Plain SQL: per group, incidents and the sums and counts of the known figures."""
+    rows = sql(
+        engine,
+        f"SELECT {', '.join(group)}, count(*), sum(fatalities), count(fatalities), "
+        f"sum(injuries), count(injuries) FROM incident WHERE {where} GROUP BY {', '.join(group)}",
+    )
+    n = len(group)
+    return {
+        tuple(r[:n]): {
+            "incidents": r[n],
+            "fatalities": r[n + 1],
+            "fatalities_known": r[n + 2],
+            "injuries": r[n + 3],
+            "injuries_known": r[n + 4],
+        }
+        for r in rows
+    }
+
+
+def month_of(engine: Engine) -> str:
+    if engine.dialect.name == "postgresql":
+        return "to_char(date_start, 'YYYY-MM')"
+    return "substr(date_start, 1, 7)"
+
+
+@pytest.mark.parametrize(("params", "where"), WINDOWS)
+def test_list_totals_are_plain_sql_counts(
+    synthetic: Engine, params: dict[str, str], where: str
+) -> None:
+    (expected,) = sql(synthetic, f"SELECT count(*) FROM incident WHERE {where}")[0]
+    with client_for(synthetic) as client:
+        first = client.get("/v1/incidents", params={**params, "limit": 1000}).json()
+        assert first["meta"]["total"] == expected
+        # Every page of the keyset walk, and nothing twice: the parts of the window meet.
+        seen = [i["id"] for i in first["data"]]
+        url = first["links"]["next"]
+        while url:
+            page = client.get(url).json()
+            assert page["meta"]["total"] == expected
+            seen += [i["id"] for i in page["data"]]
+            url = page["links"]["next"]
+        assert len(seen) == len(set(seen)) == expected
+        ids = {r[0] for r in sql(synthetic, f"SELECT id FROM incident WHERE {where}")}
+        assert set(seen) == ids
+        # Without a time bucket, stats count what the list does.
+        by_country = client.get(STATS, params={**params, "group_by": "country"}).json()
+        assert sum(r["incidents"] for r in by_country["data"]) == expected
+
+
+@pytest.mark.parametrize(("params", "where"), BUCKETED)
+@pytest.mark.parametrize("group_by", ["month", "month,country", "year,event_type"])
+def test_stats_are_plain_sql_sums(
+    synthetic: Engine, params: dict[str, str], where: str, group_by: str
+) -> None:
+    month = month_of(synthetic)
+    columns = {
+        "month": month,
+        "year": f"substr({month}, 1, 4)",
+        "country": "country",
+        "event_type": "event_type",
+    }
+    group = [columns[g] for g in group_by.split(",")]
+    expected = expected_figures(synthetic, group, where)
+    with client_for(synthetic) as client:
+        response = client.get(STATS, params={**params, "group_by": group_by})
+        assert response.status_code == 200, response.text
+    got = {}
+    for row in response.json()["data"]:
+        key = tuple(row[g] for g in group_by.split(","))
+        figures = {
+            k: row[k]
+            for k in ("incidents", "fatalities", "fatalities_known", "injuries", "injuries_known")
+        }
+        if figures["incidents"]:
+            got[key] = figures
+        else:  # a zero-filled bucket: nothing, and nothing known
+            assert figures == {
+                "incidents": 0,
+                "fatalities": None,
+                "fatalities_known": 0,
+                "injuries": None,
+                "injuries_known": 0,
+            }
+    assert got == expected
+
+
+def test_the_tally_is_the_incidents_grouped(synthetic: Engine) -> None:
+    month = month_of(synthetic)
+    tally = {
+        tuple(r[:4]): tuple(r[4:])
+        for r in sql(
+            synthetic,
+            "SELECT month, country, event_type, sub_event_type, incidents, fatalities, "
+            "fatalities_known, injuries, injuries_known FROM incident_tally",
+        )
+    }
+    grouped = {
+        tuple(r[:4]): tuple(r[4:])
+        for r in sql(
+            synthetic,
+            f"SELECT {month}, country, event_type, sub_event_type, count(*), "
+            "coalesce(sum(fatalities), 0), count(fatalities), coalesce(sum(injuries), 0), "
+            f"count(injuries) FROM incident GROUP BY {month}, country, event_type, sub_event_type",
+        )
+    }
+    assert tally == grouped
+    assert sum(v[0] for v in tally.values()) == N
+
+
+def test_monthly_stats_over_the_seed_say_injuries_are_not_known(client: TestClient) -> None:
+    """January 2020: four incidents, none with an injuries figure: null, not 0."""
+    body = client.get(
+        STATS, params={"group_by": "month", "date_from": "2020-01-01", "date_to": "2020-02-29"}
+    ).json()
+    january, february = body["data"]
+    assert january["month"] == "2020-01"
+    assert january["incidents"] == 4
+    assert january["injuries"] is None
+    assert january["injuries_known"] == 0
+    assert february == {
+        "month": "2020-02",
+        "incidents": 0,
+        "fatalities": None,
+        "fatalities_known": 0,
+        "injuries": None,
+        "injuries_known": 0,
+    }
+
+
+def _figures(client: TestClient, **params: str) -> tuple[int, dict[str, Any]]:
+    total = client.get("/v1/incidents", params={**params, "limit": 1}).json()["meta"]["total"]
+    rows = client.get(STATS, params={**params, "group_by": "month"}).json()["data"]
+    return total, {r["month"]: r for r in rows if r["incidents"]}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_write_is_in_the_next_total_and_stats(backend: str, tmp_path: Path) -> None:
+    """POST, PATCH, DELETE and replace each show in the very next list and stats answer
+    (the cached total is keyed by the record's version; the tally is kept by triggers)."""
+    with migrated_engine(backend, tmp_path) as engine, client_for(engine) as client:
+        seed(engine)
+        headers = new_key(engine)
+        window = {"date_from": "2099-03-01", "date_to": "2099-03-31"}
+        assert _figures(client, **window) == (0, {})
+
+        data = bundle()  # one incident on 2099-03-04 with fatalities 0 and injuries 0
+        assert client.post("/v1/sources", json=data, headers=headers).status_code == 201
+        total, months = _figures(client, **window)
+        assert total == 1
+        assert months["2099-03"]["fatalities"] == 0
+        assert months["2099-03"]["fatalities_known"] == 1
+
+        incident_id = data["incidents"][0]["id"]
+        etag = client.get(f"/v1/incidents/{incident_id}").headers["etag"]
+        patched = client.patch(
+            f"/v1/incidents/{incident_id}",
+            json={"fatalities": 7, "injuries": None},
+            headers={**headers, "If-Match": etag},
+        )
+        assert patched.status_code == 200, patched.text
+        total, months = _figures(client, **window)
+        assert (total, months["2099-03"]["fatalities"], months["2099-03"]["injuries"]) == (
+            1,
+            7,
+            None,
+        )
+        assert months["2099-03"]["injuries_known"] == 0
+
+        moved = copy.deepcopy(client.get(f"/v1/sources/{data['source']['id']}/bundle").json())
+        moved["incidents"][0]["date_start"] = moved["incidents"][0]["date_end"] = "2099-04-02"
+        replaced = client.post("/v1/sources?replace=true", json=moved, headers=headers)
+        assert replaced.status_code == 200, replaced.text
+        assert _figures(client, **window) == (0, {})
+        total, months = _figures(client, date_from="2099-04-01", date_to="2099-04-30")
+        assert total == 1
+        assert months["2099-04"]["fatalities"] == 7
+
+        etag = client.get(f"/v1/incidents/{incident_id}").headers["etag"]
+        deleted = client.delete(
+            f"/v1/incidents/{incident_id}", headers={**headers, "If-Match": etag}
+        )
+        assert deleted.status_code == 204
+        assert _figures(client, date_from="2099-04-01", date_to="2099-04-30") == (0, {})
+        # The seed is counted as before: the writes changed only their own incident.
+        (seeded,) = sql(engine, "SELECT count(*) FROM incident WHERE date_end >= '2022-01-01'")[0]
+        assert _figures(client, date_from="2022-01-01")[0] == seeded == 7
