@@ -44,7 +44,7 @@ def _keys(args: argparse.Namespace) -> None:
             print(f"{k.name}\t{k.scope}\t{k.created_at:%Y-%m-%dT%H:%M:%SZ}\t{revoked}")
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     upgrade(get_engine())
@@ -52,7 +52,7 @@ def _serve(host: str, port: int) -> None:
         empty = session.exec(select(Source.id).limit(1)).first() is None
     if empty:
         _seed(get_settings().seed_dir)
-    uvicorn.run("app.main:app", host=host, port=port, proxy_headers=True)
+    uvicorn.run("app.main:app", host=host, port=port, proxy_headers=True, workers=workers)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate, seed an empty database, then serve")
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
+    serve.add_argument(
+        "--workers", type=_positive, default=settings.workers, help="server processes (WORKERS)"
+    )
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply every migration")
     seed = commands.add_parser("seed", help="load every bundle under the seed folder")
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            _serve(args.host, args.port)
+            _serve(args.host, args.port, args.workers)
         elif args.command == "db":
             upgrade(get_engine())
             print("database schema is at the latest migration")

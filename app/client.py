@@ -57,7 +57,18 @@ def to_frame(rows: Sequence[Mapping[str, Any]] | Iterator[dict[str, Any]]) -> "p
         import pandas
     except ImportError:
         raise ImportError("as_frame=True needs pandas: pip install pandas") from None
-    return pandas.DataFrame.from_records(list(rows))
+    rows = list(rows)
+    frame = pandas.DataFrame.from_records(rows)
+    for name in frame.columns:
+        # A count with nulls ("not said") stays integers with <NA>, not floats with NaN.
+        values = [row.get(name) for row in rows]
+        if None in values and all(_whole(v) for v in values if v is not None):
+            frame[name] = pandas.array(values, dtype="Int64")
+    return frame
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Client:

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     """Largest request body a write accepts (413 above it)."""
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(1, ge=1)
+    """Server processes `serve` runs: one per core serves a large record (`nproc`)."""
+    db_pool_size: int = Field(20, ge=1)
+    """Database connections each process keeps open (and up to 10 more under load)."""
     cors_origins: CommaList = ["*"]
     """Origins whose browser pages may call the API (comma-separated; `*` = any)."""
     cors_methods: CommaList = ["GET", "HEAD"]

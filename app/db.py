@@ -47,7 +47,11 @@ def make_engine(url: str) -> Engine:
     settings = get_settings()
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False}, json_serializer=_json
+            url,
+            connect_args={"check_same_thread": False},
+            json_serializer=_json,
+            pool_size=settings.db_pool_size,
+            max_overflow=10,
         )
 
         @event.listens_for(engine, "connect")
@@ -70,7 +74,13 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
         return engine
-    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json)
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        json_serializer=_json,
+        pool_size=settings.db_pool_size,
+        max_overflow=10,
+    )
 
     @event.listens_for(engine, "begin")
     def _postgresql_begin(connection):

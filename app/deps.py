@@ -1,11 +1,12 @@
 """The dependencies every router uses, as Annotated aliases."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from inspect import isclass
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -30,7 +31,9 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_session(engine: EngineDep) -> Iterator[Session]:
+async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
+    """The request's session. It connects at its first query (in the route's thread), so
+    making it here costs no hand-off to the thread pool; async for that reason alone."""
     with Session(engine) as session:
         yield session
 
@@ -44,12 +47,18 @@ bearer = HTTPBearer(
 )
 
 
-def read_access(request: Request, engine: EngineDep, settings: SettingsDep) -> None:
+async def read_access(request: Request, engine: EngineDep, settings: SettingsDep) -> None:
     """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read."""
     if settings.read_requires_key:
         scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
-        with Session(engine) as session:
-            authenticate(session, token if scheme.lower() == "bearer" else None, "read")
+        await run_in_threadpool(
+            _authenticate, engine, token if scheme.lower() == "bearer" else None
+        )
+
+
+def _authenticate(engine: Engine, token: str | None) -> None:
+    with Session(engine) as session:
+        authenticate(session, token, "read")
 
 
 def write_key(
@@ -117,7 +126,20 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def check_parameters(request: Request) -> None:
+_ACCEPTED: dict[tuple[Any, str], frozenset[str]] = {}
+
+
+def _accepted(route: APIRoute) -> frozenset[str]:
+    """The query parameters of a route, worked out once (per endpoint and path: every app
+    the process makes has the same)."""
+    key = (route.endpoint, route.path)
+    names = _ACCEPTED.get(key)
+    if names is None:
+        names = _ACCEPTED[key] = frozenset(_query_names(route.dependant))
+    return names
+
+
+async def check_parameters(request: Request) -> None:
     """A typo such as `contry=IQ` is a 400 naming it, never a silently unfiltered list.
 
     A NUL character, which no stored value can contain, is refused here too.
@@ -125,7 +147,7 @@ def check_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    unknown = sorted(set(request.query_params) - _accepted(route))
     errors = [ProblemItem(param=name, message="unknown query parameter") for name in unknown]
     values = [*request.query_params.multi_items(), *request.path_params.items()]
     errors += [

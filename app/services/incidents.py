@@ -12,11 +12,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    Connection,
     Row,
     Select,
     and_,
+    case,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -45,9 +46,8 @@ from app.models import (
 from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.services.filters import other_conditions, overlapping
 from app.services.pagination import PageResult, after, cached_total, decode_cursor, encode_cursor
-from app.services.quotes import quotes_out
+from app.services.sqljson import Json
 from app.services.sqljson import fragment as as_fragment
-from app.services.sqljson import json_array, json_object
 
 # Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
 # the one indexed by ix_incident_fatalities_sort for the database to read that index.
@@ -107,7 +107,7 @@ def incidents_select(query: IncidentFilters, dialect: str) -> Select[Any]:
 def _rows(dialect: str) -> Any:
     """Incidents as the list shows them: their columns, their place's, their children."""
     return (
-        select(*COLUMNS, *children(dialect))
+        select(*COLUMNS, *children(Json(dialect)))
         .select_from(Incident)
         .outerjoin(Location, col(Location.id) == Incident.location_id)
     )
@@ -167,13 +167,11 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     return incidents_out(session, rows[: query.limit]), total, cursor
 
 
-def children(dialect: str) -> list[Any]:
+def children(json: Json) -> list[Any]:
     """An incident's weapons, attributions and sources, each a JSON array (text)."""
     of = col(Incident.id)
-    weapons = json_array(
-        dialect,
-        json_object(
-            dialect,
+    weapons = json.array(
+        json.object(
             kind=col(Weapon.kind),
             quantity=col(Weapon.quantity),
             quantity_text=col(Weapon.quantity_text),
@@ -182,10 +180,8 @@ def children(dialect: str) -> list[Any]:
         select(Weapon).where(col(Weapon.incident_id) == of).correlate(Incident),
         [col(Weapon.kind)],
     )
-    attributed = json_array(
-        dialect,
-        json_object(
-            dialect,
+    attributed = json.array(
+        json.object(
             actor_id=col(Attribution.actor_id),
             actor_name=col(Actor.name),
             stance=col(Attribution.stance),
@@ -197,8 +193,7 @@ def children(dialect: str) -> list[Any]:
         .correlate(Incident),
         [col(Attribution.id)],
     )
-    sources = json_array(
-        dialect,
+    sources = json.array(
         col(IncidentExcerpt.source_id),
         select(IncidentExcerpt).where(col(IncidentExcerpt.incident_id) == of).correlate(Incident),
         [col(IncidentExcerpt.source_id)],
@@ -276,123 +271,148 @@ def incident_json(session: Session, incident_id: str) -> bytes:
 
 
 def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
-    """The detail of one incident: its list shape, then what only the detail shows."""
+    """The detail of one incident: its list shape, then what only the detail shows, each
+    section a JSON array built by the database (two statements in all)."""
     conn = session.connection()
-    dialect = session.get_bind().dialect.name
-    found = conn.execute(_rows(dialect).where(col(Incident.id) == incident_id)).all()
+    json = Json(session.get_bind().dialect.name)
+    found = conn.execute(_rows(json.dialect).where(col(Incident.id) == incident_id)).all()
     if not found:
         raise missing(session, incident_id)
     out = incidents_out(session, found)[0]
     provenance = {"notes": out.pop("notes"), "added": out.pop("added")}
-    out["actors"] = [
-        {"actor_id": a.actor_id, "actor_name": a.name, "role": a.role, "notes": a.notes}
-        for a in conn.execute(
-            select(
-                col(IncidentActor.actor_id),
-                col(Actor.name),
-                col(IncidentActor.role),
-                col(IncidentActor.notes),
-            )
-            .join(Actor, col(Actor.id) == IncidentActor.actor_id)
-            .where(col(IncidentActor.incident_id) == incident_id)
-            .order_by(col(IncidentActor.role), col(IncidentActor.actor_id))
-        )
-    ]
+    sections = _detail(json, incident_id)
+    values = conn.execute(select(*sections.values())).one()
+    return (
+        out | {name: as_fragment(v) for name, v in zip(sections, values, strict=True)} | provenance
+    )
+
+
+def _detail(json: Json, incident_id: str) -> dict[str, Any]:
+    """What the detail adds to the list shape: actors, attributions, quotes, sources and
+    related incidents, each a JSON array of the shapes of `app.schemas.resources`."""
     by = aliased(Actor)
-    claims: Any = (
-        select(
-            col(Attribution.id),
-            col(Attribution.actor_id),
-            col(Actor.name),
-            col(Attribution.by_actor_id),
-            col(by.name).label("by_name"),
-            col(Attribution.stance),
-            col(Attribution.evidence_quote_id),
-            col(Attribution.excerpt_text),
-            col(Attribution.excerpt_start),
-            col(Attribution.excerpt_end),
-            col(Attribution.notes),
-            col(Attribution.added),
-        )
+    speaker = aliased(Actor)
+    linked = aliased(QuoteIncident)
+    actors = json.array(
+        json.object(
+            actor_id=col(IncidentActor.actor_id),
+            actor_name=col(Actor.name),
+            role=col(IncidentActor.role),
+            notes=col(IncidentActor.notes),
+        ),
+        select(IncidentActor)
+        .join(Actor, col(Actor.id) == IncidentActor.actor_id)
+        .where(col(IncidentActor.incident_id) == incident_id),
+        [col(IncidentActor.role), col(IncidentActor.actor_id)],
+    )
+    attributions = json.array(
+        json.object(
+            id=col(Attribution.id),
+            actor_id=col(Attribution.actor_id),
+            actor_name=col(Actor.name),
+            by_actor_id=col(Attribution.by_actor_id),
+            by_actor_name=col(by.name),
+            stance=col(Attribution.stance),
+            evidence_quote_id=col(Attribution.evidence_quote_id),
+            excerpt=col(Attribution.excerpt_text),
+            span=case(
+                (col(Attribution.excerpt_start).is_(None), None),
+                else_=json.object(
+                    start=col(Attribution.excerpt_start), end=col(Attribution.excerpt_end)
+                ),
+            ),
+            notes=col(Attribution.notes),
+            added=json.stored(col(Attribution.added)),
+        ),
+        select(Attribution)
         .join(Actor, col(Actor.id) == Attribution.actor_id)
         .outerjoin(by, col(by.id) == Attribution.by_actor_id)
-        .where(col(Attribution.incident_id) == incident_id)
-        .order_by(col(Attribution.id))
+        .where(col(Attribution.incident_id) == incident_id),
+        [col(Attribution.id)],
     )
-    out["attributions"] = [
-        {
-            "id": at.id,
-            "actor_id": at.actor_id,
-            "actor_name": at.name,
-            "by_actor_id": at.by_actor_id,
-            "by_actor_name": at.by_name,
-            "stance": at.stance,
-            "evidence_quote_id": at.evidence_quote_id,
-            "excerpt": at.excerpt_text,
-            "span": None
-            if at.excerpt_start is None
-            else {"start": at.excerpt_start, "end": at.excerpt_end},
-            "notes": at.notes,
-            "added": at.added,
-        }
-        for at in conn.execute(claims)
-    ]
-    quote_ids = select(col(QuoteIncident.quote_id)).where(
-        col(QuoteIncident.incident_id) == incident_id
+    incident_ids = json.array(
+        col(linked.incident_id),
+        select(linked).where(col(linked.quote_id) == Quote.id).correlate(Quote),
+        [col(linked.incident_id)],
     )
-    quotes = session.scalars(
-        select(Quote).where(col(Quote.id).in_(quote_ids)).order_by(col(Quote.id))
+    quotes = json.array(
+        json.object(
+            id=col(Quote.id),
+            text=col(Quote.text),
+            speaker_id=col(Quote.speaker_id),
+            speaker_name=col(speaker.name),
+            speaker_title=col(Quote.speaker_title),
+            said_on=col(Quote.said_on),
+            channel=col(Quote.channel),
+            source_id=col(Quote.source_id),
+            span=json.object(start=col(Quote.span_start), end=col(Quote.span_end)),
+            incident_ids=json.nested(incident_ids),
+            updated_at=json.timestamp(col(Quote.updated_at)),
+            notes=col(Quote.notes),
+            added=json.stored(col(Quote.added)),
+        ),
+        select(Quote)
+        .join(speaker, col(speaker.id) == Quote.speaker_id)
+        .join(QuoteIncident, col(QuoteIncident.quote_id) == Quote.id)
+        .where(col(QuoteIncident.incident_id) == incident_id),
+        [col(Quote.id)],
     )
-    out["quotes"] = quotes_out(session, list(quotes))
-    out["sources"] = [
-        {
-            "source_id": ex.source_id,
-            "title": ex.title,
-            "excerpt": ex.text,
-            "span": {"start": ex.span_start, "end": ex.span_end},
-        }
-        for ex in conn.execute(
-            select(
-                col(IncidentExcerpt.source_id),
-                col(Source.title),
-                col(IncidentExcerpt.text),
-                col(IncidentExcerpt.span_start),
-                col(IncidentExcerpt.span_end),
-            )
-            .join(Source, col(Source.id) == IncidentExcerpt.source_id)
-            .where(col(IncidentExcerpt.incident_id) == incident_id)
-            .order_by(col(IncidentExcerpt.source_id), col(IncidentExcerpt.span_start))
+    sources = json.array(
+        json.object(
+            source_id=col(IncidentExcerpt.source_id),
+            title=col(Source.title),
+            excerpt=col(IncidentExcerpt.text),
+            span=json.object(
+                start=col(IncidentExcerpt.span_start), end=col(IncidentExcerpt.span_end)
+            ),
+        ),
+        select(IncidentExcerpt)
+        .join(Source, col(Source.id) == IncidentExcerpt.source_id)
+        .where(col(IncidentExcerpt.incident_id) == incident_id),
+        [col(IncidentExcerpt.source_id), col(IncidentExcerpt.span_start)],
+    )
+    other = aliased(Incident)
+    relation = col(IncidentRelation.relation)
+    outgoing: Any = (
+        select(
+            col(IncidentRelation.related_incident_id).label("incident_id"),
+            col(other.title).label("title"),
+            relation.label("relation"),
+            literal("outgoing").label("direction"),
+            col(IncidentRelation.notes).label("notes"),
+            literal(0).label("turn"),
         )
-    ]
-    out["related"] = _related(conn, incident_id)
-    return out | provenance
-
-
-def _related(conn: Connection, incident_id: str) -> list[dict[str, Any]]:
-    related = []
-    for direction, mine, theirs in (
-        ("outgoing", IncidentRelation.incident_id, IncidentRelation.related_incident_id),
-        ("incoming", IncidentRelation.related_incident_id, IncidentRelation.incident_id),
-    ):
-        stmt: Any = (
-            select(
-                col(theirs).label("other"),
-                col(Incident.title),
-                col(IncidentRelation.relation),
-                col(IncidentRelation.notes),
-            )
-            .join(Incident, col(Incident.id) == theirs)
-            .where(col(mine) == incident_id)
-            .order_by(theirs)
+        .join(other, col(other.id) == IncidentRelation.related_incident_id)
+        .where(col(IncidentRelation.incident_id) == incident_id)
+    )
+    incoming: Any = (
+        select(
+            col(IncidentRelation.incident_id).label("incident_id"),
+            col(other.title).label("title"),
+            relation.label("relation"),
+            literal("incoming").label("direction"),
+            col(IncidentRelation.notes).label("notes"),
+            literal(1).label("turn"),
         )
-        for rel in conn.execute(stmt):
-            related.append(
-                {
-                    "incident_id": rel.other,
-                    "title": rel.title,
-                    "relation": rel.relation,
-                    "direction": direction,
-                    "notes": rel.notes,
-                }
-            )
-    return related
+        .join(other, col(other.id) == IncidentRelation.incident_id)
+        .where(col(IncidentRelation.related_incident_id) == incident_id)
+    )
+    both = union_all(outgoing, incoming).subquery("related")
+    related = json.array(
+        json.object(
+            incident_id=both.c.incident_id,
+            title=both.c.title,
+            relation=both.c.relation,
+            direction=both.c.direction,
+            notes=both.c.notes,
+        ),
+        select(both),
+        [both.c.turn, both.c.incident_id],
+    )
+    return {
+        "actors": actors,
+        "attributions": attributions,
+        "quotes": quotes,
+        "sources": sources,
+        "related": related,
+    }
