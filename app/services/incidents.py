@@ -8,14 +8,17 @@ validate again what the database returned.
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import orjson
 from sqlalchemy import (
-    Row,
     Select,
+    Text,
     and_,
+    bindparam,
     case,
+    cast,
     func,
     literal,
     literal_column,
@@ -46,6 +49,7 @@ from app.models import (
 from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.services.filters import other_conditions, overlapping
 from app.services.pagination import PageResult, after, cached_total, decode_cursor, encode_cursor
+from app.services.prepared import Prepared
 from app.services.sqljson import Json
 from app.services.sqljson import fragment as as_fragment
 
@@ -60,32 +64,35 @@ SORTS: dict[str, tuple[list[Any], list[type], bool]] = {
     "updated_at": ([col(Incident.updated_at), col(Incident.id)], [datetime, str], False),
 }
 
-COLUMNS = [
-    col(Incident.id),
-    col(Incident.title),
-    col(Incident.summary),
-    col(Incident.date_start),
-    col(Incident.date_end),
-    col(Incident.date_precision),
-    col(Incident.time_of_day),
-    col(Incident.event_type),
-    col(Incident.sub_event_type),
-    col(Incident.country),
-    col(Incident.admin1),
-    col(Incident.location_id),
-    col(Incident.fatalities),
-    col(Incident.injuries),
-    col(Incident.damage),
-    col(Incident.claimed),
-    col(Incident.updated_at),
-    col(Incident.notes),
-    col(Incident.added),
-    col(Location.name).label("location_name"),
-    col(Location.latitude).label("location_latitude"),
-    col(Location.longitude).label("location_longitude"),
-    col(Location.geo_precision).label("location_geo_precision"),
-]
-"""What a list item is made of: the incident's columns and its place's."""
+
+def columns(json: Json) -> list[Any]:
+    """What a list item is made of: the incident's columns and its place's, in the order
+    `incidents_out` reads them. Timestamps and JSON come as text, as the response has them."""
+    return [
+        col(Incident.id),
+        col(Incident.title),
+        col(Incident.summary),
+        col(Incident.date_start),
+        col(Incident.date_end),
+        col(Incident.date_precision),
+        col(Incident.time_of_day),
+        col(Incident.event_type),
+        col(Incident.sub_event_type),
+        col(Incident.country),
+        col(Incident.admin1),
+        col(Incident.location_id),
+        col(Location.name).label("location_name"),
+        col(Location.latitude).label("location_latitude"),
+        col(Location.longitude).label("location_longitude"),
+        col(Location.geo_precision).label("location_geo_precision"),
+        col(Incident.fatalities),
+        col(Incident.injuries),
+        col(Incident.damage),
+        col(Incident.claimed),
+        json.timestamp(col(Incident.updated_at)).label("updated_at"),
+        col(Incident.notes),
+        cast(col(Incident.added), Text).label("added"),
+    ]
 
 
 def sort_key(sort: str, incident: Any) -> list[Any]:
@@ -98,19 +105,38 @@ def sort_key(sort: str, incident: Any) -> list[Any]:
 
 
 def incidents_select(query: IncidentFilters, dialect: str) -> Select[Any]:
-    """The rows (`COLUMNS`, `children`) of the incidents matching every filter, unordered."""
+    """The rows (`columns`, `children`) of the incidents matching every filter, unordered."""
     parts = overlapping(query.date_from, query.date_to)
     dates = parts[0].where if len(parts) == 1 else [or_(*(and_(*p.where) for p in parts))]
     return _rows(dialect).where(*dates, *other_conditions(query))
 
 
+@cache
 def _rows(dialect: str) -> Any:
     """Incidents as the list shows them: their columns, their place's, their children."""
+    json = Json(dialect)
     return (
-        select(*COLUMNS, *children(Json(dialect)))
+        select(*columns(json), *children(json))
         .select_from(Incident)
         .outerjoin(Location, col(Location.id) == Incident.location_id)
     )
+
+
+def _by_ids(dialect: str, n: int) -> Any:
+    return _rows(dialect).where(col(Incident.id).in_([bindparam(f"id{i}") for i in range(n)]))
+
+
+BY_IDS = Prepared(_by_ids)
+"""The list rows of `n` incidents by id: every page and detail reads its rows so."""
+
+
+def rows_by_id(session: Session, ids: Sequence[str]) -> list[Any]:
+    """The list rows (`columns`, `children`) of these incidents, in the order of `ids`."""
+    if not ids:
+        return []
+    values = {f"id{i}": incident_id for i, incident_id in enumerate(ids)}
+    found = {row[0]: row for row in BY_IDS.rows(session.connection(), values, len(ids))}
+    return [found[i] for i in ids if i in found]
 
 
 def count_incidents(session: Session, query: IncidentFilters) -> int:
@@ -143,28 +169,23 @@ def page_keys(query: IncidentQuery) -> list[Any]:
 def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     """One page of matching incidents in `query.sort` order, the total, the next cursor.
 
-    The page is the first of the union of each part's first keys, read with its place and
-    children in one statement.
+    The page's keys are the first of the union of each part's first keys; its rows are then
+    read by id, with their places and children, in one prepared statement.
     """
     desc = SORTS[query.sort][2]
-    n = query.limit + 1
     branches = page_keys(query)
-    first: Any = branches[0]
+    keys: Any = branches[0]
     if len(branches) > 1:
-        first = union_all(*(b.subquery().select() for b in branches))
-    ids = first.subquery("page")
-    page = (
-        _rows(session.get_bind().dialect.name)
-        .join(ids, ids.c.id == Incident.id)
-        .order_by(*(k.desc() if desc else k.asc() for k in (ids.c.k, ids.c.id)))
-        .limit(n)
-    )
-    rows = session.connection().execute(page).all()
+        union = union_all(*(b.subquery().select() for b in branches)).subquery("page")
+        order = [k.desc() if desc else k.asc() for k in (union.c.k, union.c.id)]
+        keys = select(union.c.k, union.c.id).order_by(*order).limit(query.limit + 1)
+    found = session.connection().execute(keys).all()
     total = count_incidents(session, query)
     cursor = None
-    if len(rows) > query.limit:
-        cursor = encode_cursor(query.sort, sort_key(query.sort, rows[query.limit - 1]))
-    return incidents_out(session, rows[: query.limit]), total, cursor
+    if len(found) > query.limit:
+        cursor = encode_cursor(query.sort, list(found[query.limit - 1]))
+    rows = rows_by_id(session, [row.id for row in found[: query.limit]])
+    return incidents_out(session, rows), total, cursor
 
 
 def children(json: Json) -> list[Any]:
@@ -207,49 +228,79 @@ def children(json: Json) -> list[Any]:
 
 
 def incidents_out(
-    session: Session, rows: Sequence[Row[Any]], *, parsed: bool = False
+    session: Session, rows: Sequence[Any], *, parsed: bool = False
 ) -> list[dict[str, Any]]:
-    """The list shape of each incident: rows of `COLUMNS` and `children`.
+    """The list shape of each incident, from rows of `columns` and `children`.
 
     The children are JSON text, sent as they are unless `parsed` (CSV needs the values).
     """
-    fragment = orjson.loads if parsed else as_fragment
-    return [
-        {
-            "id": r.id,
-            "title": r.title,
-            "summary": r.summary,
-            "date_start": r.date_start,
-            "date_end": r.date_end,
-            "date_precision": r.date_precision,
-            "time_of_day": r.time_of_day,
-            "event_type": r.event_type,
-            "sub_event_type": r.sub_event_type,
-            "country": r.country,
-            "country_name": country_name(r.country),
-            "admin1": r.admin1,
-            "location": None
-            if r.location_id is None
-            else {
-                "id": r.location_id,
-                "name": r.location_name,
-                "latitude": r.location_latitude,
-                "longitude": r.location_longitude,
-                "geo_precision": r.location_geo_precision,
-            },
-            "fatalities": r.fatalities,
-            "injuries": r.injuries,
-            "damage": r.damage,
-            "weapons": fragment(r.weapons),
-            "attributed_to": fragment(r.attributed_to),
-            "claimed": r.claimed,
-            "source_ids": fragment(r.source_ids),
-            "updated_at": r.updated_at,
-            "notes": r.notes,
-            "added": r.added,
-        }
-        for r in rows
-    ]
+    json = orjson.loads if parsed else as_fragment
+    out = []
+    for (
+        incident_id,
+        title,
+        summary,
+        date_start,
+        date_end,
+        date_precision,
+        time_of_day,
+        event_type,
+        sub_event_type,
+        country,
+        admin1,
+        location_id,
+        location_name,
+        latitude,
+        longitude,
+        geo_precision,
+        fatalities,
+        injuries,
+        damage,
+        claimed,
+        updated_at,
+        notes,
+        added,
+        weapons,
+        attributed_to,
+        source_ids,
+    ) in rows:
+        place = None
+        if location_id is not None:
+            place = {
+                "id": location_id,
+                "name": location_name,
+                "latitude": latitude,
+                "longitude": longitude,
+                "geo_precision": geo_precision,
+            }
+        out.append(
+            {
+                "id": incident_id,
+                "title": title,
+                "summary": summary,
+                "date_start": date_start,
+                "date_end": date_end,
+                "date_precision": date_precision,
+                "time_of_day": time_of_day,
+                "event_type": event_type,
+                "sub_event_type": sub_event_type,
+                "country": country,
+                "country_name": country_name(country),
+                "admin1": admin1,
+                "location": place,
+                "fatalities": fatalities,
+                "injuries": injuries,
+                "damage": damage,
+                "weapons": json(weapons),
+                "attributed_to": json(attributed_to),
+                "claimed": None if claimed is None else bool(claimed),  # SQLite: 0 or 1
+                "source_ids": json(source_ids),
+                "updated_at": updated_at,
+                "notes": notes,
+                "added": json(added),
+            }
+        )
+    return out
 
 
 def missing(session: Session, incident_id: str) -> NotFound:
@@ -272,24 +323,25 @@ def incident_json(session: Session, incident_id: str) -> bytes:
 
 def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
     """The detail of one incident: its list shape, then what only the detail shows, each
-    section a JSON array built by the database (two statements in all)."""
-    conn = session.connection()
-    json = Json(session.get_bind().dialect.name)
-    found = conn.execute(_rows(json.dialect).where(col(Incident.id) == incident_id)).all()
+    section a JSON array built by the database: two prepared statements in all."""
+    found = rows_by_id(session, [incident_id])
     if not found:
         raise missing(session, incident_id)
     out = incidents_out(session, found)[0]
     provenance = {"notes": out.pop("notes"), "added": out.pop("added")}
-    sections = _detail(json, incident_id)
-    values = conn.execute(select(*sections.values())).one()
-    return (
-        out | {name: as_fragment(v) for name, v in zip(sections, values, strict=True)} | provenance
-    )
+    (sections,) = DETAIL.rows(session.connection(), {"incident_id": incident_id})
+    out |= {name: as_fragment(v) for name, v in zip(DETAIL_SECTIONS, sections, strict=True)}
+    return out | provenance
 
 
-def _detail(json: Json, incident_id: str) -> dict[str, Any]:
-    """What the detail adds to the list shape: actors, attributions, quotes, sources and
-    related incidents, each a JSON array of the shapes of `app.schemas.resources`."""
+DETAIL_SECTIONS = ("actors", "attributions", "quotes", "sources", "related")
+
+
+def _detail(dialect: str) -> Any:
+    """What the detail adds to the list shape (`DETAIL_SECTIONS`), each a JSON array of the
+    shapes of `app.schemas.resources`, for the incident `:incident_id`."""
+    json = Json(dialect)
+    incident_id: Any = bindparam("incident_id")
     by = aliased(Actor)
     speaker = aliased(Actor)
     linked = aliased(QuoteIncident)
@@ -409,10 +461,7 @@ def _detail(json: Json, incident_id: str) -> dict[str, Any]:
         select(both),
         [both.c.turn, both.c.incident_id],
     )
-    return {
-        "actors": actors,
-        "attributions": attributions,
-        "quotes": quotes,
-        "sources": sources,
-        "related": related,
-    }
+    return select(actors, attributions, quotes, sources, related)
+
+
+DETAIL = Prepared(_detail)

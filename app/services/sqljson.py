@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, BigInteger, Text, case, cast, func, literal, select, text
+from sqlalchemy import JSON, BigInteger, Text, case, cast, func, literal, or_, select, text
 from sqlalchemy import distinct as sql_distinct
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.expression import ColumnElement, ScalarSelect, Select
@@ -68,7 +68,8 @@ class Json:
             return _concat(func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS'), fraction, "Z")
         # SQLite holds `YYYY-MM-DD HH:MM:SS.ffffff` (SQLAlchemy's form).
         micro = func.substr(column, 21, 6)
-        fraction = case((micro.in_(["", "000000"]), ""), else_=_concat(".", micro))
+        whole = or_(micro == "", micro == "000000")
+        fraction = case((whole, ""), else_=_concat(".", micro))
         return _concat(func.substr(column, 1, 10), "T", func.substr(column, 12, 8), fraction, "Z")
 
 
