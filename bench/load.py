@@ -206,7 +206,9 @@ def questions(url: str, count: int = 400) -> Asked:
                 if key == "date_start":  # Datasette pages by one column, then the key
                     order = "_sort_desc" if desc else "_sort"
                     token = tilde(str(row.date_start)) + "," + tilde(row.id)
-                    dc.append(f"/bench/incident.json?{order}=date_start&_size={limit}&_next={token}")
+                    dc.append(
+                        f"/bench/incident.json?{order}=date_start&_size={limit}&_next={token}"
+                    )
         asked.ours["c"], asked.datasette["c"] = c, dc
         d, dd = [], []
         for start in range(2014, 2022):
@@ -508,17 +510,22 @@ def measure(args: argparse.Namespace, target: Target, venv: Path | None, results
                     if who == "ours":
                         results.add(key, wrk(port, asked.ours[q], args.duration, workdir))
                         continue
-                    assert venv is not None and target.sqlite_file is not None
+                    assert venv is not None
+                    assert target.sqlite_file is not None
                     dport = free_port()
                     with datasette(venv, target.sqlite_file, dport, workdir / "datasette.log"):
                         for path in asked.datasette[q][:20]:
                             httpx.get(f"http://127.0.0.1:{dport}{path}", timeout=120)
                         results.add(key, wrk(dport, asked.datasette[q], args.duration, workdir))
                 if q in replays:
-                    results.add((backend, size, q, "sql"), floor_sql(url, replays[q], args.duration))
+                    results.add(
+                        (backend, size, q, "sql"), floor_sql(url, replays[q], args.duration)
+                    )
                 cport = free_port()
                 with constant(bodies[q], cport, workdir / "constant.log"):
-                    results.add((backend, size, q, "http"), wrk(cport, ["/"], args.duration, workdir))
+                    results.add(
+                        (backend, size, q, "http"), wrk(cport, ["/"], args.duration, workdir)
+                    )
         during_load = memory(pid)
         results.memory[(backend, size)] = {"load": during_load, "export": export_peak(port, pid)}
 
