@@ -1,15 +1,9 @@
-"""GDAL, the engine of QGIS's and many other tools' OGC API - Features support, against a
-real `incident-record serve`: Debian's `ogrinfo` and `ogr2ogr` (package gdal-bin, which
-`.ci/run` installs), with the OAPIF driver.
-
-Skipped when GDAL is missing, except under CI (env CI set), where that is a failure.
+"""GDAL, the engine of many tools' OGC API - Features support, against a real
+`incident-record serve`: Debian's `ogrinfo` and `ogr2ogr` (gdal-bin), OAPIF driver.
 """
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,26 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.helpers_gdal import gdal, require_gdal
 from tests.helpers_server import REPO_ROOT, LiveServer, running_server
 
 SEED = json.loads((REPO_ROOT / "seed" / "000_4649b48b659e9093.json").read_text())
-
-
-def require_gdal() -> None:
-    if shutil.which("ogrinfo") and shutil.which("ogr2ogr"):
-        return
-    reason = "GDAL's ogrinfo/ogr2ogr not found (install Debian's gdal-bin)"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set and the GDAL test cannot run: {reason}")
-    pytest.skip(reason)
-
-
-def gdal(*args: str) -> str:
-    """Run a GDAL command line; its output, or the test fails with what it said."""
-    env = {**os.environ, "GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "OFF"}
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, check=False)
-    assert done.returncode == 0, f"{' '.join(args)}\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
