@@ -701,8 +701,9 @@ def query_param_invalid(ogc: Ogc) -> None:
                 assert response.headers["content-type"] == "application/problem+json"
                 assert problem["errors"][0]["param"] == name
         assert ogc.get(f"/collections/{collection}/items", cursor="garbage").status_code == 400
-    for path in ("/", "/conformance", "/collections", "/collections/incidents"):
+    for path in ("/", "/api", "/conformance", "/collections", "/collections/incidents"):
         assert ogc.get(path, f="xml").status_code == 400
+        assert ogc.get(path, f="json").status_code == 200
 
 
 @abstract_test("/conf/core/query-param-unknown")
@@ -886,7 +887,7 @@ def _probes(ogc: Ogc) -> dict[str, list[tuple[str, dict[str, Any], dict[str, str
     etag = ogc.get(rockets).headers["etag"]
     return {
         "/": [("/", {}, {}), ("", {"f": "xml"}, {})],
-        "/api": [("/api", {}, {}), ("/api", {"f": "json"}, {})],
+        "/api": [("/api", {"f": "json"}, {}), ("/api", {"f": "yaml"}, {})],
         "/api.html": [("/api.html", {}, {}), ("/api.html", {"q": "1"}, {})],
         "/conformance": [("/conformance", {}, {}), ("/conformance", {"x": "1"}, {})],
         "/collections": [("/collections", {}, {}), ("/collections", {"f": "html"}, {})],

@@ -349,7 +349,7 @@ def document(server_url: str, *, keys_required: bool) -> dict[str, Any]:
                     "description": "The API definition.",
                     "content": {OPENAPI_JSON: {"schema": {"type": "object"}}},
                 },
-                [],
+                ["f"],
                 protected=False,
             ),
             "/api.html": op(

@@ -44,7 +44,8 @@ def _urls(request: Request) -> service.Urls:
 
 
 @router.get("/api", name="ogc_api")
-def api(request: Request, settings: SettingsDep) -> Response:
+def api(request: Request, settings: SettingsDep, f: Text = None) -> Response:
+    service.check_format(f, FORMATS)
     server = str(request.url_for("ogc_landing"))
     document = openapi.document(server, keys_required=settings.read_requires_key)
     return _answer(document, OPENAPI_JSON)
