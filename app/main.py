@@ -15,6 +15,7 @@ from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
 from app.head import HeadMiddleware
 from app.metrics import install_metrics
+from app.ogc import router as ogc
 from app.routers import catalog, changes, incidents, ops, quotes, stats
 
 DESCRIPTION = """
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
         )
     app.include_router(ops.router, dependencies=checked)
+    app.include_router(ogc.router)
     install_metrics(app)
 
     def openapi() -> dict[str, Any]:

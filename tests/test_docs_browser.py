@@ -159,3 +159,31 @@ def _check_docs(page: Page, traffic: Traffic, base_url: str) -> None:
     assert not_ok == [], f"JS/CSS not served 200: {not_ok}"
     for url, _ in traffic.assets:
         assert url.startswith(base_url), url
+
+
+def test_ogc_api_page_works_offline(
+    server: LiveServer, browser_page: tuple[Page, Traffic], tmp_path: Path
+) -> None:
+    """The OGC API's service-doc: Swagger UI on its OpenAPI 3.0 definition, tried live."""
+    page, traffic = browser_page
+    with screenshot_on_failure(page, tmp_path / "failure.png"):
+        response = page.goto(f"{server.base_url}/ogc/api.html")
+        assert response is not None
+        assert response.status == 200
+        page.wait_for_selector(".swagger-ui .opblock")
+        expect(page.get_by_text("Incident Record: OGC API - Features").first).to_be_visible()
+        operation = page.locator(".opblock.opblock-get").filter(
+            has=page.locator(".opblock-summary-path[data-path='/collections/{collectionId}/items']")
+        )
+        expect(operation).to_have_count(1)
+        operation.locator(".opblock-summary").first.click()
+        operation.get_by_role("button", name="Try it out").click()
+        operation.locator("select").first.select_option("incidents")
+        operation.get_by_role("button", name="Execute").click()
+        live_row = operation.locator(".live-responses-table tr.response").first
+        expect(live_row.locator("td.response-col_status")).to_have_text("200")
+        expect(live_row.locator("td.response-col_description")).to_contain_text('"numberMatched"')
+    assert traffic.blocked == [], f"requests off localhost: {traffic.blocked}"
+    assert traffic.failed == [], f"failed requests: {traffic.failed}"
+    assert any(url.endswith("swagger-ui-bundle.js") for url, _ in traffic.assets)
+    assert all(url.startswith(server.base_url) and ok == 200 for url, ok in traffic.assets)

@@ -130,6 +130,16 @@ class Resource:
     csv_hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]] | None = None
     """For CSV, where `hydrate` leaves values as JSON text (CSV cells need the values)."""
 
+    def feature(self, item: dict[str, Any]) -> dict[str, Any]:
+        """An item as a GeoJSON Feature: the record id, its point or null, the record."""
+        point = self.point(item) if self.point else None
+        return {
+            "type": "Feature",
+            "id": item["id"],
+            "geometry": None if point is None else {"type": "Point", "coordinates": point},
+            "properties": item,
+        }
+
 
 def _by_id(model: Any) -> Callable[[Any], Order]:
     return lambda _query: Order("id", [col(model.id)], [str], False, lambda row: [row.id])
@@ -410,14 +420,7 @@ def _geojson(resource: Resource, batches: Iterator[list[dict[str, Any]]]) -> Ite
     for batch in batches:
         chunk = []
         for item in batch:
-            point = resource.point(item) if resource.point else None
-            feature = {
-                "type": "Feature",
-                "id": item["id"],
-                "geometry": None if point is None else {"type": "Point", "coordinates": point},
-                "properties": item,
-            }
-            chunk.append(separator + to_json(feature))
+            chunk.append(separator + to_json(resource.feature(item)))
             separator = b",\n"
         yield b"".join(chunk)
     yield b"\n]}\n"
