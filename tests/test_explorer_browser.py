@@ -187,6 +187,7 @@ def test_the_seed_is_in_the_table_on_the_map_and_on_the_timeline(explorer: Explo
     # The country outlines are drawn (Natural Earth, served by the app).
     assert explorer.page.locator("#map path.leaflet-interactive, #map path").count() > 100
     explorer.shot("explore")
+    explorer.shot("explore-top", full_page=False)  # docs/explorer.png, in the README
     explorer.assert_clean()
 
 

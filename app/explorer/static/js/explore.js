@@ -158,7 +158,7 @@ function go(search) {
   if (url !== window.location.pathname + window.location.search) {
     window.history.pushState(null, "", url);
   }
-  show(new URLSearchParams(window.location.search));
+  show(new URLSearchParams(window.location.search)).then(loadVocabularies);
 }
 
 function setting(name, value) {
@@ -213,28 +213,35 @@ document.addEventListener("click", (event) => {
 });
 window.addEventListener("popstate", () => show(new URLSearchParams(window.location.search)));
 
-// The vocabularies of the selects: countries present in the record, ACLED's event types.
-getJSON("/v1/countries")
-  .then((page) => {
-    const select = field("country");
-    const chosen = select.value;
-    select.replaceChildren(
-      el("option", { value: "" }, "All countries"),
-      ...page.data.map((c) => el("option", { value: c.country }, `${c.country_name} (${count(c.incident_count)})`)),
-    );
-    if (chosen && ![...select.options].some((o) => o.value === chosen)) select.append(el("option", { value: chosen }, chosen));
-    select.value = chosen;
-  })
-  .catch(() => null); // the select still works with the URL's value
-getJSON("/v1/event-types")
-  .then((page) => {
-    const select = field("event_type");
-    const chosen = select.value;
-    const types = [...new Set(page.data.map((t) => t.event_type))];
-    select.replaceChildren(el("option", { value: "" }, "All event types"), ...types.map((t) => el("option", { value: t }, t)));
-    if (chosen && !types.includes(chosen)) select.append(el("option", { value: chosen }, chosen));
-    select.value = chosen;
-  })
-  .catch(() => null);
+// The vocabularies of the selects (countries present in the record, ACLED's event types),
+// read once the first view is drawn so that they do not delay it. Until then a select
+// holds the URL's value.
+function fill(select, first, options) {
+  const chosen = select.value;
+  select.replaceChildren(el("option", { value: "" }, first), ...options);
+  if (chosen && ![...select.options].some((o) => o.value === chosen)) select.append(el("option", { value: chosen }, chosen));
+  select.value = chosen;
+}
 
-show(new URLSearchParams(window.location.search));
+function loadVocabularies() {
+  getJSON("/v1/countries")
+    .then((page) =>
+      fill(
+        field("country"),
+        "All countries",
+        page.data.map((c) => el("option", { value: c.country }, `${c.country_name} (${count(c.incident_count)})`)),
+      ),
+    )
+    .catch(() => null);
+  getJSON("/v1/event-types")
+    .then((page) =>
+      fill(
+        field("event_type"),
+        "All event types",
+        [...new Set(page.data.map((t) => t.event_type))].map((t) => el("option", { value: t }, t)),
+      ),
+    )
+    .catch(() => null);
+}
+
+show(new URLSearchParams(window.location.search)).then(loadVocabularies);

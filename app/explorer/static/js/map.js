@@ -120,7 +120,7 @@ export class IncidentMap {
       ),
     );
     if (shown.length) {
-      this.map.fitBounds(this.markers.getBounds(), { padding: [40, 40], maxZoom: 6 });
+      this.map.fitBounds(this.markers.getBounds(), { padding: [40, 40], maxZoom: 5 });
     }
   }
 
