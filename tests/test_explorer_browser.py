@@ -625,7 +625,7 @@ def test_keyboard_reaches_the_filters_and_the_table(explorer: Explorer) -> None:
     page = explorer.page
     explorer.open("/explore")
     page.keyboard.press("Tab")
-    expect(page.locator(":focus")).to_have_text("Skip to the record")
+    expect(page.locator(":focus")).to_have_text("Skip to the content")
     focused = []
     for _ in range(40):
         page.keyboard.press("Tab")
