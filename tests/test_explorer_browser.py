@@ -11,7 +11,7 @@ question. Screenshots go to test-results/explorer/ (git-ignored).
 import json
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -548,26 +548,69 @@ def _astral_bundle() -> dict[str, Any]:
     }
 
 
-def test_highlights_count_characters_as_the_record_does(browser: Browser, tmp_path: Path) -> None:
-    """Spans are code points; JavaScript strings are UTF-16: emoji must not shift a mark."""
-    bundle = tmp_path / "astral.json"
+@pytest.fixture(scope="module")
+def larger_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The seed, a source with characters outside the BMP, and 120 synthetic incidents."""
+    require_chromium()
+    workdir = tmp_path_factory.mktemp("explorer-larger")
+    bundle = workdir / "astral.json"
     bundle.write_text(json.dumps(_astral_bundle(), ensure_ascii=False), encoding="utf-8")
-    url = f"sqlite:///{tmp_path / 'astral.db'}"
-    with ExitStack() as stack:
-        server = stack.enter_context(running_server(tmp_path / "server", database_url=url))
-        done = run_cli(url, "import", str(bundle))
-        assert done.returncode == 0, done.stderr
-        explorer = stack.enter_context(explorer_on(browser, server, tmp_path))
-        explorer.open("/explore/sources/astral-test-wire")
-        _check_highlights(explorer, "astral-test-wire")
-        assert explorer.page.locator("#text mark.quote").first.text_content() == (
-            "We saw 𝟑 drones 🚁🚁🚁 over the depot,"
-        )
-        explorer.open("/explore/incidents/2099-01-05-testville-drone")
-        expect(explorer.page.locator(".in-sentence mark")).to_have_text(
-            "a drone 🚁 struck the depot at Testville on Monday, officials said."
-        )
-        explorer.assert_clean()
+    url = f"sqlite:///{workdir / 'larger.db'}"
+    with running_server(workdir / "server", database_url=url) as server:
+        for command in (["import", str(bundle)], ["synth", "--incidents", "120", "--seed", "7"]):
+            done = run_cli(url, *command)
+            assert done.returncode == 0, done.stderr
+        yield server
+
+
+@pytest.fixture
+def larger(browser: Browser, larger_server: LiveServer, tmp_path: Path) -> Iterator[Explorer]:
+    with explorer_on(
+        browser, larger_server, tmp_path, viewport={"width": 1280, "height": 900}
+    ) as e:
+        yield e
+
+
+def test_highlights_count_characters_as_the_record_does(larger: Explorer) -> None:
+    """Spans are code points; JavaScript strings are UTF-16: emoji must not shift a mark."""
+    larger.open("/explore/sources/astral-test-wire")
+    _check_highlights(larger, "astral-test-wire")
+    quote = larger.page.locator('#text mark[data-records~="quote-testville-mayor-drones"]')
+    expect(quote).to_have_text("We saw 𝟑 drones 🚁🚁🚁 over the depot,")
+    larger.open("/explore/incidents/2099-01-05-testville-drone")
+    expect(larger.page.locator(".in-sentence mark")).to_have_text(
+        "a drone 🚁 struck the depot at Testville on Monday, officials said."
+    )
+    larger.assert_clean()
+
+
+def test_more_rows_come_with_the_keyset_cursor(larger: Explorer) -> None:
+    page = larger.page
+    larger.open("/explore?sort=-fatalities")
+    first = larger.api("/v1/incidents", sort="-fatalities")
+    second = larger.api("/v1/incidents", sort="-fatalities", cursor=first["meta"]["next_cursor"])
+    total = first["meta"]["total"]
+    assert total > 100
+    assert larger.table_ids() == [i["id"] for i in first["data"]]
+    expect(page.locator("#incidents caption")).to_have_text(
+        f"50 of {total} incidents, most fatalities first"
+    )
+    page.get_by_role("button", name="Show 50 more").click()
+    expect(page.locator("#incidents tbody tr")).to_have_count(100)
+    assert larger.table_ids() == [i["id"] for i in first["data"] + second["data"]]
+    # Keyboard users carry on at the first new row.
+    expect(page.locator(":focus")).to_have_text(second["data"][0]["title"])
+    # synth leaves 3% of incidents without a place: the map says how many it cannot show.
+    by_place = larger.api("/v1/stats/incidents", group_by="location")["data"]
+    unplaced = sum(row["incidents"] for row in by_place if row["location"] is None)
+    assert unplaced > 1
+    parts = larger.parts()
+    assert parts["timeline"] == total
+    assert parts["map"] == total - unplaced
+    expect(page.locator("#map-note")).to_have_text(
+        f"{unplaced} incidents with no known place are not on the map."
+    )
+    larger.assert_clean()
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,8 @@ export async function getAll(path, params, signal) {
   const data = [...first.data];
   let next = first.links.next;
   while (next) {
-    const page = await getJSON(new URL(next).pathname + new URL(next).search, null, signal);
+    const { pathname, search } = new URL(next); // the API's own link, on this origin
+    const page = await getJSON(pathname + search, null, signal);
     data.push(...page.data);
     next = page.links.next;
   }

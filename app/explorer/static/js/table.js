@@ -1,6 +1,6 @@
 // The table of matching incidents: a page at a time, in the API's order, more by keyset cursor.
 
-import { getJSON } from "./api.js";
+import { describe, getJSON } from "./api.js";
 import { attributedTo, count, dates, el, figure, plural } from "./format.js";
 
 const PAGE = "50";
@@ -82,6 +82,8 @@ export class IncidentTable {
       this.body.append(...rows);
       this.next(page);
       rows[0]?.querySelector("a")?.focus(); // keyboard users carry on where the new rows start
+    } catch (error) {
+      this.caption.textContent = `Could not load more: ${describe(error)}`;
     } finally {
       this.more.disabled = false;
     }
