@@ -9,7 +9,6 @@ question. Screenshots go to test-results/explorer/ (git-ignored).
 """
 
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,7 +110,7 @@ class Explorer:
             "table": len(self.table_ids()),
             "map": int(page.locator("#map").get_attribute("data-incidents") or -1),
             "places": sum(places),
-            "markers": page.locator("#map path.place-marker").count(),
+            "circles": int(page.locator("#map").get_attribute("data-circles") or -1),
             "place_items": len(places),
             "timeline": int(page.locator(".timeline-chart").get_attribute("data-total") or -1),
         }
@@ -169,14 +168,16 @@ def test_the_seed_is_in_the_table_on_the_map_and_on_the_timeline(explorer: Explo
     assert len(seed) == 10
     assert set(explorer.table_ids()) == seed
     places = explorer.api("/v1/stats/incidents", group_by="location")["data"]
-    assert explorer.parts() == {
+    parts = explorer.parts()
+    circles = parts.pop("circles")
+    assert parts == {
         "table": 10,
         "map": 10,
         "places": 10,
-        "markers": len(places),
         "place_items": len(places),
         "timeline": 10,
     }
+    assert 1 < circles <= len(places)  # neighbours on screen share a circle
     expect(explorer.page.locator("#summary")).to_have_text("10 incidents match.")
     expect(explorer.page.locator("#problem")).to_be_hidden()
     # "not said" (null) and zero look different.
@@ -184,8 +185,8 @@ def test_the_seed_is_in_the_table_on_the_map_and_on_the_timeline(explorer: Explo
     expect(rockets).to_have_text("0")
     mayadeen = explorer.page.locator(f'tr[data-id="{MAYADEEN}"] td[data-label="Fatalities"]')
     expect(mayadeen.locator(".not-said")).to_have_text("not said")
-    # The country outlines are drawn (Natural Earth, served by the app).
-    assert explorer.page.locator("#map path.leaflet-interactive, #map path").count() > 100
+    # The country outlines are drawn (Natural Earth, served by the app), and named.
+    expect(explorer.page.locator(".country-label", has_text="Iraq")).to_be_visible()
     explorer.shot("explore")
     explorer.shot("explore-top", full_page=False)  # docs/explorer.png, in the README
     explorer.assert_clean()
@@ -204,7 +205,8 @@ def test_a_country_filter_changes_all_three_parts_the_url_and_history(explorer: 
     assert set(explorer.table_ids()) == {i["id"] for i in syria["data"]}
     parts = explorer.parts()
     assert parts["map"] == parts["places"] == parts["timeline"] == parts["table"] == total
-    assert parts["markers"] == parts["place_items"] == 2  # Green Village, al-Mayadeen
+    assert parts["place_items"] == 2  # Green Village, al-Mayadeen
+    assert 1 <= parts["circles"] <= 2
     expect(page.locator("#summary")).to_have_text(f"{total} incidents match.")
     explorer.shot("explore-syria")
 
@@ -334,11 +336,17 @@ def test_a_place_on_the_map_filters_by_location(explorer: Explorer) -> None:
     there = explorer.api("/v1/incidents", location="ain-al-asad-air-base")
     assert set(explorer.table_ids()) == {i["id"] for i in there["data"]}
     expect(page.locator("#other-filters")).to_contain_text("location = ain-al-asad-air-base")
-    # A circle's popup lists the place's incidents, linked to their pages.
-    explorer.open("/explore?country=SY")
-    page.locator("#map path.place-marker").first.click(force=True)
-    expect(page.locator(".popup-list a").first).to_have_attribute(
-        "href", re.compile("^/explore/incidents/")
+    # A circle's popup lists the place's incidents, linked to their pages: one place, in
+    # the middle of the map (the circles are drawn on a canvas).
+    explorer.open("/explore?location=green-village-base")
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator(".popup strong")).to_have_text("Green Village")
+    link = page.locator(".popup-list a")
+    expect(link).to_have_text("Indirect fire on Green Village base")
+    expect(link).to_have_attribute(
+        "href", "/explore/incidents/2022-01-05-green-village-indirect-fire"
     )
     explorer.assert_clean()
 

@@ -5,7 +5,7 @@
 
 import { describe, getAll, getJSON, isAbort } from "./api.js";
 import { count, el, plural, showProblem } from "./format.js";
-import { IncidentMap } from "./map.js";
+import { incidentsByPlace } from "./places.js";
 import { IncidentTable } from "./table.js";
 import { Timeline, autoUnit } from "./timeline.js";
 
@@ -133,7 +133,7 @@ async function show(search) {
   const results = await Promise.allSettled([
     table.show(filters, search.get("sort") || "-date", controller.signal),
     timeline.show(filters, unit, controller.signal),
-    map.show(filters, controller.signal),
+    showMap(filters, controller.signal),
   ]);
   if (controller.signal.aborted) return;
   const failed = results.find((r) => r.status === "rejected" && !isAbort(r.reason));
@@ -178,15 +178,25 @@ const timeline = new Timeline($("timeline"), {
     go(search);
   },
 });
-const map = new IncidentMap($("map"), {
-  list: $("place-list"),
-  note: $("map-note"),
-  hrefFor(location) {
-    const search = new URLSearchParams(window.location.search);
-    search.set("location", location);
-    return viewUrl(search);
-  },
-});
+// The map library is the page's largest file: it loads while the data is being asked for.
+const map = import("./map.js").then(
+  ({ IncidentMap }) =>
+    new IncidentMap($("map"), {
+      list: $("place-list"),
+      note: $("map-note"),
+      hrefFor(location) {
+        const search = new URLSearchParams(window.location.search);
+        search.set("location", location);
+        return viewUrl(search);
+      },
+    }),
+);
+
+async function showMap(filters, signal) {
+  const [drawing, data] = await Promise.all([map, incidentsByPlace(filters, signal)]);
+  signal.throwIfAborted();
+  return drawing.show(data, filters);
+}
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -1,9 +1,11 @@
-// The map: one circle per place, sized by its number of matching incidents, over country
-// outlines. Counts come from `/v1/stats/incidents?group_by=location` under the current
-// filters, coordinates from `/v1/locations` (read once): the map never reads every incident.
+// The map: places with matching incidents as circles sized by their count, over country
+// outlines, drawn on a canvas. Places closer than a cell of the screen are gathered into
+// one circle (again at each zoom), so thousands of places stay readable; apart, each place
+// is its own circle. The counts and places come from places.js: the map never reads every
+// incident.
 
 import * as L from "../vendor/leaflet/leaflet-src.esm.js";
-import { getAll, getJSON } from "./api.js";
+import { getJSON } from "./api.js";
 import { count, el, plural } from "./format.js";
 
 const OUTLINES = "/explore/static/vendor/world-atlas/countries-110m.json";
@@ -14,6 +16,7 @@ const REGION = [
   [12, 25],
   [42, 62],
 ];
+const CELL = 40; // px: places nearer than this on screen share a circle
 
 // Where to write a country's name: the middle of its largest part's bounding box.
 function labelPoint(geometry) {
@@ -24,17 +27,26 @@ function labelPoint(geometry) {
   return [(Math.min(...lats) + Math.max(...lats)) / 2, (Math.min(...lons) + Math.max(...lons)) / 2];
 }
 
+const sum = (group) => group.reduce((total, s) => total + s.row.incidents, 0);
+
 export class IncidentMap {
   constructor(container, { list, note, hrefFor }) {
     this.list = list;
     this.note = note;
     this.hrefFor = hrefFor; // (location id) -> the explorer's URL with that place as a filter
-    this.map = L.map(container, { minZoom: 1, maxZoom: 12, zoomSnap: 0.25, worldCopyJump: true });
+    this.map = L.map(container, {
+      minZoom: 1,
+      maxZoom: 12,
+      zoomSnap: 0.25,
+      worldCopyJump: true,
+      preferCanvas: true,
+    });
     this.map.attributionControl.setPrefix(false).addAttribution(ATTRIBUTION);
     this.map.fitBounds(REGION);
     this.markers = L.featureGroup().addTo(this.map);
+    this.shown = [];
     this.outlines = this.drawOutlines();
-    this.locations = null;
+    this.map.on("zoomend", () => this.drawCircles());
   }
 
   async drawOutlines() {
@@ -59,58 +71,13 @@ export class IncidentMap {
     this.markers.bringToFront();
   }
 
-  // id -> location, read once for the page (a few thousand places at most).
-  places() {
-    if (!this.locations) {
-      this.locations = getAll("/v1/locations").then((list) => new Map(list.map((l) => [l.id, l])));
-      this.locations.catch(() => (this.locations = null)); // try again next time
-    }
-    return this.locations;
-  }
-
-  async show(filters, signal) {
-    const [stats, places] = await Promise.all([
-      getJSON("/v1/stats/incidents", [...filters, ["group_by", "location"]], signal),
-      this.places(),
-      this.outlines,
-    ]);
-    let unplaced = 0;
-    const shown = [];
-    for (const row of stats.data) {
-      const place = places.get(row.location);
-      if (row.incidents === 0) continue;
-      if (place && place.latitude !== null && place.longitude !== null) shown.push({ row, place });
-      else unplaced += row.incidents;
-    }
-    this.draw(shown, filters);
-    const onMap = shown.reduce((sum, s) => sum + s.row.incidents, 0);
-    this.note.textContent = unplaced
-      ? `${plural(unplaced, "incident")} with no known place ${unplaced === 1 ? "is" : "are"} not on the map.`
-      : "";
-    this.map.getContainer().dataset.incidents = String(onMap);
-    this.map.getContainer().dataset.places = String(shown.length);
-    return onMap;
-  }
-
-  draw(shown, filters) {
-    this.markers.clearLayers();
-    const most = Math.max(1, ...shown.map((s) => s.row.incidents));
-    shown.sort((a, b) => b.row.incidents - a.row.incidents); // small circles on top
-    for (const { row, place } of shown) {
-      const marker = L.circleMarker([place.latitude, place.longitude], {
-        radius: 5 + 18 * Math.sqrt(row.incidents / most),
-        color: "#7c2d12",
-        weight: 1,
-        fillColor: "#c2410c",
-        fillOpacity: 0.55,
-        className: "place-marker",
-      });
-      marker.bindTooltip(`${place.name}: ${plural(row.incidents, "incident")}`, { direction: "top" });
-      marker.bindPopup(() => this.popup(place, row.incidents, filters), { maxWidth: 280 });
-      marker.addTo(this.markers);
-    }
+  // Draw what `incidentsByPlace` (places.js) found.
+  async show({ shown, unplaced }, filters) {
+    await this.outlines;
+    this.shown = [...shown].sort((a, b) => b.row.incidents - a.row.incidents);
+    this.filters = filters;
     this.list.replaceChildren(
-      ...shown.map(({ row, place }) =>
+      ...this.shown.map(({ row, place }) =>
         el(
           "li",
           { dataset: { location: place.id, incidents: String(row.incidents) } },
@@ -119,15 +86,72 @@ export class IncidentMap {
         ),
       ),
     );
-    if (shown.length) {
-      this.map.fitBounds(this.markers.getBounds(), { padding: [40, 40], maxZoom: 5 });
+    const container = this.map.getContainer();
+    const onMap = sum(this.shown);
+    container.dataset.incidents = String(onMap);
+    container.dataset.places = String(this.shown.length);
+    this.note.textContent = unplaced
+      ? `${plural(unplaced, "incident")} with no known place ${unplaced === 1 ? "is" : "are"} not on the map.`
+      : "";
+    if (this.shown.length) {
+      const bounds = L.latLngBounds(this.shown.map(({ place }) => [place.latitude, place.longitude]));
+      this.map.fitBounds(bounds, { padding: [40, 40], maxZoom: 5, animate: false });
     }
+    this.drawCircles(); // fitBounds may not zoom: draw in any case
+    return onMap;
+  }
+
+  // Gather the places by screen cell at this zoom, then one circle per cell.
+  drawCircles() {
+    const zoom = this.map.getZoom();
+    const cells = new Map();
+    for (const s of this.shown) {
+      const p = this.map.project([s.place.latitude, s.place.longitude], zoom);
+      const key = `${Math.floor(p.x / CELL)}:${Math.floor(p.y / CELL)}`;
+      if (!cells.has(key)) cells.set(key, []);
+      cells.get(key).push(s);
+    }
+    const groups = [...cells.values()].sort((a, b) => sum(b) - sum(a)); // small ones on top
+    const most = Math.max(1, ...groups.map(sum));
+    this.markers.clearLayers();
+    for (const group of groups) {
+      const incidents = sum(group);
+      const at = group.length === 1 ? group[0].place : this.middle(group, zoom);
+      const circle = L.circleMarker([at.latitude, at.longitude], {
+        radius: 5 + 18 * Math.sqrt(incidents / most),
+        color: "#7c2d12",
+        weight: group.length === 1 ? 1 : 2.5,
+        fillColor: "#c2410c",
+        fillOpacity: 0.55,
+      });
+      const name = group.length === 1 ? group[0].place.name : `${count(group.length)} places`;
+      circle.bindTooltip(`${name}: ${plural(incidents, "incident")}`, { direction: "top" });
+      circle.bindPopup(() => (group.length === 1 ? this.placePopup(group[0]) : this.groupPopup(group)), {
+        maxWidth: 280,
+      });
+      circle.addTo(this.markers);
+    }
+    this.map.getContainer().dataset.circles = String(groups.length);
+  }
+
+  // The middle of a group's places, weighted by their incidents, in screen space.
+  middle(group, zoom) {
+    let x = 0;
+    let y = 0;
+    const total = sum(group);
+    for (const s of group) {
+      const p = this.map.project([s.place.latitude, s.place.longitude], zoom);
+      x += (p.x * s.row.incidents) / total;
+      y += (p.y * s.row.incidents) / total;
+    }
+    const { lat, lng } = this.map.unproject([x, y], zoom);
+    return { latitude: lat, longitude: lng };
   }
 
   // A place's popup: its count, its first incidents under the filters, and a filter link.
-  popup(place, incidents, filters) {
+  placePopup({ row, place }) {
     const list = el("ul", { class: "popup-list" }, el("li", {}, "Loading…"));
-    const params = [...filters.filter(([name]) => name !== "location"), ["location", place.id], ["limit", "5"]];
+    const params = [...this.filters.filter(([name]) => name !== "location"), ["location", place.id], ["limit", "5"]];
     getJSON("/v1/incidents", params)
       .then((page) =>
         list.replaceChildren(
@@ -141,9 +165,34 @@ export class IncidentMap {
       "div",
       { class: "popup" },
       el("strong", {}, place.name),
-      el("p", {}, `${plural(incidents, "incident")} here under these filters`),
+      el("p", {}, `${plural(row.incidents, "incident")} here under these filters`),
       list,
       el("a", { href: this.hrefFor(place.id), "data-nav": true }, "Show only this place"),
+    );
+  }
+
+  // A group's popup: its busiest places, and a way in.
+  groupPopup(group) {
+    const zoomIn = el("button", { type: "button" }, "Zoom in");
+    zoomIn.addEventListener("click", () =>
+      this.map.fitBounds(
+        L.latLngBounds(group.map(({ place }) => [place.latitude, place.longitude])),
+        { padding: [40, 40], maxZoom: 12 },
+      ),
+    );
+    return el(
+      "div",
+      { class: "popup" },
+      el("strong", {}, `${count(group.length)} places, ${plural(sum(group), "incident")}`),
+      el(
+        "ul",
+        { class: "popup-list" },
+        group.slice(0, 5).map(({ row, place }) =>
+          el("li", {}, el("a", { href: this.hrefFor(place.id), "data-nav": true }, place.name), ` ${count(row.incidents)}`),
+        ),
+      ),
+      group.length > 5 ? el("p", {}, `and ${count(group.length - 5)} more`) : null,
+      zoomIn,
     );
   }
 }
