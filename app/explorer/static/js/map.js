@@ -1,7 +1,7 @@
 // The map: places with matching incidents as circles sized by their count, over country
-// outlines, drawn on a canvas. Places closer than a cell of the screen are gathered into
-// one circle (again at each zoom), so thousands of places stay readable; apart, each place
-// is its own circle. The counts and places come from places.js: the map never reads every
+// outlines, drawn on a canvas. Up to a few hundred places, each is its own circle; beyond,
+// places closer than a cell of the screen are gathered into one circle (again at each
+// zoom), so thousands of places stay readable. The counts and places come from places.js: the map never reads every
 // incident.
 
 import * as L from "../vendor/leaflet/leaflet-src.esm.js";
@@ -16,7 +16,8 @@ const REGION = [
   [12, 25],
   [42, 62],
 ];
-const CELL = 40; // px: places nearer than this on screen share a circle
+const CELL = 40; // px: places nearer than this on screen share a circle...
+const GATHER_ABOVE = 200; // ...when there are more places than this
 
 // Where to write a country's name: the middle of its largest part's bounding box.
 function labelPoint(geometry) {
@@ -101,13 +102,13 @@ export class IncidentMap {
     return onMap;
   }
 
-  // Gather the places by screen cell at this zoom, then one circle per cell.
+  // Gather the places by screen cell at this zoom (if there are many), one circle per cell.
   drawCircles() {
     const zoom = this.map.getZoom();
     const cells = new Map();
     for (const s of this.shown) {
       const p = this.map.project([s.place.latitude, s.place.longitude], zoom);
-      const key = `${Math.floor(p.x / CELL)}:${Math.floor(p.y / CELL)}`;
+      const key = this.shown.length > GATHER_ABOVE ? `${Math.floor(p.x / CELL)}:${Math.floor(p.y / CELL)}` : s.place.id;
       if (!cells.has(key)) cells.set(key, []);
       cells.get(key).push(s);
     }
