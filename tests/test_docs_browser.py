@@ -1,110 +1,39 @@
 """A real browser on /docs and /redoc: they render, work, and need nothing off this machine.
 
-Drives Debian's Chromium (/usr/bin/chromium) with Playwright against the real server.
-Skipped when Chromium is missing, except under CI (env CI set), where that is a failure.
+Drives Debian's Chromium with Playwright against the real server (tests/helpers_browser.py).
 """
 
-import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Request, Response, Route, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from tests.helpers_browser import (
+    LOCAL_HOSTS,
+    Traffic,
+    chromium,
+    require_chromium,
+    screenshot_on_failure,
+    watched_context,
+)
 from tests.helpers_server import LiveServer, running_server
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-TIMEOUT_MS = 20_000
-expect.set_options(timeout=TIMEOUT_MS)
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set and the browser test cannot run: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    _require_chromium()
+    require_chromium()
     with running_server(tmp_path_factory.mktemp("docs-server")) as live:
         yield live
-
-
-class Traffic:
-    """What the pages asked for: off-localhost requests (aborted) and JS/CSS responses."""
-
-    def __init__(self) -> None:
-        self.blocked: list[tuple[str, str]] = []
-        self.assets: list[tuple[str, int]] = []
-        self.failed: list[str] = []
-        self.refused_by_policy: list[str] = []  # stopped by the page's CSP, never sent
-
-    def route(self, route: Route) -> None:
-        url = urlsplit(route.request.url)
-        if url.scheme in {"http", "https", "ws", "wss"} and url.hostname not in LOCAL_HOSTS:
-            self.blocked.append((route.request.resource_type, route.request.url))
-            route.abort()
-        else:
-            route.continue_()
-
-    def response(self, response: Response) -> None:
-        if response.request.resource_type in {"script", "stylesheet"}:
-            self.assets.append((response.url, response.status))
-
-    def request_failed(self, request: Request) -> None:
-        if request.failure == "csp":
-            self.refused_by_policy.append(request.url)
-        elif request.url not in {url for _, url in self.blocked}:
-            self.failed.append(f"{request.url}: {request.failure}")
-
-
-@contextmanager
-def screenshot_on_failure(page: Page, path: Path) -> Iterator[None]:
-    try:
-        yield
-    except BaseException:
-        try:
-            page.screenshot(path=str(path), full_page=True)
-            print(f"screenshot of the failure: {path}")
-        except Exception as exc:  # best effort: never hide the real failure
-            print(f"no screenshot: {exc!r}")
-        raise
 
 
 @pytest.fixture
 def browser_page() -> Iterator[tuple[Page, Traffic]]:
     traffic = Traffic()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            context = browser.new_context()
-            context.set_default_timeout(TIMEOUT_MS)
-            context.route("**/*", traffic.route)
-            context.on("response", traffic.response)
-            context.on("requestfailed", traffic.request_failed)
-            yield context.new_page(), traffic
-            context.close()
-        finally:
-            browser.close()
+    with chromium() as browser, watched_context(browser, traffic) as context:
+        yield context.new_page(), traffic
 
 
 def test_swagger_ui_and_redoc_work_offline(
