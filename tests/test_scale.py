@@ -136,13 +136,18 @@ def test_list_totals_are_plain_sql_counts(
         assert len(seen) == len(set(seen)) == expected
         ids = {r[0] for r in sql(synthetic, f"SELECT id FROM incident WHERE {where}")}
         assert set(seen) == ids
-        # Without a time bucket, stats count what the list does.
+        # Without a time bucket, stats count what the list does, for the map too.
         by_country = client.get(STATS, params={**params, "group_by": "country"}).json()
         assert sum(r["incidents"] for r in by_country["data"]) == expected
+        by_place = client.get(STATS, params={**params, "group_by": "location"}).json()
+        places = f"SELECT location_id, count(*) FROM incident WHERE {where} GROUP BY location_id"
+        assert {r["location"]: r["incidents"] for r in by_place["data"]} == {
+            row[0]: row[1] for row in sql(synthetic, places)
+        }
 
 
 @pytest.mark.parametrize(("params", "where"), BUCKETED)
-@pytest.mark.parametrize("group_by", ["month", "month,country", "year,event_type"])
+@pytest.mark.parametrize("group_by", ["month", "month,country", "year,event_type", "year,location"])
 def test_stats_are_plain_sql_sums(
     synthetic: Engine, params: dict[str, str], where: str, group_by: str
 ) -> None:
@@ -152,6 +157,7 @@ def test_stats_are_plain_sql_sums(
         "year": f"substr({month}, 1, 4)",
         "country": "country",
         "event_type": "event_type",
+        "location": "location_id",
     }
     group = [columns[g] for g in group_by.split(",")]
     expected = expected_figures(synthetic, group, where)
@@ -199,6 +205,26 @@ def test_the_tally_is_the_incidents_grouped(synthetic: Engine) -> None:
     }
     assert tally == grouped
     assert sum(v[0] for v in tally.values()) == N
+    places = {
+        tuple(r[:3]): tuple(r[3:])
+        for r in sql(
+            synthetic,
+            "SELECT location_id, month, country, incidents, fatalities, fatalities_known, "
+            "injuries, injuries_known FROM incident_place_tally",
+        )
+    }
+    by_place = {
+        tuple(r[:3]): tuple(r[3:])
+        for r in sql(
+            synthetic,
+            f"SELECT coalesce(location_id, ''), {month}, country, count(*), "
+            "coalesce(sum(fatalities), 0), count(fatalities), coalesce(sum(injuries), 0), "
+            f"count(injuries) FROM incident GROUP BY coalesce(location_id, ''), {month}, country",
+        )
+    }
+    assert places == by_place
+
+    assert any(key[0] == "" for key in places)  # incidents without a place, under ""
 
 
 def test_monthly_stats_over_the_seed_say_injuries_are_not_known(client: TestClient) -> None:

@@ -1,7 +1,7 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
 from app.models.actors import Actor
-from app.models.aggregates import IncidentTally, RecordVersion
+from app.models.aggregates import IncidentPlaceTally, IncidentTally, RecordVersion
 from app.models.changes import Change, Tombstone
 from app.models.incidents import (
     Attribution,
@@ -24,6 +24,7 @@ __all__ = [
     "Incident",
     "IncidentActor",
     "IncidentExcerpt",
+    "IncidentPlaceTally",
     "IncidentRelation",
     "IncidentTally",
     "Location",

@@ -1,9 +1,10 @@
 """Aggregates that the database maintains beside the incidents, so reads need not scan them.
 
-`incident_tally` is kept by triggers on `incident` (migration `a9e1f3c2b7d4`), inside the
-transaction of every write whatever writes it: the loader (seed, import, POST, PATCH,
-DELETE) and `synth`. `record_version` is moved by every write of the record, so answers
-computed from the data (the totals of lists) can be cached until it moves.
+`incident_tally` and `incident_place_tally` are kept by triggers on `incident` (migration
+`a9e1f3c2b7d4`), inside the transaction of every write whatever writes it: the loader
+(seed, import, POST, PATCH, DELETE) and `synth`. `record_version` is moved by every write
+of the record, so answers computed from the data (the totals of lists) can be cached
+until it moves.
 """
 
 from sqlmodel import Field, SQLModel
@@ -23,6 +24,24 @@ class IncidentTally(SQLModel, table=True):
     country: str = Field(primary_key=True, max_length=2, index=True)
     event_type: str = Field(primary_key=True)
     sub_event_type: str = Field(primary_key=True)
+    incidents: int
+    fatalities: int
+    fatalities_known: int
+    injuries: int
+    injuries_known: int
+
+
+class IncidentPlaceTally(SQLModel, table=True):
+    """The same figures per place, month of `date_start` and country: the map's counts.
+
+    `location_id` is `''` for incidents without a place (a key cannot be null).
+    """
+
+    __tablename__ = "incident_place_tally"
+
+    location_id: str = Field(primary_key=True)
+    month: str = Field(primary_key=True, max_length=7)
+    country: str = Field(primary_key=True, max_length=2)
     incidents: int
     fatalities: int
     fatalities_known: int

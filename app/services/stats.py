@@ -6,6 +6,7 @@ where it holds the answer, else over the incidents. Python only fills the gaps o
 """
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +15,15 @@ from sqlmodel import Session, col
 
 from app.countries import country_name
 from app.errors import InvalidValue, ProblemItem
-from app.models import Actor, Attribution, Incident, IncidentActor, IncidentTally, Location
+from app.models import (
+    Actor,
+    Attribution,
+    Incident,
+    IncidentActor,
+    IncidentPlaceTally,
+    IncidentTally,
+    Location,
+)
 from app.schemas.queries import TIME_BUCKETS, IncidentFilters, StatsQuery
 from app.services.filters import incident_conditions
 
@@ -125,8 +134,9 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
     time = next((d for d in query.group_by if d in TIME_BUCKETS), None)
     others = [d for d in query.group_by if d not in TIME_BUCKETS]
     dims = ([time] if time else []) + others  # time first: the order of the rows
-    if _tally_answers(query, dims, time):
-        rows, first, last = _from_tally(session, query, dims)
+    tally = _tally_for(query, dims, time)
+    if tally is not None:
+        rows, first, last = _from_tally(session, tally, query, dims)
     else:
         rows, first, last = _aggregate(session, query, dims, by_start=time is not None)
     n = len(dims)
@@ -214,40 +224,86 @@ def _checked(rows: list[Any]) -> list[Any]:
     return rows
 
 
-# The tally (app.models.aggregates): what it can answer, and how.
-
-TALLIED = {"month", "year", "country", "event_type", "sub_event_type"}
-TALLY_FILTERS = ("country", "event_type", "sub_event_type")
+# The tallies (app.models.aggregates): what each can answer, and how.
 
 
-def _tally_answers(query: StatsQuery, dims: Sequence[str], time: str | None) -> bool:
-    """Whether the monthly tally holds the answer: month or year buckets (or none), and
-    dimensions and filters among country and event types. Without a time bucket the
-    dates mean overlap, as in the list, which a tally by start month cannot tell."""
+@dataclass(frozen=True)
+class Tally:
+    model: Any
+    dims: frozenset[str]
+    """The dimensions it can group by."""
+    filters: tuple[str, ...]
+    """The incident filters it can apply; each names a column of the tally and of
+    `incident` (`location` is `location_id` in both)."""
+
+    def column(self, model: Any, name: str) -> Any:
+        return col(getattr(model, "location_id" if name == "location" else name))
+
+    def value(self, dim: str) -> Any:
+        month = col(self.model.month)
+        if dim == "month":
+            return month
+        if dim == "year":
+            return func.substr(month, 1, 4)
+        if dim == "location":  # '' in the tally's key: no place, the null group
+            return func.nullif(col(self.model.location_id), "")
+        return self.column(self.model, dim)
+
+    def where(self, model: Any, query: StatsQuery) -> list[Any]:
+        """The filters of `query` on `model`: the tally or `Incident`."""
+        return [
+            self.column(model, name).in_(getattr(query, name))
+            for name in self.filters
+            if getattr(query, name)
+        ]
+
+
+TALLIES = (
+    Tally(
+        IncidentTally,
+        frozenset({"month", "year", "country", "event_type", "sub_event_type"}),
+        ("country", "event_type", "sub_event_type"),
+    ),
+    Tally(
+        IncidentPlaceTally,
+        frozenset({"month", "year", "country", "location"}),
+        ("country", "location"),
+    ),
+)
+
+
+def _tally_for(query: StatsQuery, dims: Sequence[str], time: str | None) -> Tally | None:
+    """The tally that holds the answer, if one does: month or year buckets (or none), and
+    dimensions and filters it keeps. Without a time bucket the dates mean overlap, as in
+    the list, which a tally by start month cannot tell."""
     used = {n for n in IncidentFilters.model_fields if getattr(query, n) not in (None, [])}
-    dated = bool(used & {"date_from", "date_to"})
+    if time is None and used & {"date_from", "date_to"}:
+        return None
     used -= {"date_from", "date_to"}
-    return set(dims) <= TALLIED and used <= set(TALLY_FILTERS) and (time is not None or not dated)
+    for tally in TALLIES:
+        if set(dims) <= tally.dims and used <= set(tally.filters):
+            return tally
+    return None
 
 
-def _from_tally(session: Session, query: StatsQuery, dims: Sequence[str]) -> Found:
-    """The groups, read from the tally: whole months from it, the days of a month that
+def _from_tally(session: Session, tally: Tally, query: StatsQuery, dims: Sequence[str]) -> Found:
+    """The groups, read from a tally: whole months from it, the days of a month that
     `date_from` or `date_to` cut from the incidents. Thousands of rows read for years of
     a million incidents, with the same sums as the incidents give."""
     whole, cuts = _months(query.date_from, query.date_to)
-    month = col(IncidentTally.month)
-    values = [_tally_value(d) for d in dims]
+    month = col(tally.model.month)
+    values = [tally.value(d) for d in dims]
     stmt = select(
         *(v.label(f"d{i}") for i, v in enumerate(values)),
-        *(func.sum(col(getattr(IncidentTally, f))) for f in FIGURES),
-    ).where(*_tally_filters(IncidentTally, query))
+        *(func.sum(col(getattr(tally.model, f))) for f in FIGURES),
+    ).where(*tally.where(tally.model, query))
     rows: list[Any] = []
     first = last = None
     if whole is not None:
         low, high = whole
         stmt = stmt.where(*([month >= low] if low else []), *([month <= high] if high else []))
         rows = list(session.execute(stmt.group_by(*values)).all())
-        first, last = _first_and_last(session, query, low, high)
+        first, last = _first_and_last(session, tally, query, low, high)
     for cut_from, cut_to in cuts:
         cut = query.model_copy(update={"date_from": cut_from, "date_to": cut_to})
         found, cut_first, cut_last = _aggregate(session, cut, dims, by_start=True)
@@ -257,36 +313,19 @@ def _from_tally(session: Session, query: StatsQuery, dims: Sequence[str]) -> Fou
     return _checked(rows), first, last
 
 
-def _tally_value(dim: str) -> Any:
-    month = col(IncidentTally.month)
-    if dim == "month":
-        return month
-    if dim == "year":
-        return func.substr(month, 1, 4)
-    return col(getattr(IncidentTally, dim))
-
-
-def _tally_filters(model: Any, query: StatsQuery) -> list[Any]:
-    return [
-        col(getattr(model, name)).in_(getattr(query, name))
-        for name in TALLY_FILTERS
-        if getattr(query, name)
-    ]
-
-
 def _first_and_last(
-    session: Session, query: StatsQuery, low: str | None, high: str | None
+    session: Session, tally: Tally, query: StatsQuery, low: str | None, high: str | None
 ) -> tuple[date | None, date | None]:
     """The first and last `date_start` matching within the whole months `low`..`high`: the
     tally gives their months, the incidents of those two months their days."""
-    month = col(IncidentTally.month)
-    found = select(func.min(month), func.max(month)).where(*_tally_filters(IncidentTally, query))
+    month = col(tally.model.month)
+    found = select(func.min(month), func.max(month)).where(*tally.where(tally.model, query))
     found = found.where(*([month >= low] if low else []), *([month <= high] if high else []))
     first_month, last_month = session.execute(found).one()
     if first_month is None:
         return None, None
     start = col(Incident.date_start)
-    within = _tally_filters(Incident, query)
+    within = tally.where(Incident, query)
 
     def day(fn: Any, month_label: str) -> Any:
         first_day = date.fromisoformat(month_label + "-01")

@@ -11,8 +11,9 @@ For reads at a million incidents (issue 9):
 - `ix_attribution_incident_actor` covers the `attributed_to`/`stance` test of an
   incident; it supersedes `ix_attribution_incident_id`.
 - `incident_tally`: incidents, known-figure sums and counts per month of `date_start`,
-  country and event type, kept by triggers on `incident` in the writing transaction,
-  whatever writes (the loader, synth's COPY, cascades).
+  country and event type, and `incident_place_tally` the same per place, month and
+  country, kept by triggers on `incident` in the writing transaction, whatever writes
+  (the loader, synth's COPY, cascades).
 - `record_version`: one row that every write of the record moves (app.db.bump_version).
 
 Revision ID: a9e1f3c2b7d4
@@ -33,49 +34,61 @@ down_revision: str | None = 'ccd4c585e0d6'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-KEY = ('month', 'country', 'event_type', 'sub_event_type')
 FIGURES = ('incidents', 'fatalities', 'fatalities_known', 'injuries', 'injuries_known')
 
 
-def _month(row: str, dialect: str) -> str:
-    if dialect == 'postgresql':
-        return f"to_char({row}.date_start, 'YYYY-MM')"
-    return f'substr({row}.date_start, 1, 7)'
+def _keys(row: str, dialect: str) -> dict[str, dict[str, str]]:
+    """Each tally's key columns, and the expression of each for a row (NEW or OLD)."""
+    month = f"to_char({row}.date_start, 'YYYY-MM')" if dialect == 'postgresql' else f'substr({row}.date_start, 1, 7)'
+    return {
+        'incident_tally': {
+            'month': month,
+            'country': f'{row}.country',
+            'event_type': f'{row}.event_type',
+            'sub_event_type': f'{row}.sub_event_type',
+        },
+        'incident_place_tally': {
+            'location_id': f"coalesce({row}.location_id, '')",
+            'month': month,
+            'country': f'{row}.country',
+        },
+    }
 
 
 def _add(dialect: str) -> str:
-    """Count NEW into its tally row."""
-    k = 'NEW.fatalities IS NOT NULL'
-    j = 'NEW.injuries IS NOT NULL'
-    known = (f'CAST({k} AS INTEGER)', f'CAST({j} AS INTEGER)')
-    values = (
-        f"{_month('NEW', dialect)}, NEW.country, NEW.event_type, NEW.sub_event_type, 1, "
-        f'coalesce(NEW.fatalities, 0), {known[0]}, coalesce(NEW.injuries, 0), {known[1]}'
+    """Count NEW into its row of each tally."""
+    figures = (
+        '1, coalesce(NEW.fatalities, 0), CAST(NEW.fatalities IS NOT NULL AS INTEGER), '
+        'coalesce(NEW.injuries, 0), CAST(NEW.injuries IS NOT NULL AS INTEGER)'
     )
-    updates = ', '.join(f'{f} = incident_tally.{f} + excluded.{f}' for f in FIGURES)
-    return (
-        f"INSERT INTO incident_tally ({', '.join(KEY + FIGURES)}) VALUES ({values}) "
-        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates};"
-    )
+    statements = []
+    for table, key in _keys('NEW', dialect).items():
+        updates = ', '.join(f'{f} = {table}.{f} + excluded.{f}' for f in FIGURES)
+        statements.append(
+            f"INSERT INTO {table} ({', '.join([*key, *FIGURES])}) "
+            f"VALUES ({', '.join(key.values())}, {figures}) "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates};"
+        )
+    return ' '.join(statements)
 
 
 def _remove(dialect: str) -> str:
-    """Take OLD out of its tally row, and drop the row once it counts nothing."""
-    where = (
-        f"month = {_month('OLD', dialect)} AND country = OLD.country "
-        'AND event_type = OLD.event_type AND sub_event_type = OLD.sub_event_type'
-    )
-    return (
-        'UPDATE incident_tally SET incidents = incidents - 1, '
-        'fatalities = fatalities - coalesce(OLD.fatalities, 0), '
-        'fatalities_known = fatalities_known - CAST(OLD.fatalities IS NOT NULL AS INTEGER), '
-        'injuries = injuries - coalesce(OLD.injuries, 0), '
-        'injuries_known = injuries_known - CAST(OLD.injuries IS NOT NULL AS INTEGER) '
-        f'WHERE {where}; DELETE FROM incident_tally WHERE incidents = 0 AND {where};'
-    )
+    """Take OLD out of its row of each tally, and drop a row once it counts nothing."""
+    statements = []
+    for table, key in _keys('OLD', dialect).items():
+        where = ' AND '.join(f'{column} = {value}' for column, value in key.items())
+        statements.append(
+            f'UPDATE {table} SET incidents = incidents - 1, '
+            'fatalities = fatalities - coalesce(OLD.fatalities, 0), '
+            'fatalities_known = fatalities_known - CAST(OLD.fatalities IS NOT NULL AS INTEGER), '
+            'injuries = injuries - coalesce(OLD.injuries, 0), '
+            'injuries_known = injuries_known - CAST(OLD.injuries IS NOT NULL AS INTEGER) '
+            f'WHERE {where}; DELETE FROM {table} WHERE incidents = 0 AND {where};'
+        )
+    return ' '.join(statements)
 
 
-COUNTED = 'date_start, country, event_type, sub_event_type, fatalities, injuries'
+COUNTED = 'date_start, country, event_type, sub_event_type, location_id, fatalities, injuries'
 
 
 def _create_triggers(dialect: str) -> None:
@@ -135,16 +148,27 @@ def upgrade() -> None:
         sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('sub_event_type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in FIGURES),
-        sa.PrimaryKeyConstraint(*KEY),
+        sa.PrimaryKeyConstraint('month', 'country', 'event_type', 'sub_event_type'),
     )
     op.create_index('ix_incident_tally_country', 'incident_tally', ['country'])
-    month = "to_char(date_start, 'YYYY-MM')" if dialect == 'postgresql' else 'substr(date_start, 1, 7)'
-    op.execute(
-        f"INSERT INTO incident_tally ({', '.join(KEY + FIGURES)}) "
-        f'SELECT {month}, country, event_type, sub_event_type, count(*), '
-        'coalesce(sum(fatalities), 0), count(fatalities), coalesce(sum(injuries), 0), count(injuries) '
-        f'FROM incident GROUP BY {month}, country, event_type, sub_event_type'
+    op.create_table(
+        'incident_place_tally',
+        sa.Column('location_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        sa.Column('country', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in FIGURES),
+        sa.PrimaryKeyConstraint('location_id', 'month', 'country'),
     )
+    sums = (
+        'count(*), coalesce(sum(fatalities), 0), count(fatalities), '
+        'coalesce(sum(injuries), 0), count(injuries)'
+    )
+    for table, key in _keys('incident', dialect).items():
+        op.execute(
+            f"INSERT INTO {table} ({', '.join([*key, *FIGURES])}) "
+            f"SELECT {', '.join(key.values())}, {sums} FROM incident "
+            f"GROUP BY {', '.join(key.values())}"
+        )
     _create_triggers(dialect)
 
     op.create_table(
@@ -160,6 +184,7 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.drop_table('record_version')
     _drop_triggers(dialect)
+    op.drop_table('incident_place_tally')
     op.drop_index('ix_incident_tally_country', table_name='incident_tally')
     op.drop_table('incident_tally')
     op.create_index('ix_attribution_incident_id', 'attribution', ['incident_id'])
