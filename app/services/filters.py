@@ -108,23 +108,6 @@ def _days_before(day: date, days: int) -> date:
     return day - timedelta(days=days) if day.toordinal() > days else date.min
 
 
-def incident_conditions(f: IncidentFilters, *, by_start: bool = False) -> Conditions:
-    """The filters as SQL conditions on `Incident`, the dates included.
-
-    Dates select incidents whose range overlaps `date_from`..`date_to` (as one condition:
-    see `overlapping` for the disjoint parts that lists and counts read); with `by_start`
-    (time-bucketed stats), those that start inside it.
-    """
-    if by_start:
-        start = col(Incident.date_start)
-        dates = [start >= f.date_from] if f.date_from else []
-        dates += [start <= f.date_to] if f.date_to else []
-    else:
-        parts = overlapping(f.date_from, f.date_to)
-        dates = parts[0].where if len(parts) == 1 else [or_(*(and_(*p.where) for p in parts))]
-    return dates + other_conditions(f)
-
-
 def other_conditions(f: IncidentFilters) -> Conditions:
     """Every filter but the dates, as SQL conditions on `Incident`."""
     c: Conditions = []

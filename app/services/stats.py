@@ -25,7 +25,7 @@ from app.models import (
     Location,
 )
 from app.schemas.queries import TIME_BUCKETS, IncidentFilters, StatsQuery
-from app.services.filters import incident_conditions
+from app.services.filters import DatePart, other_conditions, overlapping
 
 MAX_ROWS = 10_000
 """The most rows one answer may hold, zero-filled buckets included."""
@@ -145,6 +145,7 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
         sums = figures.setdefault(tuple(r[:n]), [0] * len(FIGURES))
         for i, value in enumerate(r[n:]):
             sums[i] += int(value or 0)
+    _checked(list(figures))
     date_from, date_to = query.date_from, query.date_to
     if time is None:
         keys = list(figures)
@@ -206,12 +207,16 @@ def _aggregate(session: Session, query: StatsQuery, dims: Sequence[str], by_star
     ).select_from(Incident)
     for join in joins:
         stmt = stmt.outerjoin(join, join.c.incident_id == Incident.id)
-    stmt = (
-        stmt.where(*incident_conditions(query, by_start=by_start))
-        .group_by(*values)
-        .limit(MAX_ROWS + 1)  # enough to know the answer would be too large
-    )
-    rows = _checked(list(session.execute(stmt).all()))
+    stmt = stmt.where(*other_conditions(query)).group_by(*values)
+    if by_start:  # time buckets: the incidents that start inside the dates
+        parts = [DatePart([start >= query.date_from] if query.date_from else [])]
+        parts[0].where.extend([start <= query.date_to] if query.date_to else [])
+    else:  # as in the list: those that overlap them, read part by part
+        parts = overlapping(query.date_from, query.date_to)
+    rows = []
+    for part in parts:  # a group in two parts is summed by the caller
+        limited = part.apply(stmt).limit(MAX_ROWS + 1)  # enough to know it is too large
+        rows += _checked(list(session.execute(limited).all()))
     n = len(dims) + len(FIGURES)
     first = min((r[n] for r in rows), default=None)
     last = max((r[n + 1] for r in rows), default=None)
