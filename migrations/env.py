@@ -11,13 +11,28 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
+# The full-text search objects differ by backend (FTS5 tables on SQLite, a tsvector column
+# and its GIN index on PostgreSQL) and are kept by migration c5d2e8f1a0b3 alone.
+SEARCH_OBJECTS = {"search", "ix_incident_search", "ix_quote_search"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+    if name in SEARCH_OBJECTS or (type_ == "table" and "_fts" in (name or "")):
+        return False
+    return True
+
+
 def _url() -> str:
     return config.attributes.get("url") or get_settings().database_url
 
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -27,7 +42,10 @@ def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -37,7 +55,10 @@ def run_migrations_online() -> None:
     )
     with engine.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

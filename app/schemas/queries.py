@@ -161,7 +161,8 @@ class IncidentFilters(DateRange):
         None,
         min_length=1,
         max_length=200,
-        description="Words that must all occur in the title, summary or quotes (any case).",
+        description="Words that must all occur, each at the start of a word, in the title, "
+        "summary or a quote about the incident (any case; found by a full-text index).",
     )
     min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
     source: Many = Field([], description="Source id.")
@@ -178,11 +179,15 @@ class IncidentFilters(DateRange):
         return self
 
 
-IncidentSort = Literal["date", "-date", "fatalities", "-fatalities", "updated_at"]
+IncidentSort = Literal["date", "-date", "fatalities", "-fatalities", "updated_at", "relevance"]
 
 
 class IncidentQuery(IncidentFilters, ExportablePage):
-    sort: IncidentSort = Field("-date", description="Order of the list.")
+    sort: IncidentSort = Field(
+        "-date",
+        description="Order of the list. `relevance` (with `q`): best matches of `q` in the "
+        "incident's own title and summary first.",
+    )
 
 
 class LocationQuery(ExportablePage):
@@ -222,7 +227,12 @@ class QuoteQuery(DateRange, ExportablePage):
     speaker: Many = Field([], description="Speaker actor id.")
     incident: Many = Field([], description="Incident id.")
     source: Many = Field([], description="Source id.")
-    q: str | None = Field(None, min_length=1, max_length=200, description="Words in the quote.")
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Words that must all occur, each at the start of a word, in the quote.",
+    )
     updated_since: Timestamp | None = None
 
 

@@ -146,7 +146,7 @@ def _by_id(model: Any) -> Callable[[Any], Order]:
 
 
 def _incident_order(query: Any) -> Order:
-    keys, types, desc = incidents.SORTS[query.sort]
+    keys, types, desc = incidents.order_of(query)
     return Order(query.sort, keys, types, desc, lambda row: incidents.sort_key(query.sort, row))
 
 

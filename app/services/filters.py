@@ -15,11 +15,10 @@ from app.models import (
     IncidentActor,
     IncidentExcerpt,
     Location,
-    Quote,
-    QuoteIncident,
 )
 from app.models.incidents import SPAN_CLASSES
 from app.schemas.queries import IncidentFilters, parse_bbox
+from app.services.search import Matches, words
 
 
 def contains_words(q: str, columns: Iterable[Any]) -> list[ColumnElement[bool]]:
@@ -144,12 +143,7 @@ def other_conditions(f: IncidentFilters) -> Conditions:
         placed = col(Incident.location_id).in_(select(col(Location.id)).where(*box))
         c.append(or_(placed, col(Incident.location_id).is_(None)) if unplaced else placed)
     if f.q:
-        quotes = (
-            select(col(Quote.text))
-            .join(QuoteIncident, col(QuoteIncident.quote_id) == Quote.id)
-            .where(col(QuoteIncident.incident_id) == Incident.id)
-        )
-        c += contains_words(f.q, [col(Incident.title), col(Incident.summary), quotes])
+        c += [Matches("incident", word) for word in words(f.q)]
     if f.min_fatalities is not None:
         c.append(col(Incident.fatalities) >= f.min_fatalities)
     if f.source:

@@ -31,7 +31,7 @@ from sqlmodel import Session, col
 
 from app.countries import country_name
 from app.encoding import to_json
-from app.errors import NotFound
+from app.errors import InvalidValue, NotFound, ProblemItem
 from app.models import (
     Actor,
     Attribution,
@@ -50,6 +50,7 @@ from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.services.filters import other_conditions, overlapping
 from app.services.pagination import PageResult, after, cached_total, decode_cursor, encode_cursor
 from app.services.prepared import Prepared
+from app.services.search import Relevance, words
 from app.services.sqljson import Json
 from app.services.sqljson import fragment as as_fragment
 
@@ -95,7 +96,21 @@ def columns(json: Json) -> list[Any]:
     ]
 
 
+def order_of(query: IncidentQuery) -> tuple[list[Any], list[type], bool]:
+    """The keys of `query.sort`, their types and whether they descend. `relevance` ranks
+    by how well the incident's own text matches `q` (app.services.search.Relevance)."""
+    if query.sort != "relevance":
+        return SORTS[query.sort]
+    if not query.q:
+        message = "sort=relevance ranks the matches of q: give q"
+        raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
+    return [Relevance(words(query.q)), col(Incident.id)], [float, str], False
+
+
 def sort_key(sort: str, incident: Any) -> list[Any]:
+    """The keyset of a row with a `k` column (its first sort key) or the incident's own."""
+    if "k" in incident._fields:
+        return [incident.k, incident.id]
     first = {
         "date": incident.date_start,
         "fatalities": -1 if incident.fatalities is None else incident.fatalities,
@@ -104,11 +119,13 @@ def sort_key(sort: str, incident: Any) -> list[Any]:
     return [first, incident.id]
 
 
-def incidents_select(query: IncidentFilters, dialect: str) -> Select[Any]:
-    """The rows (`columns`, `children`) of the incidents matching every filter, unordered."""
+def incidents_select(query: IncidentQuery, dialect: str) -> Select[Any]:
+    """The rows (`columns`, `children`, and the first sort key as `k`) of the incidents
+    matching every filter, unordered."""
     parts = overlapping(query.date_from, query.date_to)
     dates = parts[0].where if len(parts) == 1 else [or_(*(and_(*p.where) for p in parts))]
-    return _rows(dialect).where(*dates, *other_conditions(query))
+    first_key = order_of(query)[0][0]
+    return _rows(dialect).add_columns(first_key.label("k")).where(*dates, *other_conditions(query))
 
 
 @cache
@@ -153,7 +170,7 @@ def count_incidents(session: Session, query: IncidentFilters) -> int:
 def page_keys(query: IncidentQuery) -> list[Any]:
     """For each disjoint part of the date window (`overlapping`), the sort key (`k`) and id
     of its first `limit + 1` matches after the cursor, read in the order of an index."""
-    keys, types, desc = SORTS[query.sort]
+    keys, types, desc = order_of(query)
     where = other_conditions(query)
     if query.cursor:
         where.append(after(keys, decode_cursor(query.cursor, query.sort, types), desc))
@@ -172,7 +189,7 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     The page's keys are the first of the union of each part's first keys; its rows are then
     read by id, with their places and children, in one prepared statement.
     """
-    desc = SORTS[query.sort][2]
+    desc = order_of(query)[2]
     branches = page_keys(query)
     keys: Any = branches[0]
     if len(branches) > 1:
@@ -263,6 +280,7 @@ def incidents_out(
         weapons,
         attributed_to,
         source_ids,
+        *_sort_key,
     ) in rows:
         place = None
         if location_id is not None:

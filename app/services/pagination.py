@@ -41,6 +41,8 @@ def decode_cursor(cursor: str, sort: str, types: Sequence[type]) -> list[Any]:
                 out.append(datetime.fromisoformat(value))
             elif kind is date:
                 out.append(date.fromisoformat(value))
+            elif kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+                out.append(float(value))
             elif isinstance(value, kind) and not isinstance(value, bool):
                 out.append(value)
             else:

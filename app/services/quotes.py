@@ -9,8 +9,8 @@ from sqlmodel import Session, col
 from app.errors import NotFound
 from app.models import Actor, Quote, QuoteIncident
 from app.schemas.queries import QuoteQuery
-from app.services.filters import contains_words
 from app.services.pagination import PageResult, page_by_id
+from app.services.search import Matches, words
 
 
 def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
@@ -57,7 +57,7 @@ def quotes_select(query: QuoteQuery, _dialect: str = "") -> Select[Any]:
     if query.date_to:
         stmt = stmt.where(col(Quote.said_on) <= query.date_to)
     if query.q:
-        stmt = stmt.where(*contains_words(query.q, [col(Quote.text)]))
+        stmt = stmt.where(*(Matches("quote", word) for word in words(query.q)))
     if query.updated_since:
         stmt = stmt.where(col(Quote.updated_at) >= query.updated_since)
     return stmt
