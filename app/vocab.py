@@ -3,7 +3,7 @@
 Event types follow ACLED's taxonomy (ACLED Codebook, 2023 edition).
 """
 
-from typing import Literal
+from typing import Literal, get_args
 
 DatePrecision = Literal["day", "week", "month", "year", "range", "approximate"]
 Damage = Literal["none", "minor", "major", "unknown"]
@@ -51,6 +51,11 @@ Role = Literal[
     "commemorated",
     "reported_by",
 ]
+ATTRIBUTED_BY, SPEAKER = "attributed_by", "speaker"
+"""The ways an actor is involved in an incident that the record derives rather than lists
+among its roles: it attributed the incident to someone; it is quoted about it."""
+Involvement = Literal[(*get_args(Role), ATTRIBUTED_BY, SPEAKER)]  # type: ignore[valid-type]
+"""Every way an actor is involved in an incident: its roles and the derived ones."""
 GeoPrecision = Literal[1, 2, 3]
 
 EVENT_TYPES: dict[str, dict[str, str]] = {

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_va
 from pydantic_core import PydanticCustomError
 
 from app.countries import to_alpha2
-from app.vocab import EVENT_TYPES, Role, Stance
+from app.vocab import EVENT_TYPES, Involvement, Stance
 
 EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
 SubEventType = Literal[tuple(s for subs in EVENT_TYPES.values() for s in subs)]  # type: ignore[valid-type]
@@ -148,9 +148,16 @@ class IncidentFilters(DateRange):
     stance: Annotated[list[Stance], BeforeValidator(_split)] = Field(
         [], description="Stance of the attribution (with `attributed_to`, of that one)."
     )
-    actor: Many = Field([], description="Actor id, in any role.", examples=[["us-led-coalition"]])
-    role: Annotated[list[Role], BeforeValidator(_split)] = Field(
-        [], description="The role `actor` plays (alone: any actor in that role)."
+    actor: Many = Field(
+        [],
+        description="Actor id, however involved: in a role, as the one who attributed the "
+        "incident, or as the speaker of a quote about it.",
+        examples=[["us-led-coalition"]],
+    )
+    role: Annotated[list[Involvement], BeforeValidator(_split)] = Field(  # type: ignore[valid-type]
+        [],
+        description="How `actor` is involved (alone: any actor so involved): a role, or "
+        "`attributed_by` (it attributed the incident) or `speaker` (it is quoted about it).",
     )
     event_type: Annotated[list[EventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
     sub_event_type: Annotated[list[SubEventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]

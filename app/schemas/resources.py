@@ -177,7 +177,10 @@ class ActorOut(Provenance):
     parent_id: str | None
     children: list[ActorRef]
     description: str | None
-    incident_count: int = Field(description="Incidents it has a role in or is attributed.")
+    incident_count: int = Field(
+        description="Incidents it is involved in (a role, attributing one, quoted about one)"
+        " or blamed for."
+    )
     updated_at: datetime
 
 

@@ -11,13 +11,12 @@ from app.models import (
     Actor,
     Attribution,
     Incident,
-    IncidentActor,
     IncidentExcerpt,
     Location,
     Source,
 )
 from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
-from app.services.filters import contains_words, in_bbox
+from app.services.filters import contains_words, in_bbox, involvement
 from app.services.pagination import PageResult, page_by_id
 from app.vocab import EVENT_TYPES
 
@@ -82,14 +81,12 @@ def get_location(session: Session, location_id: str) -> dict[str, Any]:
 
 def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
     ids = [r.id for r in rows]
-    involved = union(
-        select(col(IncidentActor.actor_id), col(IncidentActor.incident_id)).where(
-            col(IncidentActor.actor_id).in_(ids)
-        ),
-        select(col(Attribution.actor_id), col(Attribution.incident_id)).where(
-            col(Attribution.actor_id).in_(ids)
-        ),
-    ).subquery()
+    # Every way it is involved (a role, attributing, quoted), or blamed.
+    blamed: Any = select(
+        col(Attribution.incident_id).label("incident_id"),
+        col(Attribution.actor_id).label("actor_id"),
+    ).where(col(Attribution.actor_id).in_(ids))
+    involved = union(blamed, *involvement([], ids)).subquery()
     counts = dict(
         session.execute(
             select(involved.c.actor_id, func.count()).group_by(involved.c.actor_id)

@@ -1,6 +1,6 @@
 """SQL conditions for the filters of `app.schemas.queries`, defined once for every caller."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -15,10 +15,13 @@ from app.models import (
     IncidentActor,
     IncidentExcerpt,
     Location,
+    Quote,
+    QuoteIncident,
 )
 from app.models.incidents import SPAN_CLASSES
 from app.schemas.queries import IncidentFilters, parse_bbox
 from app.services.search import Matches, words
+from app.vocab import ATTRIBUTED_BY, SPEAKER
 
 
 def contains_words(q: str, columns: Iterable[Any]) -> list[ColumnElement[bool]]:
@@ -35,6 +38,38 @@ def _match(column: Any, pattern: str) -> ColumnElement[bool]:
         inner = column.selected_columns[0]
         return exists(column.where(inner.ilike(pattern, escape="\\")))
     return column.ilike(pattern, escape="\\")
+
+
+def involvement(roles: Sequence[str], actors: list[str] | None = None) -> list[Any]:
+    """Each way an actor is involved in an incident, as a select of (incident_id, actor_id):
+    in a role the record lists, as the one who attributed it (`attributed_by`), as the
+    speaker of a quote about it (`speaker`); only the `roles` given (all if none), only
+    the `actors` given (any if None)."""
+    listed = [r for r in roles if r not in (ATTRIBUTED_BY, SPEAKER)]
+    ways: list[Any] = []
+    if not roles or listed:
+        way: Any = select(
+            col(IncidentActor.incident_id).label("incident_id"),
+            col(IncidentActor.actor_id).label("actor_id"),
+        )
+        ways.append(way.where(col(IncidentActor.role).in_(listed)) if listed else way)
+    if not roles or ATTRIBUTED_BY in roles:
+        by = col(Attribution.by_actor_id)
+        ways.append(
+            select(col(Attribution.incident_id).label("incident_id"), by.label("actor_id")).where(
+                by.is_not(None)
+            )
+        )
+    if not roles or SPEAKER in roles:
+        ways.append(
+            select(
+                col(QuoteIncident.incident_id).label("incident_id"),
+                col(Quote.speaker_id).label("actor_id"),
+            ).join(Quote, col(Quote.id) == QuoteIncident.quote_id)
+        )
+    if actors is not None:
+        ways = [way.where(way.selected_columns.actor_id.in_(actors)) for way in ways]
+    return ways
 
 
 def with_descendants(actor_ids: list[str]) -> Select[Any]:
@@ -120,12 +155,11 @@ def other_conditions(f: IncidentFilters) -> Conditions:
             claim.append(col(Attribution.stance).in_(f.stance))
         c.append(exists().where(*claim))
     if f.actor or f.role:
-        part = [col(IncidentActor.incident_id) == Incident.id]
-        if f.actor:
-            part.append(col(IncidentActor.actor_id).in_(f.actor))
-        if f.role:
-            part.append(col(IncidentActor.role).in_(f.role))
-        c.append(exists().where(*part))
+        ways = [
+            exists(way.where(way.selected_columns.incident_id == Incident.id))
+            for way in involvement(f.role, f.actor or None)
+        ]
+        c.append(or_(*ways))
     if f.event_type:
         c.append(col(Incident.event_type).in_(f.event_type))
     if f.sub_event_type:

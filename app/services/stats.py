@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Subquery, cast, func, literal_column, select
+from sqlalchemy import ColumnElement, Integer, Subquery, cast, func, literal_column, select, union
 from sqlmodel import Session, col
 
 from app.countries import country_name
@@ -19,13 +19,12 @@ from app.models import (
     Actor,
     Attribution,
     Incident,
-    IncidentActor,
     IncidentPlaceTally,
     IncidentTally,
     Location,
 )
 from app.schemas.queries import TIME_BUCKETS, IncidentFilters, StatsQuery
-from app.services.filters import DatePart, other_conditions, overlapping
+from app.services.filters import DatePart, involvement, other_conditions, overlapping
 
 MAX_ROWS = 10_000
 """The most rows one answer may hold, zero-filled buckets included."""
@@ -95,11 +94,8 @@ def _dimension(name: str, query: StatsQuery, dialect: str) -> tuple[Any, Subquer
             claims = claims.where(col(Attribution.stance).in_(query.stance))
         sub = claims.distinct().subquery("attributed")
         return sub.c.actor_id, sub
-    if name == "actor":  # once per distinct actor, in any role or the roles asked for
-        parts = select(col(IncidentActor.incident_id), col(IncidentActor.actor_id))
-        if query.role:
-            parts = parts.where(col(IncidentActor.role).in_(query.role))
-        sub = parts.distinct().subquery("involved")
+    if name == "actor":  # once per distinct actor, however involved (or in the roles asked)
+        sub = union(*involvement(query.role)).subquery("involved")
         return sub.c.actor_id, sub
     columns = {
         "country": Incident.country,
