@@ -147,6 +147,9 @@ class Postgres:
             self.psql(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
+    def pid(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def stop(self) -> None:
         sh(*self.runuser, "pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
@@ -160,8 +163,11 @@ class Asked:
     datasette: dict[str, list[str]] = field(default_factory=dict)
 
 
-def questions(url: str, count: int = 400) -> Asked:
-    """URLs for each question, values drawn with a fixed seed from what the data holds."""
+def questions(url: str, db: str, count: int = 400) -> Asked:
+    """URLs for each question, values drawn with a fixed seed from what the data holds.
+
+    `db` is Datasette's name for the database: the file's name without `.db`.
+    """
     from sqlalchemy import create_engine, text
 
     from app.services.incidents import sort_key
@@ -174,7 +180,7 @@ def questions(url: str, count: int = 400) -> Asked:
         umbrellas = conn.scalars(text("SELECT id FROM actor WHERE kind = 'umbrella_group'"))
         members = {u: list(conn.scalars(text(TREE), {"u": u})) for u in sorted(umbrellas)}
         ids = list(conn.scalars(text("SELECT id FROM incident ORDER BY id")))
-        a, b, da, db = [], [], [], []
+        a, b, da, dab = [], [], [], []
         for _ in range(count):
             year, month = rng.randint(2014, 2025), rng.randint(1, 12)
             first = f"{year}-{month:02d}-01"
@@ -184,13 +190,13 @@ def questions(url: str, count: int = 400) -> Asked:
             a.append("/v1/incidents?" + urlencode({**window, "limit": 100}))
             b.append(a[-1] + "&" + urlencode({"attributed_to": umbrella}))
             theirs = {"country": country, "date_end__gte": first, "date_start__lte": last}
-            da.append("/bench/incident.json?" + urlencode({**theirs, "_sort_desc": "date_start"}))
+            da.append(f"/{db}/incident.json?" + urlencode({**theirs, "_sort_desc": "date_start"}))
             da[-1] += "&_size=100"
             blamed = ",".join(f"'{i}'" for i in members[umbrella])
             where = f"id in (select incident_id from attribution where actor_id in ({blamed}))"
-            db.append(da[-1] + "&" + urlencode({"_where": where}))
+            dab.append(da[-1] + "&" + urlencode({"_where": where}))
         asked.ours |= {"a": a, "b": b}
-        asked.datasette |= {"a": da, "b": db}
+        asked.datasette |= {"a": da, "b": dab}
         c, dc, limit = [], [], 20
         for sort, key in DEEP_SORTS.items():
             desc = " DESC" if sort.startswith("-") else ""
@@ -206,9 +212,7 @@ def questions(url: str, count: int = 400) -> Asked:
                 if key == "date_start":  # Datasette pages by one column, then the key
                     order = "_sort_desc" if desc else "_sort"
                     token = tilde(str(row.date_start)) + "," + tilde(row.id)
-                    dc.append(
-                        f"/bench/incident.json?{order}=date_start&_size={limit}&_next={token}"
-                    )
+                    dc.append(f"/{db}/incident.json?{order}=date_start&_size={limit}&_next={token}")
         asked.ours["c"], asked.datasette["c"] = c, dc
         d, dd = [], []
         for start in range(2014, 2022):
@@ -221,11 +225,11 @@ def questions(url: str, count: int = 400) -> Asked:
                     where += f" and event_type = '{event_type}'"
                 d.append("/v1/stats/incidents?" + urlencode(params))
                 sql = STATS_SQL.format(where=where)
-                dd.append("/bench.json?" + urlencode({"_shape": "array", "sql": sql}))
+                dd.append(f"/{db}.json?" + urlencode({"_shape": "array", "sql": sql}))
         asked.ours["d"], asked.datasette["d"] = d, dd
         picked = rng.sample(ids, min(count, len(ids)))
         asked.ours["e"] = [f"/v1/incidents/{i}" for i in picked]
-        asked.datasette["e"] = [f"/bench/incident/{tilde(i)}.json" for i in picked]
+        asked.datasette["e"] = [f"/{db}/incident/{tilde(i)}.json" for i in picked]
     asked.ours["healthz"] = ["/healthz"]
     asked.datasette["healthz"] = ["/-/versions.json"]
     engine.dispose()
@@ -310,19 +314,48 @@ class Run:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_ms: float | None = None
+    """Server CPU time per request (all its processes, a database server's included): what
+    a request costs, whatever else the shared machine runs meanwhile."""
 
 
-def wrk(port: int, paths: list[str], seconds: int, workdir: Path) -> Run:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time of these processes, their live children and their reaped children."""
+    total = 0.0
+    alive = set(pids)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry.name) in pids or int(fields[1]) in alive:
+                used = sum(int(f) for f in fields[11:13])  # utime, stime
+                if int(entry.name) in pids:
+                    used += sum(int(f) for f in fields[13:15])  # cutime, cstime
+                total += used / TICK
+    return total
+
+
+def wrk(port: int, paths: list[str], seconds: int, workdir: Path, pids: list[int]) -> Run:
+    """`wrk` on `paths`; `pids`: the server's processes, whose CPU time is measured."""
     listing = workdir / f"paths-{port}.txt"
     listing.write_text("\n".join(paths) + "\n")
     command = ["taskset", "-c", CLIENT_CPU, "wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s"]
     command += ["--timeout", "10s", "-s", str(HERE / "wrk_paths.lua"), f"http://127.0.0.1:{port}"]
     env = {**os.environ, "PATHS": str(listing)}
+    cpu = cpu_seconds(pids)
     out = sh(*command, env=env, capture_output=True).stdout
+    cpu = cpu_seconds(pids) - cpu
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
     v = dict(item.split("=") for item in line.split()[1:])
     errors = sum(int(v[k]) for k in ("non200", "connect_err", "read_err", "write_err", "timeouts"))
-    return Run(float(v["rps"]), int(v["p50_us"]) / 1000, int(v["p99_us"]) / 1000, errors)
+    done = int(v["requests"])
+    cost = cpu * 1000 / done if done else None
+    return Run(float(v["rps"]), int(v["p50_us"]) / 1000, int(v["p99_us"]) / 1000, errors, cost)
 
 
 def captured_sql(url: str, paths: list[str]) -> list[list[tuple[str, Any]]]:
@@ -332,6 +365,7 @@ def captured_sql(url: str, paths: list[str]) -> list[list[tuple[str, Any]]]:
 
     from app.db import get_engine, make_engine
     from app.main import create_app
+    from app.services.prepared import Prepared
 
     engine = make_engine(url)
     app = create_app()
@@ -344,21 +378,36 @@ def captured_sql(url: str, paths: list[str]) -> list[list[tuple[str, Any]]]:
         if statement not in ("BEGIN", "ROLLBACK", "COMMIT"):
             current.append((statement, params))
 
-    with TestClient(app) as client:
-        for path in paths:
-            current.clear()
-            client.get(path).raise_for_status()
-            requests.append(list(current))
-    engine.dispose()
+    # Prepared statements run on the driver's cursor, where no event sees them.
+    def prepared(self: Prepared, *args: Any) -> tuple[str, Any]:
+        found = statement(self, *args)
+        current.append(found)
+        return found
+
+    statement, Prepared.statement = Prepared.statement, prepared  # type: ignore[method-assign]
+
+    try:
+        with TestClient(app) as client:
+            for path in paths:
+                current.clear()
+                client.get(path).raise_for_status()
+                requests.append(list(current))
+    finally:
+        Prepared.statement = statement  # type: ignore[method-assign]
+        engine.dispose()
     return requests
 
 
-def floor_sql(url: str, requests: Path, seconds: int) -> Run:
-    """The replay of the captured statements, in a subprocess pinned like a server."""
+def floor_sql(url: str, requests: Path, seconds: int, pids: list[int]) -> Run:
+    """The replay of the captured statements, in a subprocess pinned like a server;
+    `pids`: the database server's processes, if any, whose CPU time counts too."""
     command = ["taskset", "-c", SERVER_CPU, sys.executable, __file__, "--replay", str(requests)]
     command += ["--database-url", url, "--duration", str(seconds)]
+    database = cpu_seconds(pids)
     v = json.loads(sh(*command, capture_output=True, cwd=ROOT).stdout.strip().splitlines()[-1])
-    return Run(v["rps"], v["p50_ms"], v["p99_ms"], v["errors"])
+    database = cpu_seconds(pids) - database
+    cost = (v["cpu_s"] + database) * 1000 / v["requests"]
+    return Run(v["rps"], v["p50_ms"], v["p99_ms"], v["errors"], cost)
 
 
 def replay(url: str, requests_file: Path, seconds: int) -> None:
@@ -401,7 +450,7 @@ def replay(url: str, requests_file: Path, seconds: int) -> None:
             latencies.extend(mine)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONNECTIONS)]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
@@ -409,7 +458,8 @@ def replay(url: str, requests_file: Path, seconds: int) -> None:
     elapsed = time.perf_counter() - began
     latencies.sort()
     n = len(latencies)
-    result = {"rps": n / elapsed, "errors": errors[0]}
+    result = {"rps": n / elapsed, "errors": errors[0], "requests": n}
+    result["cpu_s"] = time.process_time() - cpu
     result |= {"p50_ms": latencies[n // 2] * 1000, "p99_ms": latencies[int(n * 0.99)] * 1000}
     print(json.dumps(result))
 
@@ -454,7 +504,8 @@ class Results:
         self.runs.setdefault(key, []).append(run)
         print(
             f"    {' '.join(map(str, key)):36} {run.rps:9.1f} req/s  p50 {run.p50_ms:8.1f} ms"
-            f"  p99 {run.p99_ms:8.1f} ms  errors {run.errors}",
+            f"  p99 {run.p99_ms:8.1f} ms  errors {run.errors}"
+            f"  cpu {run.cpu_ms or 0:6.2f} ms/request",
             flush=True,
         )
 
@@ -467,6 +518,9 @@ class Results:
             statistics.median(r.p50_ms for r in runs),
             statistics.median(r.p99_ms for r in runs),
             sum(r.errors for r in runs),
+            statistics.median(r.cpu_ms for r in runs if r.cpu_ms is not None)
+            if any(r.cpu_ms is not None for r in runs)
+            else None,
         )
 
 
@@ -476,12 +530,15 @@ class Target:
     size: int
     url: str
     sqlite_file: Path | None = None
+    database_pids: list[int] = field(default_factory=list)
+    """The database server's processes (PostgreSQL's postmaster): their CPU counts too."""
 
 
 def measure(args: argparse.Namespace, target: Target, venv: Path | None, results: Results) -> None:
     workdir: Path = args.workdir
     backend, size, url = target.backend, target.size, target.url
-    asked = questions(url)
+    stem = target.sqlite_file.stem if target.sqlite_file else ""
+    asked = questions(url, stem)
     if target.sqlite_file is not None:  # into the page cache, for every contender alike
         sh("cat", str(target.sqlite_file), stdout=subprocess.DEVNULL)
     print(f"  capturing our SQL and bodies ({backend}, {size})", flush=True)
@@ -508,37 +565,53 @@ def measure(args: argparse.Namespace, target: Target, venv: Path | None, results
                 for who in pair[:: -1 if rnd % 2 else 1]:
                     key = (backend, size, q, who)
                     if who == "ours":
-                        results.add(key, wrk(port, asked.ours[q], args.duration, workdir))
+                        servers = [pid, *target.database_pids]
+                        results.add(key, wrk(port, asked.ours[q], args.duration, workdir, servers))
                         continue
                     assert venv is not None
                     assert target.sqlite_file is not None
                     dport = free_port()
-                    with datasette(venv, target.sqlite_file, dport, workdir / "datasette.log"):
+                    log = workdir / "datasette.log"
+                    with datasette(venv, target.sqlite_file, dport, log) as theirs:
                         for path in asked.datasette[q][:20]:
                             httpx.get(f"http://127.0.0.1:{dport}{path}", timeout=120)
-                        results.add(key, wrk(dport, asked.datasette[q], args.duration, workdir))
+                        paths = asked.datasette[q]
+                        run = wrk(dport, paths, args.duration, workdir, [theirs.pid])
+                        results.add(key, run)
                 if q in replays:
-                    results.add(
-                        (backend, size, q, "sql"), floor_sql(url, replays[q], args.duration)
-                    )
+                    run = floor_sql(url, replays[q], args.duration, target.database_pids)
+                    results.add((backend, size, q, "sql"), run)
                 cport = free_port()
-                with constant(bodies[q], cport, workdir / "constant.log"):
-                    results.add(
-                        (backend, size, q, "http"), wrk(cport, ["/"], args.duration, workdir)
-                    )
+                with constant(bodies[q], cport, workdir / "constant.log") as floor:
+                    run = wrk(cport, ["/"], args.duration, workdir, [floor.pid])
+                    results.add((backend, size, q, "http"), run)
         during_load = memory(pid)
         results.memory[(backend, size)] = {"load": during_load, "export": export_peak(port, pid)}
 
 
 def report(results: Results, sizes: list[int], backends: list[str]) -> str:
+    def rate(run: Run | None) -> str:
+        return "-" if run is None else f"{run.rps:,.0f}"
+
+    def cpu(run: Run | None) -> str:
+        return "-" if run is None or run.cpu_ms is None else f"{run.cpu_ms:.2f}"
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}" if a and b else "-"
+
     lines = []
     for backend in backends:
         lines += [
             f"\n### {backend}\n",
-            "| question | incidents | ours req/s | p50 ms | p99 ms | errors | Datasette req/s"
-            " (errors) | SQL floor req/s | HTTP floor req/s | ours / Datasette | ours / floor"
-            " | cost(1M) / cost(10k) |",
-            "|" + " --- |" * 12,
+            "Requests/s and latency under 16 connections; CPU: server CPU time per request"
+            " (ms, all its processes). Ratios of requests/s: ours / Datasette, ours / floor"
+            " (the slower floor); of CPU: floor / ours. Growth: cost(1M) / cost(10k), cost"
+            " = 1 / requests/s (and CPU per request).\n",
+            "| question | incidents | ours req/s | p50 ms | p99 ms | errors | ours CPU |"
+            " Datasette req/s (errors) | Datasette CPU | SQL floor req/s | SQL CPU |"
+            " HTTP floor req/s | HTTP CPU | ours / Datasette | ours / floor | CPU floor / ours"
+            " | growth req/s | growth CPU |",
+            "|" + " --- |" * 18,
         ]
         for q, title in QUESTIONS.items():
             for size in sizes:
@@ -548,25 +621,21 @@ def report(results: Results, sizes: list[int], backends: list[str]) -> str:
                 theirs = results.median((backend, size, q, "datasette"))
                 sql = results.median((backend, size, q, "sql"))
                 http = results.median((backend, size, q, "http"))
-                floor = min(f.rps for f in (sql, http) if f) if sql or http else None
+                floors = [f for f in (sql, http) if f]
+                slower = min(floors, key=lambda f: f.rps) if floors else None
+                costly = max((f.cpu_ms or 0 for f in floors), default=None)
                 small = results.median((backend, min(sizes), q, "ours"))
-                growth = ""
+                growth = growth_cpu = ""
                 if size == max(sizes) and len(sizes) > 1 and small:
-                    growth = f"{small.rps / mine.rps:.2f}"
-                cells = [
-                    title,
-                    f"{size:,}",
-                    f"{mine.rps:,.0f}",
-                    f"{mine.p50_ms:.1f}",
-                    f"{mine.p99_ms:.1f}",
-                    str(mine.errors),
-                    f"{theirs.rps:,.1f} ({theirs.errors})" if theirs else "-",
-                    f"{sql.rps:,.0f}" if sql else "-",
-                    f"{http.rps:,.0f}" if http else "-",
-                    f"{mine.rps / theirs.rps:.1f}" if theirs and theirs.rps else "-",
-                    f"{mine.rps / floor:.2f}" if floor else "-",
-                    growth,
-                ]
+                    growth = ratio(small.rps, mine.rps)
+                    growth_cpu = ratio(mine.cpu_ms, small.cpu_ms)
+                errors = f"{theirs.rps:,.1f} ({theirs.errors})" if theirs else "-"
+                cells = [title, f"{size:,}", rate(mine), f"{mine.p50_ms:.1f}"]
+                cells += [f"{mine.p99_ms:.1f}", str(mine.errors), cpu(mine), errors]
+                cells += [cpu(theirs), rate(sql), cpu(sql), rate(http), cpu(http)]
+                cells += [ratio(mine.rps, theirs.rps if theirs else None)]
+                cells += [ratio(mine.rps, slower.rps if slower else None)]
+                cells += [ratio(costly, mine.cpu_ms), growth, growth_cpu]
                 lines.append("| " + " | ".join(cells) + " |")
         for size in sizes:
             m = results.memory.get((backend, size))
@@ -617,7 +686,8 @@ def main() -> None:
                     target = Target(backend, size, f"sqlite:///{db}", db)
                 else:
                     assert postgres is not None
-                    target = Target(backend, size, postgres.database(f"bench_{size}"))
+                    url = postgres.database(f"bench_{size}")
+                    target = Target(backend, size, url, database_pids=[postgres.pid()])
                 synthesised(target.url, size)
                 measure(args, target, venv if backend == "sqlite" else None, results)
     finally:

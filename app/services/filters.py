@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
@@ -100,7 +101,7 @@ SPAN_CLASS: Any = Incident.__table__.c.span_class  # type: ignore[attr-defined]
 class DatePart:
     """One disjoint part of a date window's overlapping incidents (`overlapping`)."""
 
-    where: Conditions
+    where: tuple[ColumnElement[bool], ...]
     index: str | None = None
     """The index that finds this part. SQLite is told to read it (`INDEXED BY`): without
     statistics its planner would rather walk a country's every incident."""
@@ -113,7 +114,8 @@ class DatePart:
         return stmt
 
 
-def overlapping(date_from: date | None, date_to: date | None) -> list[DatePart]:
+@lru_cache(maxsize=4096)  # SQL expressions are immutable: a window's parts are shared
+def overlapping(date_from: date | None, date_to: date | None) -> tuple[DatePart, ...]:
     """Incidents whose date range overlaps `date_from`..`date_to`, as disjoint parts.
 
     An index on `date_start` alone cannot find ranges that began before the window and
@@ -127,15 +129,15 @@ def overlapping(date_from: date | None, date_to: date | None) -> list[DatePart]:
     """
     start, end = col(Incident.date_start), col(Incident.date_end)
     if date_from is None:
-        return [DatePart([start <= date_to] if date_to else [])]
-    inside = [start >= date_from] + ([start <= date_to] if date_to else [])
+        return (DatePart((start <= date_to,) if date_to else ()),)
+    inside = (start >= date_from, *((start <= date_to,) if date_to else ()))
     last = SPAN_CLASSES - 1
     earlier = []
     for k in range(1, SPAN_CLASSES):
         bound = [] if k == last else [start >= _days_before(date_from, 2**k - 1)]
         earlier.append(and_(SPAN_CLASS == k, *bound))
-    before = [start < date_from, end >= date_from, or_(*earlier)]
-    return [DatePart(inside), DatePart(before, "ix_incident_span")]
+    before = (start < date_from, end >= date_from, or_(*earlier))
+    return (DatePart(inside), DatePart(before, "ix_incident_span"))
 
 
 def _days_before(day: date, days: int) -> date:

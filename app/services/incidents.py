@@ -123,7 +123,7 @@ def incidents_select(query: IncidentQuery, dialect: str) -> Select[Any]:
     """The rows (`columns`, `children`, and the first sort key as `k`) of the incidents
     matching every filter, unordered."""
     parts = overlapping(query.date_from, query.date_to)
-    dates = parts[0].where if len(parts) == 1 else [or_(*(and_(*p.where) for p in parts))]
+    dates = parts[0].where if len(parts) == 1 else (or_(*(and_(*p.where) for p in parts)),)
     first_key = order_of(query)[0][0]
     return _rows(dialect).add_columns(first_key.label("k")).where(*dates, *other_conditions(query))
 
@@ -158,13 +158,17 @@ def rows_by_id(session: Session, ids: Sequence[str]) -> list[Any]:
 
 def count_incidents(session: Session, query: IncidentFilters) -> int:
     """How many incidents match: the sum over the disjoint parts of the date window."""
-    common = other_conditions(query)
-    counts = [
-        part.apply(select(func.count()).select_from(Incident).where(*common)).scalar_subquery()
-        for part in overlapping(query.date_from, query.date_to)
-    ]
-    total = counts[0] if len(counts) == 1 else sum(counts[1:], counts[0])
-    return cached_total(session, "incidents", query, lambda: session.scalar(select(total)) or 0)
+
+    def count() -> int:
+        common = other_conditions(query)
+        counts = [
+            part.apply(select(func.count()).select_from(Incident).where(*common)).scalar_subquery()
+            for part in overlapping(query.date_from, query.date_to)
+        ]
+        total = counts[0] if len(counts) == 1 else sum(counts[1:], counts[0])
+        return session.connection().execute(select(total)).scalar() or 0
+
+    return cached_total(session, "incidents", query, count)
 
 
 def page_keys(query: IncidentQuery) -> list[Any]:

@@ -36,17 +36,24 @@ class Prepared:
                 self._compiled[key] = found
         return found
 
-    def rows(
+    def statement(
         self, connection: Connection, values: dict[str, Any], *shape: Any
-    ) -> Sequence[tuple[Any, ...]]:
-        """The rows for `values` (by bind parameter name), as the driver gives them."""
+    ) -> tuple[str, Any]:
+        """The SQL and its parameters for `values` (by bind parameter name)."""
         compiled = self.compiled(connection, *shape)
         params: Any = compiled.construct_params(values)
         if compiled.positiontup is not None:  # SQLite's `?`: by position
             params = tuple(params[name] for name in compiled.positiontup)
+        return compiled.string, params
+
+    def rows(
+        self, connection: Connection, values: dict[str, Any], *shape: Any
+    ) -> Sequence[tuple[Any, ...]]:
+        """The rows for `values`, as the driver gives them."""
+        sql, params = self.statement(connection, values, *shape)
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(compiled.string, params)
+            cursor.execute(sql, params)
             return cursor.fetchall()
         finally:
             cursor.close()

@@ -113,7 +113,9 @@ def _names(session: Session, name: str, ids: Iterable[Any]) -> dict[Any, str | N
     if name == "country":
         return {code: country_name(code) for code in wanted}
     model: Any = Location if name == "location" else Actor
-    rows = session.execute(select(model.id, model.name).where(col(model.id).in_(wanted)))
+    rows = session.connection().execute(
+        select(model.id, model.name).where(col(model.id).in_(wanted))
+    )
     return {row[0]: row[1] for row in rows}
 
 
@@ -205,14 +207,15 @@ def _aggregate(session: Session, query: StatsQuery, dims: Sequence[str], by_star
         stmt = stmt.outerjoin(join, join.c.incident_id == Incident.id)
     stmt = stmt.where(*other_conditions(query)).group_by(*values)
     if by_start:  # time buckets: the incidents that start inside the dates
-        parts = [DatePart([start >= query.date_from] if query.date_from else [])]
-        parts[0].where.extend([start <= query.date_to] if query.date_to else [])
+        within = [start >= query.date_from] if query.date_from else []
+        within += [start <= query.date_to] if query.date_to else []
+        parts: tuple[DatePart, ...] = (DatePart(tuple(within)),)
     else:  # as in the list: those that overlap them, read part by part
         parts = overlapping(query.date_from, query.date_to)
     rows = []
     for part in parts:  # a group in two parts is summed by the caller
         limited = part.apply(stmt).limit(MAX_ROWS + 1)  # enough to know it is too large
-        rows += _checked(list(session.execute(limited).all()))
+        rows += _checked(list(session.connection().execute(limited).all()))
     n = len(dims) + len(FIGURES)
     first = min((r[n] for r in rows), default=None)
     last = max((r[n + 1] for r in rows), default=None)
@@ -303,8 +306,9 @@ def _from_tally(session: Session, tally: Tally, query: StatsQuery, dims: Sequenc
     if whole is not None:
         low, high = whole
         stmt = stmt.where(*([month >= low] if low else []), *([month <= high] if high else []))
-        rows = list(session.execute(stmt.group_by(*values)).all())
-        first, last = _first_and_last(session, tally, query, low, high)
+        rows = list(session.connection().execute(stmt.group_by(*values)).all())
+        if query.date_from is None or query.date_to is None:  # the zero-filled range's ends
+            first, last = _first_and_last(session, tally, query, low, high)
     for cut_from, cut_to in cuts:
         cut = query.model_copy(update={"date_from": cut_from, "date_to": cut_to})
         found, cut_first, cut_last = _aggregate(session, cut, dims, by_start=True)
@@ -322,7 +326,7 @@ def _first_and_last(
     month = col(tally.model.month)
     found = select(func.min(month), func.max(month)).where(*tally.where(tally.model, query))
     found = found.where(*([month >= low] if low else []), *([month <= high] if high else []))
-    first_month, last_month = session.execute(found).one()
+    first_month, last_month = session.connection().execute(found).one()
     if first_month is None:
         return None, None
     start = col(Incident.date_start)
@@ -333,9 +337,11 @@ def _first_and_last(
         days = start.between(first_day, _month_end(first_day))
         return select(fn(start)).where(*within, days).scalar_subquery()
 
-    first, last = session.execute(
-        select(day(func.min, first_month), day(func.max, last_month))
-    ).one()
+    first, last = (
+        session.connection()
+        .execute(select(day(func.min, first_month), day(func.max, last_month)))
+        .one()
+    )
     return first, last
 
 
