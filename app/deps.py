@@ -5,11 +5,10 @@ from inspect import isclass
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -37,24 +36,31 @@ def get_session(engine: EngineDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+API_KEY_SCHEME = "apiKey"
 # auto_error=False: a missing key is our own 401 problem, not FastAPI's 403.
 bearer = HTTPBearer(
     auto_error=False,
-    description="An API key from `incident-record keys create`, as `Authorization: Bearer <key>`.",
+    scheme_name=API_KEY_SCHEME,
+    bearerFormat="ir_...",
+    description="An API key from `incident-record keys create`, as `Authorization: Bearer <key>`."
+    " Its scope, `read` or `write` (which implies read), is the role an operation lists.",
 )
 
 
-def read_access(request: Request, engine: EngineDep, settings: SettingsDep) -> None:
+def read_access(
+    engine: EngineDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["read"])],
+) -> None:
     """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read."""
     if settings.read_requires_key:
-        scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
         with Session(engine) as session:
-            authenticate(session, token if scheme.lower() == "bearer" else None, "read")
+            authenticate(session, credentials.credentials if credentials else None, "read")
 
 
 def write_key(
     engine: EngineDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["write"])],
 ) -> ApiKey:
     # A session of its own, closed at once: a write must not hold a pooled connection
     # while it waits for the write lock on another (the pool could run dry).

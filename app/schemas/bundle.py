@@ -11,9 +11,10 @@ tell what the article says from what was added.
 """
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 from app.vocab import (
     ActorKind,
@@ -36,23 +37,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Provenance(Strict):
-    notes: str | None = None
-    added: list[str] = []
-
-
-class Span(Strict):
+class BundleSpan(Strict):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
 
 
-class Excerpt(Span):
+class BundleExcerpt(BundleSpan):
     """Words of the source, verbatim, at `text[start:end]`."""
 
     text: str = Field(min_length=1)
 
 
-class BundleSource(Provenance):
+class BundleSource(Strict):
     id: Slug
     title: str = Field(min_length=1)
     publisher: str | None = None
@@ -64,9 +60,11 @@ class BundleSource(Provenance):
     text: str | None = None
     """The full text. A bundle file may instead name a `text_file` beside it."""
     text_file: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    notes: str | None = None
+    added: list[str] = []
 
 
-class BundleLocation(Provenance):
+class BundleLocation(Strict):
     id: Slug
     name: str = Field(min_length=1)
     aliases: list[str] = []
@@ -76,9 +74,11 @@ class BundleLocation(Provenance):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     geo_precision: GeoPrecision
+    notes: str | None = None
+    added: list[str] = []
 
 
-class BundleActor(Provenance):
+class BundleActor(Strict):
     id: Slug
     name: str = Field(min_length=1)
     aliases: list[str] = []
@@ -86,9 +86,11 @@ class BundleActor(Provenance):
     country: str | None = None
     parent_id: Slug | None = None
     description: str | None = None
+    notes: str | None = None
+    added: list[str] = []
 
 
-class BundleQuote(Provenance):
+class BundleQuote(Strict):
     id: Slug
     text: str = Field(min_length=1)
     speaker_id: Slug
@@ -96,8 +98,10 @@ class BundleQuote(Provenance):
     """The speaker's title as the source writes it."""
     said_on: date | None = None
     channel: Channel
-    span: Span
+    span: BundleSpan
     incident_ids: list[Slug] = []
+    notes: str | None = None
+    added: list[str] = []
 
 
 class BundleWeapon(Strict):
@@ -114,7 +118,7 @@ class BundleIncidentActor(Strict):
     notes: str | None = None
 
 
-class BundleAttribution(Provenance):
+class BundleAttribution(Strict):
     id: Slug
     actor_id: Slug
     """Who the incident is attributed to."""
@@ -122,7 +126,9 @@ class BundleAttribution(Provenance):
     """Who makes the attribution (null: the source itself, in its own voice)."""
     stance: Stance
     evidence_quote_id: Slug | None = None
-    excerpt: Excerpt | None = None
+    excerpt: BundleExcerpt | None = None
+    notes: str | None = None
+    added: list[str] = []
 
 
 class BundleRelation(Strict):
@@ -132,7 +138,7 @@ class BundleRelation(Strict):
     notes: str | None = None
 
 
-class BundleIncident(Provenance):
+class BundleIncident(Strict):
     id: Slug
     title: str = Field(min_length=1)
     summary: str | None = None
@@ -149,11 +155,13 @@ class BundleIncident(Provenance):
     injuries: int | None = Field(default=None, ge=0)
     damage: Damage = "unknown"
     claimed: bool | None = None
-    excerpts: list[Excerpt] = Field(min_length=1)
+    excerpts: list[BundleExcerpt] = Field(min_length=1)
     weapons: list[BundleWeapon] = []
     actors: list[BundleIncidentActor] = []
     attributions: list[BundleAttribution] = []
     related: list[BundleRelation] = []
+    notes: str | None = None
+    added: list[str] = []
 
 
 class Bundle(Strict):
@@ -163,3 +171,66 @@ class Bundle(Strict):
     actors: list[BundleActor] = []
     quotes: list[BundleQuote] = []
     incidents: list[BundleIncident] = []
+
+
+PATCHABLE = (
+    "title",
+    "summary",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "time_of_day",
+    "event_type",
+    "sub_event_type",
+    "country",
+    "admin1",
+    "location_id",
+    "fatalities",
+    "injuries",
+    "damage",
+    "weapons",
+    "claimed",
+    "notes",
+    "added",
+)
+"""The fields of an incident that `PATCH /v1/incidents/{id}` may change."""
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """No `default` in the schema: an absent member is "unchanged", not null."""
+    schema.pop("default", None)
+
+
+def _patch_field(name: str) -> tuple[Any, Any]:
+    """The bundle's field, optional in a patch; null (which removes it) where it has a default."""
+    field = BundleIncident.model_fields[name]
+    annotation: Any = field.annotation
+    if not field.is_required():
+        annotation = annotation | None
+    return annotation, FieldInfo.merge_field_infos(
+        field, default=None, json_schema_extra=_no_default
+    )
+
+
+class IncidentPatchLocation(Strict):
+    """The incident's location as GET shows it: only its id can change here."""
+
+    id: Slug
+
+
+_PATCH_FIELDS: dict[str, Any] = {
+    "location": (IncidentPatchLocation | Slug | None, Field(None, json_schema_extra=_no_default)),
+    **{name: _patch_field(name) for name in PATCHABLE},
+}
+IncidentPatch = create_model(
+    "IncidentPatch",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__=(
+        "A JSON Merge Patch (RFC 7386) of an incident: the members to change. A value replaces,"
+        " null removes (the field's default applies), a list is replaced whole. `location`"
+        ' (as GET shows it, `{"id": ...}`, or a bare id) may stand for `location_id`.'
+    ),
+    **_PATCH_FIELDS,
+)
+"""The body of `PATCH /v1/incidents/{id}`, for the OpenAPI document: the route reads the
+body as JSON and applies it to the source's bundle, which the loader then checks whole."""

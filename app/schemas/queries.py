@@ -9,7 +9,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from app.countries import to_alpha2
@@ -62,27 +69,53 @@ def _countries(values: list[str]) -> list[str]:
     return codes
 
 
+# What the server refuses, as patterns for the OpenAPI document (JSON Schema, so ECMA-262
+# regexes that Python's `re` reads alike). The checks themselves are in the validators,
+# which say what is wrong in words.
+NO_NUL = r"^[^\x00]*$"
+"""Any text without a NUL character (`check_parameters` refuses one anywhere)."""
+_PART = r"[^,\x00]*[^,\s\x00][^,\x00]*"
+LIST_ITEM = rf"^{_PART}(,{_PART})*$"
+"""One value of a list filter: comma-separated parts, none of them empty (`_split`)."""
+_LON = r" *-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?) *"
+_LAT = r" *-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?) *"
+BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
+"""Four decimal degrees in range; that min <= max is checked beside it."""
+
+
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if value is None:
         return None
-    parts = value.split(",")
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
-    except ValueError:
-        raise ValueError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat") from None
-    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise ValueError("bbox must satisfy -180<=min_lon<=max_lon<=180, -90<=min_lat<=max_lat<=90")
+    if not re.match(BBOX_PATTERN, value):  # as JSON Schema validators in Python read it
+        raise ValueError(
+            "bbox must be four decimal numbers min_lon,min_lat,max_lon,max_lat, longitudes"
+            " within -180..180 and latitudes within -90..90"
+        )
+    min_lon, min_lat, max_lon, max_lat = (float(p) for p in value.split(","))
+    if not (min_lon <= max_lon and min_lat <= max_lat):
+        raise ValueError("bbox must satisfy min_lon<=max_lon and min_lat<=max_lat")
     return min_lon, min_lat, max_lon, max_lat
 
 
-Many = Annotated[list[str], BeforeValidator(_split)]
-Countries = Annotated[list[str], BeforeValidator(_split), AfterValidator(_countries)]
+_LIST_SCHEMA = {"type": "array", "items": {"type": "string", "pattern": LIST_ITEM}}
+Many = Annotated[list[str], BeforeValidator(_split), WithJsonSchema(_LIST_SCHEMA)]
+Countries = Annotated[
+    list[str], BeforeValidator(_split), AfterValidator(_countries), WithJsonSchema(_LIST_SCHEMA)
+]
+
+
+def _bbox(value: str | None) -> str | None:
+    parse_bbox(value)
+    return value
+
+
 BBox = Annotated[
     str | None,
+    AfterValidator(_bbox),
     Field(
-        description="`min_lon,min_lat,max_lon,max_lat` (WGS84)",
+        description="`min_lon,min_lat,max_lon,max_lat` (WGS84 decimal degrees, min <= max)",
         examples=["38,29,49,38"],
-        pattern=r"^[^,]+,[^,]+,[^,]+,[^,]+$",
+        json_schema_extra={"pattern": BBOX_PATTERN},
     ),
 ]
 
@@ -92,7 +125,9 @@ COUNTRY_DOC = "ISO alpha-2, alpha-3 or English name, any case (`IQ`, `irq`, `Ira
 class Page(BaseModel):
     limit: int = Field(50, ge=1, le=1000, description="Page size (1 to 1000).")
     cursor: str | None = Field(
-        None, description="Opaque cursor from `meta.next_cursor` of the previous page."
+        None,
+        description="Opaque cursor from `meta.next_cursor` of the previous page.",
+        json_schema_extra={"pattern": NO_NUL},
     )
 
 
@@ -122,6 +157,9 @@ class ExportablePage(Page):
             f" for exports, which return every match up to {EXPORT_MAX_LIMIT} when no"
             " `limit` is given."
         ),
+        # The schema states the JSON bound, which every JSON client needs; JSON Schema cannot
+        # make one parameter's maximum depend on another (`format`) or on `Accept`.
+        json_schema_extra={"maximum": JSON_MAX_LIMIT, "x-export-maximum": EXPORT_MAX_LIMIT},
     )
 
 
@@ -162,17 +200,13 @@ class IncidentFilters(DateRange):
         min_length=1,
         max_length=200,
         description="Words that must all occur in the title, summary or quotes (any case).",
+        json_schema_extra={"pattern": NO_NUL},
     )
     min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
     source: Many = Field([], description="Source id.")
     updated_since: Timestamp | None = Field(
         None, description="Only records updated at or after this RFC 3339 timestamp."
     )
-
-    @model_validator(mode="after")
-    def _bbox_valid(self) -> "IncidentFilters":
-        parse_bbox(self.bbox)
-        return self
 
 
 IncidentSort = Literal["date", "-date", "fatalities", "-fatalities", "updated_at"]
@@ -186,19 +220,26 @@ class LocationQuery(ExportablePage):
     country: Countries = Field([], description=COUNTRY_DOC)
     kind: Many = Field([], description="Location kind, e.g. `air_base`.")
     bbox: BBox = None
-    q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Name or alias.",
+        json_schema_extra={"pattern": NO_NUL},
+    )
     updated_since: Timestamp | None = None
-
-    @model_validator(mode="after")
-    def _bbox_valid(self) -> "LocationQuery":
-        parse_bbox(self.bbox)
-        return self
 
 
 class ActorQuery(ExportablePage):
     kind: Many = Field([], description="Actor kind, e.g. `umbrella_group`.")
     country: Countries = Field([], description=COUNTRY_DOC)
-    q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Name or alias.",
+        json_schema_extra={"pattern": NO_NUL},
+    )
     parent: Many = Field([], description="Parent actor id (direct children).")
     updated_since: Timestamp | None = None
 
@@ -207,7 +248,13 @@ class QuoteQuery(DateRange, ExportablePage):
     speaker: Many = Field([], description="Speaker actor id.")
     incident: Many = Field([], description="Incident id.")
     source: Many = Field([], description="Source id.")
-    q: str | None = Field(None, min_length=1, max_length=200, description="Words in the quote.")
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Words in the quote.",
+        json_schema_extra={"pattern": NO_NUL},
+    )
     updated_since: Timestamp | None = None
 
 
