@@ -13,10 +13,13 @@ tell what the article says from what was added.
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 
+from app.schemas.queries import NO_NUL
 from app.vocab import (
+    EVENT_TYPES,
+    SUB_EVENT_TYPES,
     ActorKind,
     Channel,
     Damage,
@@ -30,16 +33,45 @@ from app.vocab import (
 
 BUNDLE_FORMAT = "incident-record.bundle/1"
 
+_DATE = TypeAdapter(date)
+
+
+def _json_date(value: object) -> object:
+    """A date is ISO 8601 text in JSON: parsed here, as the loader validates strictly
+    (no number is taken for a date, nor text for a number or a boolean)."""
+    return _DATE.validate_python(value) if isinstance(value, str) else value
+
+
+JsonDate = Annotated[date, BeforeValidator(_json_date)]
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=120)]
 
 
+INT32_MAX = 2**31 - 1
+"""Offsets and figures are 32-bit integers in the database."""
+
+
+def _checks_in_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """State in the JSON Schema what the loader refuses wherever JSON Schema can say it.
+
+    No text may hold a NUL character, and `added` names fields of the record.
+    """
+    for name, prop in schema.get("properties", {}).items():
+        if name == "added":
+            prop["items"] = {"type": "string", "enum": sorted(cls.model_fields)}
+            continue
+        for sub in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+            if sub.get("type") == "string" and not sub.keys() & {"enum", "format", "pattern"}:
+                sub["pattern"] = NO_NUL
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_checks_in_schema)
 
 
 class BundleSpan(Strict):
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: int = Field(ge=0, le=INT32_MAX)
+    end: int = Field(ge=0, le=INT32_MAX)
 
 
 class BundleExcerpt(BundleSpan):
@@ -48,12 +80,22 @@ class BundleExcerpt(BundleSpan):
     text: str = Field(min_length=1)
 
 
+def _text_inline(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """Over HTTP the text comes inline: `text_file` is only read from a bundle on disk."""
+    _checks_in_schema(schema, cls)
+    schema["properties"].pop("text_file")
+    schema["properties"]["text"] = {"type": "string", "pattern": NO_NUL}
+    schema["required"] = [*schema.get("required", []), "text"]
+
+
 class BundleSource(Strict):
+    model_config = ConfigDict(json_schema_extra=_text_inline)
+
     id: Slug
     title: str = Field(min_length=1)
     publisher: str | None = None
     dateline: str | None = None
-    published_on: date | None = None
+    published_on: JsonDate | None = None
     published_on_basis: str | None = None
     url: str | None = None
     language: str = "en"
@@ -96,7 +138,7 @@ class BundleQuote(Strict):
     speaker_id: Slug
     speaker_title: str | None = None
     """The speaker's title as the source writes it."""
-    said_on: date | None = None
+    said_on: JsonDate | None = None
     channel: Channel
     span: BundleSpan
     incident_ids: list[Slug] = []
@@ -106,7 +148,7 @@ class BundleQuote(Strict):
 
 class BundleWeapon(Strict):
     kind: str = Field(min_length=1)
-    quantity: int | None = Field(default=None, ge=0)
+    quantity: int | None = Field(default=None, ge=0, le=INT32_MAX)
     quantity_text: str | None = None
     """The quantity as written, e.g. `five`, `dozens`."""
     notes: str | None = None
@@ -142,17 +184,18 @@ class BundleIncident(Strict):
     id: Slug
     title: str = Field(min_length=1)
     summary: str | None = None
-    date_start: date
-    date_end: date
+    date_start: JsonDate
+    date_end: JsonDate
     date_precision: DatePrecision
     time_of_day: str | None = None
-    event_type: str
-    sub_event_type: str
+    # Checked by the loader (which also checks that the sub-type is one of the type's).
+    event_type: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
+    sub_event_type: str = Field(json_schema_extra={"enum": list(SUB_EVENT_TYPES)})
     country: str
     admin1: str | None = None
     location_id: Slug | None = None
-    fatalities: int | None = Field(default=None, ge=0)
-    injuries: int | None = Field(default=None, ge=0)
+    fatalities: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    injuries: int | None = Field(default=None, ge=0, le=INT32_MAX)
     damage: Damage = "unknown"
     claimed: bool | None = None
     excerpts: list[BundleExcerpt] = Field(min_length=1)

@@ -20,10 +20,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.countries import to_alpha2
-from app.vocab import EVENT_TYPES, Role, Stance
+from app.vocab import EVENT_TYPES, SUB_EVENT_TYPES, Role, Stance
 
 EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
-SubEventType = Literal[tuple(s for subs in EVENT_TYPES.values() for s in subs)]  # type: ignore[valid-type]
+SubEventType = Literal[tuple(SUB_EVENT_TYPES)]  # type: ignore[valid-type]
 
 
 def _iso(kind: type[date] | type[datetime]) -> Callable[[object], object]:
@@ -43,12 +43,17 @@ Day = Annotated[date, BeforeValidator(_iso(date))]
 Timestamp = Annotated[datetime, BeforeValidator(_iso(datetime))]
 
 
+SPACE = " \t\n\r\f\v"
+"""What is trimmed around each value of a list: ASCII white space, which every regex engine
+agrees on (so `LIST_ITEM` says exactly what `_split` accepts)."""
+
+
 def _split(value: object) -> object:
     """Accept repeated and comma-separated values alike."""
     if isinstance(value, str):
         value = [value]
     if isinstance(value, list):
-        parts = [p.strip() for v in value for p in str(v).split(",")]
+        parts = [p.strip(SPACE) for v in value for p in str(v).split(",")]
         if "" in parts:
             raise ValueError("empty value: give at least one value, or leave the parameter out")
         return parts
@@ -74,7 +79,7 @@ def _countries(values: list[str]) -> list[str]:
 # which say what is wrong in words.
 NO_NUL = r"^[^\x00]*$"
 """Any text without a NUL character (`check_parameters` refuses one anywhere)."""
-_PART = r"[^,\x00]*[^,\s\x00][^,\x00]*"
+_PART = r"[^,\x00]*[^,\x00 \t\n\r\f\v][^,\x00]*"
 LIST_ITEM = rf"^{_PART}(,{_PART})*$"
 """One value of a list filter: comma-separated parts, none of them empty (`_split`)."""
 _LON = r" *-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?) *"
@@ -86,7 +91,7 @@ BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if value is None:
         return None
-    if not re.match(BBOX_PATTERN, value):  # as JSON Schema validators in Python read it
+    if not re.fullmatch(BBOX_PATTERN, value):
         raise ValueError(
             "bbox must be four decimal numbers min_lon,min_lat,max_lon,max_lat, longitudes"
             " within -180..180 and latitudes within -90..90"
@@ -120,6 +125,7 @@ BBox = Annotated[
 ]
 
 COUNTRY_DOC = "ISO alpha-2, alpha-3 or English name, any case (`IQ`, `irq`, `Iraq`)."
+SOURCE_DOC = "A source: its id or its title, any case (a title with a comma: its id)."
 
 
 class Page(BaseModel):
@@ -180,19 +186,28 @@ class IncidentFilters(DateRange):
     country: Countries = Field([], description=COUNTRY_DOC, examples=[["IQ"]])
     attributed_to: Many = Field(
         [],
-        description="Actor id; also matches incidents attributed to groups under it.",
+        description="An actor: its id, name or an alias, any case (`Iran-backed groups`);"
+        " also matches incidents attributed to groups under it.",
         examples=[["iran-backed-groups"]],
     )
     stance: Annotated[list[Stance], BeforeValidator(_split)] = Field(
         [], description="Stance of the attribution (with `attributed_to`, of that one)."
     )
-    actor: Many = Field([], description="Actor id, in any role.", examples=[["us-led-coalition"]])
+    actor: Many = Field(
+        [],
+        description="An actor (id, name or alias, any case), in any role.",
+        examples=[["us-led-coalition"]],
+    )
     role: Annotated[list[Role], BeforeValidator(_split)] = Field(
         [], description="The role `actor` plays (alone: any actor in that role)."
     )
     event_type: Annotated[list[EventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
     sub_event_type: Annotated[list[SubEventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
-    location: Many = Field([], description="Location id.", examples=[["ain-al-asad-air-base"]])
+    location: Many = Field(
+        [],
+        description="A location: its id, name or an alias, any case.",
+        examples=[["ain-al-asad-air-base"]],
+    )
     admin1: Many = Field([], description="First-level administrative division, as named.")
     bbox: BBox = None
     q: str | None = Field(
@@ -203,7 +218,7 @@ class IncidentFilters(DateRange):
         json_schema_extra={"pattern": NO_NUL},
     )
     min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
-    source: Many = Field([], description="Source id.")
+    source: Many = Field([], description=SOURCE_DOC)
     updated_since: Timestamp | None = Field(
         None, description="Only records updated at or after this RFC 3339 timestamp."
     )
@@ -240,14 +255,18 @@ class ActorQuery(ExportablePage):
         description="Name or alias.",
         json_schema_extra={"pattern": NO_NUL},
     )
-    parent: Many = Field([], description="Parent actor id (direct children).")
+    parent: Many = Field(
+        [], description="A parent actor (id, name or alias, any case): its direct children."
+    )
     updated_since: Timestamp | None = None
 
 
 class QuoteQuery(DateRange, ExportablePage):
-    speaker: Many = Field([], description="Speaker actor id.")
+    speaker: Many = Field(
+        [], description="Who said it: an actor's id, name or alias, any case (`John Kirby`)."
+    )
     incident: Many = Field([], description="Incident id.")
-    source: Many = Field([], description="Source id.")
+    source: Many = Field([], description=SOURCE_DOC)
     q: str | None = Field(
         None,
         min_length=1,
