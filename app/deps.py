@@ -1,11 +1,11 @@
 """The dependencies every router uses, as Annotated aliases."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from inspect import isclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Query, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,6 +23,8 @@ from app.errors import (
     UnsupportedMediaType,
 )
 from app.models import ApiKey
+from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
+from app.services import names
 from app.services.keys import authenticate
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -35,6 +37,7 @@ def get_session(engine: EngineDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+Q = TypeVar("Q", bound=BaseModel)
 
 API_KEY_SCHEME = "apiKey"
 # auto_error=False: a missing key is our own 401 problem, not FastAPI's 403.
@@ -103,6 +106,22 @@ async def bundle_body(request: Request, settings: SettingsDep) -> Any:
 
 async def merge_patch_body(request: Request, settings: SettingsDep) -> Any:
     return await _json_body(request, settings, ("application/merge-patch+json", "application/json"))
+
+
+def _resolving(model: type[Q]) -> Callable[..., Q]:
+    def resolved(session: SessionDep, query: Annotated[model, Query()]) -> Q:  # type: ignore[valid-type]
+        return names.resolve_query(session, query)
+
+    resolved.__doc__ = f"{model.__name__}, its filters that name records resolved to ids."
+    return resolved
+
+
+ResolvedIncidentQuery = Annotated[IncidentQuery, Depends(_resolving(IncidentQuery))]
+ResolvedStatsQuery = Annotated[StatsQuery, Depends(_resolving(StatsQuery))]
+ResolvedQuoteQuery = Annotated[QuoteQuery, Depends(_resolving(QuoteQuery))]
+ResolvedActorQuery = Annotated[ActorQuery, Depends(_resolving(ActorQuery))]
+"""Query models whose actor, location and source filters take ids, names or aliases
+(`app.services.names`): the routes and the services they call see ids."""
 
 
 BundleBody = Annotated[Any, Depends(bundle_body)]

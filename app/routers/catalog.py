@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.db import Author
-from app.deps import BundleBody, EngineDep, SessionDep, WriteKey
+from app.deps import BundleBody, EngineDep, ResolvedActorQuery, SessionDep, WriteKey
 from app.loader import export_bundle, import_bundle
 from app.routers.common import (
     ETAG_HEADER,
@@ -88,7 +88,7 @@ def list_actors(
     response: Response,
     session: SessionDep,
     engine: EngineDep,
-    query: Annotated[ActorQuery, Query()],
+    query: ResolvedActorQuery,
 ) -> Any:
     """List actors: states, forces, groups, umbrella groups, people, bodies."""
     return exports.list_or_export(

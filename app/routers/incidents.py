@@ -1,9 +1,9 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.db import Author
-from app.deps import EngineDep, MergePatchBody, SessionDep, WriteKey
+from app.deps import EngineDep, MergePatchBody, ResolvedIncidentQuery, SessionDep, WriteKey
 from app.etag import etag_for
 from app.routers.common import (
     ETAG_HEADER,
@@ -36,7 +36,7 @@ def list_incidents(
     response: Response,
     session: SessionDep,
     engine: EngineDep,
-    query: Annotated[IncidentQuery, Query()],
+    query: ResolvedIncidentQuery,
 ) -> Any:
     """List incidents matching every filter given, newest first by default.
 

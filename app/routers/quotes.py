@@ -1,8 +1,8 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from app.deps import EngineDep, SessionDep
+from app.deps import EngineDep, ResolvedQuoteQuery, SessionDep
 from app.routers.common import PathId, first_item, link, list_responses, next_page, read_responses
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteList, QuoteOut
@@ -24,7 +24,7 @@ def list_quotes(
     response: Response,
     session: SessionDep,
     engine: EngineDep,
-    query: Annotated[QuoteQuery, Query()],
+    query: ResolvedQuoteQuery,
 ) -> Any:
     """List verbatim quotes; `date_from`/`date_to` bound the day they were said."""
     return exports.list_or_export(
