@@ -15,7 +15,7 @@ from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.etag import ETagMiddleware
 from app.head import HeadMiddleware
 from app.metrics import install_metrics
-from app.routers import catalog, changes, incidents, ops, quotes, stats
+from app.routers import catalog, changes, incidents, landing, ops, quotes, stats
 from app.schemas.bundle import IncidentPatch
 
 DESCRIPTION = """
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
         )
+    app.include_router(landing.router, dependencies=checked)
     app.include_router(ops.router, dependencies=checked)
     install_metrics(app)
 

@@ -395,3 +395,22 @@ class Readiness(BaseModel):
     status: Literal["ready"]
     database: Literal["reachable"]
     schema_revision: str
+
+
+class LandingLink(BaseModel):
+    rel: str = Field(
+        description="IANA link relation: `self`, `service-desc`, `service-doc`, `data`, ...",
+        examples=["data"],
+    )
+    href: str = Field(examples=["http://localhost:8000/v1/incidents"])
+    type: str = Field(description="Media type of the target.", examples=["application/json"])
+    title: str = Field(examples=["List incidents matching every filter given, newest first."])
+
+
+class Landing(BaseModel):
+    """Where everything is, as links (the shape of an OGC API landing page)."""
+
+    title: str = Field(examples=["Incident Record API"])
+    description: str
+    version: str = Field(examples=["1.0.0"])
+    links: list[LandingLink]
