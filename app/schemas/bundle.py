@@ -37,12 +37,20 @@ _DATE = TypeAdapter(date)
 
 
 def _json_date(value: object) -> object:
-    """A date is ISO 8601 text in JSON: parsed here, as the loader validates strictly
-    (no number is taken for a date, nor text for a number or a boolean)."""
+    """A date is ISO 8601 text in JSON: parsed here, as the loader validates strictly (no
+    number is taken for a date, nor text for a number or a boolean)."""
     return _DATE.validate_python(value) if isinstance(value, str) else value
 
 
 JsonDate = Annotated[date, BeforeValidator(_json_date)]
+
+
+def _json_int(value: object) -> object:
+    """JSON has numbers, not integers: 5.0 is the integer 5, as JSON Schema reads it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_int)]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=120)]
 
@@ -70,8 +78,8 @@ class Strict(BaseModel):
 
 
 class BundleSpan(Strict):
-    start: int = Field(ge=0, le=INT32_MAX)
-    end: int = Field(ge=0, le=INT32_MAX)
+    start: JsonInt = Field(ge=0, le=INT32_MAX)
+    end: JsonInt = Field(ge=0, le=INT32_MAX)
 
 
 class BundleExcerpt(BundleSpan):
@@ -148,7 +156,7 @@ class BundleQuote(Strict):
 
 class BundleWeapon(Strict):
     kind: str = Field(min_length=1)
-    quantity: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    quantity: JsonInt | None = Field(default=None, ge=0, le=INT32_MAX)
     quantity_text: str | None = None
     """The quantity as written, e.g. `five`, `dozens`."""
     notes: str | None = None
@@ -194,8 +202,8 @@ class BundleIncident(Strict):
     country: str
     admin1: str | None = None
     location_id: Slug | None = None
-    fatalities: int | None = Field(default=None, ge=0, le=INT32_MAX)
-    injuries: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    fatalities: JsonInt | None = Field(default=None, ge=0, le=INT32_MAX)
+    injuries: JsonInt | None = Field(default=None, ge=0, le=INT32_MAX)
     damage: Damage = "unknown"
     claimed: bool | None = None
     excerpts: list[BundleExcerpt] = Field(min_length=1)
@@ -208,7 +216,7 @@ class BundleIncident(Strict):
 
 
 class Bundle(Strict):
-    format: str = BUNDLE_FORMAT
+    format: str = Field(BUNDLE_FORMAT, json_schema_extra={"enum": [BUNDLE_FORMAT]})
     source: BundleSource
     locations: list[BundleLocation] = []
     actors: list[BundleActor] = []
