@@ -124,6 +124,11 @@ BBox = Annotated[
     ),
 ]
 
+Words = Annotated[
+    str | None, Field(min_length=1, max_length=200, json_schema_extra={"pattern": NO_NUL})
+]
+"""`q`: words to look for, each of which must occur (any case)."""
+
 COUNTRY_DOC = "ISO alpha-2, alpha-3 or English name, any case (`IQ`, `irq`, `Iraq`)."
 SOURCE_DOC = "A source: its id or its title, any case (a title with a comma: its id)."
 
@@ -210,12 +215,8 @@ class IncidentFilters(DateRange):
     )
     admin1: Many = Field([], description="First-level administrative division, as named.")
     bbox: BBox = None
-    q: str | None = Field(
-        None,
-        min_length=1,
-        max_length=200,
-        description="Words that must all occur in the title, summary or quotes (any case).",
-        json_schema_extra={"pattern": NO_NUL},
+    q: Words = Field(
+        None, description="Words that must all occur in the title, summary or quotes (any case)."
     )
     min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
     source: Many = Field([], description=SOURCE_DOC)
@@ -235,26 +236,14 @@ class LocationQuery(ExportablePage):
     country: Countries = Field([], description=COUNTRY_DOC)
     kind: Many = Field([], description="Location kind, e.g. `air_base`.")
     bbox: BBox = None
-    q: str | None = Field(
-        None,
-        min_length=1,
-        max_length=200,
-        description="Name or alias.",
-        json_schema_extra={"pattern": NO_NUL},
-    )
+    q: Words = Field(None, description="Name or alias.")
     updated_since: Timestamp | None = None
 
 
 class ActorQuery(ExportablePage):
     kind: Many = Field([], description="Actor kind, e.g. `umbrella_group`.")
     country: Countries = Field([], description=COUNTRY_DOC)
-    q: str | None = Field(
-        None,
-        min_length=1,
-        max_length=200,
-        description="Name or alias.",
-        json_schema_extra={"pattern": NO_NUL},
-    )
+    q: Words = Field(None, description="Name or alias.")
     parent: Many = Field(
         [], description="A parent actor (id, name or alias, any case): its direct children."
     )
@@ -267,13 +256,7 @@ class QuoteQuery(DateRange, ExportablePage):
     )
     incident: Many = Field([], description="Incident id.")
     source: Many = Field([], description=SOURCE_DOC)
-    q: str | None = Field(
-        None,
-        min_length=1,
-        max_length=200,
-        description="Words in the quote.",
-        json_schema_extra={"pattern": NO_NUL},
-    )
+    q: Words = Field(None, description="Words in the quote.")
     updated_since: Timestamp | None = None
 
 
