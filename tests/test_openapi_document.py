@@ -105,14 +105,17 @@ def test_every_operation_is_described_tagged_and_secured() -> None:
         assert operation["description"], where
         assert operation["tags"], where
         assert set(operation["tags"]) <= set(tags), where
+        # Writes need the key; reads under /v1 take it optionally (READ_REQUIRES_KEY can
+        # make it necessary); health, metrics, docs and the landing page never need one.
         if method != "get":
             assert operation["security"] == [{"apiKey": []}], where
-            assert {"401", "403"} <= set(operation["responses"]), where
         elif path.startswith("/v1/"):
-            assert operation["security"] == [{}, {"apiKey": []}], where  # optional
-            assert {"401", "403"} <= set(operation["responses"]), where
+            assert operation["security"] == [{}, {"apiKey": []}], where
         else:
-            assert operation["security"] == [], where
+            assert operation["security"] in ([], [{}, {"apiKey": []}]), where
+        keyed = operation["security"] != []
+        assert keyed == ({"401", "403"} <= set(operation["responses"])), where
+    assert DOCUMENT["paths"]["/healthz"]["get"]["security"] == []
 
 
 def test_reads_need_the_key_when_the_server_says_so() -> None:

@@ -32,6 +32,8 @@ from app.vocab import (
 )
 
 BUNDLE_FORMAT = "incident-record.bundle/1"
+INT32_MAX = 2**31 - 1
+"""Offsets and figures are 32-bit integers in the database."""
 
 _DATE = TypeAdapter(date)
 
@@ -50,13 +52,10 @@ def _json_int(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-JsonInt = Annotated[int, BeforeValidator(_json_int)]
+Count = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_json_int)]
+"""A figure or an offset: a 32-bit integer from 0, as the database holds it."""
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=120)]
-
-
-INT32_MAX = 2**31 - 1
-"""Offsets and figures are 32-bit integers in the database."""
 
 
 def _checks_in_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
@@ -78,8 +77,8 @@ class Strict(BaseModel):
 
 
 class BundleSpan(Strict):
-    start: JsonInt = Field(ge=0, le=INT32_MAX)
-    end: JsonInt = Field(ge=0, le=INT32_MAX)
+    start: Count
+    end: Count
 
 
 class BundleExcerpt(BundleSpan):
@@ -156,7 +155,7 @@ class BundleQuote(Strict):
 
 class BundleWeapon(Strict):
     kind: str = Field(min_length=1)
-    quantity: JsonInt | None = Field(default=None, ge=0, le=INT32_MAX)
+    quantity: Count | None = None
     quantity_text: str | None = None
     """The quantity as written, e.g. `five`, `dozens`."""
     notes: str | None = None
@@ -202,8 +201,8 @@ class BundleIncident(Strict):
     country: str
     admin1: str | None = None
     location_id: Slug | None = None
-    fatalities: JsonInt | None = Field(default=None, ge=0, le=INT32_MAX)
-    injuries: JsonInt | None = Field(default=None, ge=0, le=INT32_MAX)
+    fatalities: Count | None = None
+    injuries: Count | None = None
     damage: Damage = "unknown"
     claimed: bool | None = None
     excerpts: list[BundleExcerpt] = Field(min_length=1)
