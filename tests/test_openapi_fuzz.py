@@ -16,8 +16,12 @@ A few schema-valid requests are refused by design, for reasons JSON Schema canno
 `BY_DESIGN` lists them, each with its reason, and the checks forgive exactly those.
 """
 
+import itertools
 import os
+import shutil
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,9 +30,9 @@ from hypothesis import HealthCheck, settings
 from pydantic import ValidationError
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 
-from app.db import get_engine
+from app.db import get_engine, make_engine
 from app.main import create_app
 from app.schemas.bundle import Bundle, IncidentPatch
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT
@@ -214,12 +218,63 @@ def test_write_operations_conform_to_their_schema(
     case.call_and_validate(headers=write_key)
 
 
-def test_stateful_scenarios_follow_the_links(write_key: dict[str, str]) -> None:
-    """Sequences of calls along the OpenAPI links, on one seeded database, all checks on."""
+@contextmanager
+def _copy_of(engine: Engine, n: int) -> Iterator[Engine]:
+    """A database holding what `engine`'s holds, for one scenario, dropped afterwards."""
+    engine.dispose()  # no connection left: SQLite's file is whole, PostgreSQL can copy
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        path = Path(url.database).with_suffix(f".scenario-{n}.db")
+        shutil.copyfile(url.database, path)
+        copy = url.set(database=str(path))
+    else:
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        name = f"{url.database}_{n}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+        copy = url.set(database=name)
+    scenario_engine = make_engine(copy.render_as_string(hide_password=False))
+    try:
+        yield scenario_engine
+    finally:
+        scenario_engine.dispose()
+        if url.get_backend_name() == "sqlite":
+            path.unlink()
+        else:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def test_stateful_scenarios_follow_the_links(engine: Engine, write_key: dict[str, str]) -> None:
+    """Sequences of calls along the OpenAPI links, all checks on.
+
+    Each scenario starts from a copy of the seeded database (with the key): scenarios that
+    write would otherwise change what the next one, or a replay while shrinking, sees.
+    """
+    numbers = itertools.count()
 
     class Scenarios(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            self.database = ExitStack()
+            copy = self.database.enter_context(_copy_of(engine, next(numbers)))
+            APP.dependency_overrides[get_engine] = lambda: copy
+
+        def teardown(self) -> None:
+            APP.dependency_overrides[get_engine] = lambda: engine
+            self.database.close()
+
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
             return {"headers": write_key}
+
+    # The document's links are transitions of the scenarios (next pages, edits by ETag).
+    steps = {name for name in dir(Scenarios) if "___200_" in name}
+    for resource in ("incidents", "quotes", "locations", "actors", "sources", "changes"):
+        assert f"GET_v1_{resource}___200_next__GET_v1_{resource}" in steps
+    for verb in ("patch", "delete"):
+        target = f"{verb.upper()}_v1_incidents_incident_id_"
+        assert f"GET_v1_incidents_incident_id___200_{verb}__{target}" in steps
 
     Scenarios.run(
         settings=settings(
