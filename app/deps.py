@@ -1,15 +1,14 @@
 """The dependencies every router uses, as Annotated aliases."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from inspect import isclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -24,6 +23,8 @@ from app.errors import (
     UnsupportedMediaType,
 )
 from app.models import ApiKey
+from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
+from app.services import names
 from app.services.keys import authenticate
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -36,25 +37,33 @@ def get_session(engine: EngineDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+Q = TypeVar("Q", bound=BaseModel)
 
+API_KEY_SCHEME = "apiKey"
 # auto_error=False: a missing key is our own 401 problem, not FastAPI's 403.
 bearer = HTTPBearer(
     auto_error=False,
-    description="An API key from `incident-record keys create`, as `Authorization: Bearer <key>`.",
+    scheme_name=API_KEY_SCHEME,
+    bearerFormat="ir_...",
+    description="An API key from `incident-record keys create`, as `Authorization: Bearer <key>`."
+    " Its scope, `read` or `write` (which implies read), is the role an operation lists.",
 )
 
 
-def read_access(request: Request, engine: EngineDep, settings: SettingsDep) -> None:
+def read_access(
+    engine: EngineDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["read"])],
+) -> None:
     """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read."""
     if settings.read_requires_key:
-        scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
         with Session(engine) as session:
-            authenticate(session, token if scheme.lower() == "bearer" else None, "read")
+            authenticate(session, credentials.credentials if credentials else None, "read")
 
 
 def write_key(
     engine: EngineDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["write"])],
 ) -> ApiKey:
     # A session of its own, closed at once: a write must not hold a pooled connection
     # while it waits for the write lock on another (the pool could run dry).
@@ -97,6 +106,22 @@ async def bundle_body(request: Request, settings: SettingsDep) -> Any:
 
 async def merge_patch_body(request: Request, settings: SettingsDep) -> Any:
     return await _json_body(request, settings, ("application/merge-patch+json", "application/json"))
+
+
+def _resolving(model: type[Q]) -> Callable[..., Q]:
+    def resolved(session: SessionDep, query: Annotated[model, Query()]) -> Q:  # type: ignore[valid-type]
+        return names.resolve_query(session, query)
+
+    resolved.__doc__ = f"{model.__name__}, its filters that name records resolved to ids."
+    return resolved
+
+
+ResolvedIncidentQuery = Annotated[IncidentQuery, Depends(_resolving(IncidentQuery))]
+ResolvedStatsQuery = Annotated[StatsQuery, Depends(_resolving(StatsQuery))]
+ResolvedQuoteQuery = Annotated[QuoteQuery, Depends(_resolving(QuoteQuery))]
+ResolvedActorQuery = Annotated[ActorQuery, Depends(_resolving(ActorQuery))]
+"""Query models whose actor, location and source filters take ids, names or aliases
+(`app.services.names`): the routes and the services they call see ids."""
 
 
 BundleBody = Annotated[Any, Depends(bundle_body)]

@@ -196,7 +196,9 @@ def install_error_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses a route can answer."""
     descriptions = {
-        400: "Unknown query parameter, unknown country, invalid cursor, or a body that is not JSON",
+        400: "Unknown query parameter; a country, actor, location or source that names nothing"
+        " (with the closest candidates) or several records; an invalid cursor; a NUL"
+        " character; or a body that is not JSON",
         401: "No API key, or an unknown or revoked one (`Authorization: Bearer <key>`)",
         403: "The API key lacks the scope this operation needs",
         404: "No such resource",

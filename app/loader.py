@@ -361,7 +361,8 @@ def validate_bundle(data: Any, session: Session) -> Bundle:
     errors: list[ProblemItem] = []
     bundle = None
     try:
-        bundle = Bundle.model_validate(data)
+        # Strict: as JSON Schema reads the bundle (no "5" for 5, no 0 for a date).
+        bundle = Bundle.model_validate(data, strict=True)
     except ValidationError as exc:
         errors += [ProblemItem(field=_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
     if isinstance(data, dict):

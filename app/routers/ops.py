@@ -14,9 +14,12 @@ from app.schemas.resources import Health, Readiness
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", response_model=Health, responses=read_responses(400))
+@router.get("/healthz", response_model=Health, responses=read_responses(400, keyed=False))
 def healthz() -> dict[str, str]:
-    """The process is up."""
+    """The process is up.
+
+    Answers without touching the database: for liveness probes. Never needs a key.
+    """
     return {"status": "ok"}
 
 
@@ -24,12 +27,16 @@ def healthz() -> dict[str, str]:
     "/readyz",
     response_model=Readiness,
     responses={
-        **read_responses(400),
+        **read_responses(400, keyed=False),
         503: {"model": Problem, "description": "Database unreachable or schema not at head"},
     },
 )
 def readyz(engine: EngineDep) -> Any:
-    """The database answers and its schema is at the latest migration."""
+    """The database answers and its schema is at the latest migration.
+
+    For readiness probes and load balancers: a 503 problem says which of the two fails.
+    Never needs a key.
+    """
     try:
         with engine.connect() as connection:
             revision = current_revision(connection)

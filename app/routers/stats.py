@@ -1,10 +1,9 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from app.deps import SessionDep
+from app.deps import ResolvedStatsQuery, SessionDep
 from app.routers.common import read_responses
-from app.schemas.queries import StatsQuery
 from app.schemas.resources import IncidentStats
 from app.services import stats
 
@@ -17,7 +16,7 @@ router = APIRouter(tags=["stats"])
     response_model_exclude_unset=True,  # a row holds only the dimensions asked for
     responses=read_responses(400, 422),
 )
-def incident_stats(session: SessionDep, query: Annotated[StatsQuery, Query()]) -> dict[str, Any]:
+def incident_stats(session: SessionDep, query: ResolvedStatsQuery) -> dict[str, Any]:
     """Count incidents, fatalities and injuries by one or two dimensions, for charts.
 
     Takes every incident filter. Each incident counts once per group it falls in: in the
