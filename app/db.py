@@ -91,6 +91,8 @@ def _sqlite_engine(url: str, statement_timeout_ms: int) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
         # SQLite calls this every 1000 steps of a statement; True interrupts the statement.
+        # The clock runs from a statement's start through the fetching of its rows; a
+        # COMMIT or ROLLBACK (a few steps) never reaches the handler, however late.
         info = record.info
         info[_DEADLINE] = math.inf
         dbapi_connection.set_progress_handler(
@@ -102,17 +104,6 @@ def _sqlite_engine(url: str, statement_timeout_ms: int) -> Engine:
         limit = connection.get_execution_options().get(STATEMENT_TIMEOUT, statement_timeout_ms)
         deadline = time.monotonic() + limit / 1000 if limit else math.inf
         connection.connection.info[_DEADLINE] = deadline
-
-    # The clock covers a statement and the fetching of its rows, not the transaction's end:
-    # a COMMIT after a long pause in Python must not be interrupted.
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _stop_clock(connection):
-        connection.connection.info[_DEADLINE] = math.inf
-
-    @event.listens_for(engine, "reset")
-    def _stop_clock_on_return(_dbapi_connection, record, _state):
-        record.info[_DEADLINE] = math.inf
 
     @event.listens_for(engine, "handle_error")
     def _drop_broken_connection(context):

@@ -1,5 +1,6 @@
 """One error hierarchy, and the handlers that turn every error into RFC 9457 problem+json."""
 
+import asyncio
 import logging
 import sqlite3
 from typing import Any
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("app")
 
@@ -135,18 +137,30 @@ RETRY_AFTER_SECONDS = 5
 """What a 503 asks a client to wait: about as long as a database restart or a lock takes."""
 
 
-class DatabaseUnavailable(ApiError):
-    """The database cannot answer now (unreachable, read-only, disk full, locked): retry."""
+class ServiceUnavailable(ApiError):
+    """Not now: retry after `Retry-After` seconds."""
 
     status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot answer now (unreachable, read-only, disk full, locked)."""
+
     slug = "database-unavailable"
     title = "Database unavailable"
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 class StatementTimeout(DatabaseUnavailable):
     slug = "statement-timeout"
     title = "Database statement over the time limit"
+
+
+class ShuttingDown(ServiceUnavailable):
+    slug = "shutting-down"
+    title = "Server shutting down"
 
 
 TIMED_OUT = "a database statement ran over the time limit (STATEMENT_TIMEOUT_MS)"
@@ -200,7 +214,9 @@ def database_unavailable(exc: BaseException) -> DatabaseUnavailable | None:
         reason = None
     if reason is None:
         return None
-    return StatementTimeout(reason) if reason == TIMED_OUT else DatabaseUnavailable(reason)
+    return (
+        StatementTimeout(reason) if reason in (TIMED_OUT, LOCKED) else DatabaseUnavailable(reason)
+    )
 
 
 def problem_response(
@@ -230,11 +246,15 @@ def _validation_items(exc: RequestValidationError) -> list[ProblemItem]:
     return items
 
 
-async def _api_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
+def error_response(exc: ApiError) -> JSONResponse:
     response = problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
     response.headers.update(exc.headers)
     return response
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -269,7 +289,35 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # One line for the operator: the driver's message, never the statement.
     first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
     log.warning("503 %s: %s: %s", unavailable.slug, type(cause).__name__, first_line)
-    return await _api_error(request, unavailable)
+    return error_response(unavailable)
+
+
+class CancelledRequests:
+    """ASGI: a request cut off by shutdown answers a 503 problem, not the server's 500.
+
+    On SIGTERM, requests still running after GRACEFUL_SHUTDOWN_SECONDS are cancelled (a
+    write not yet committed is rolled back); a client that got nothing yet is told to
+    retry. Outermost, so that it knows whether anything was sent.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except asyncio.CancelledError:
+            if scope["type"] == "http" and not started:
+                cut = ShuttingDown("the server stopped before this request finished")
+                await error_response(cut)(scope, receive, send)
+            raise
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -41,12 +41,15 @@ EXPORT_CONTENT = {
 }
 
 
-def read_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
-    """What a GET route can answer besides its 200: 304 for a matching ETag, and errors."""
+def read_responses(*errors: int, database: bool = True) -> dict[int | str, dict[str, Any]]:
+    """What a GET route can answer besides its 200: 304 for a matching ETag, and errors.
+
+    A route that reads the database also answers 503 while the database is unavailable.
+    """
     return {
         200: {"headers": ETAG_HEADER},
         304: {"description": "Not modified: `If-None-Match` matched the current `ETag`."},
-        **problem_responses(*errors),
+        **problem_responses(*errors, *([503] if database else [])),
     }
 
 
@@ -60,4 +63,4 @@ def list_responses() -> dict[int | str, dict[str, Any]]:
 
 def write_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
     """What a write route can answer besides its success: the key's 401/403, and errors."""
-    return problem_responses(401, 403, *errors)
+    return problem_responses(401, 403, *errors, 503)

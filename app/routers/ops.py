@@ -14,7 +14,7 @@ from app.schemas.resources import Health, Readiness
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", response_model=Health, responses=read_responses(400))
+@router.get("/healthz", response_model=Health, responses=read_responses(400, database=False))
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
