@@ -68,18 +68,23 @@ class Cluster:
         self.run("pg_ctl", "-D", str(self.root / "data"), "-m", mode, "-w", "stop")
 
 
-def amcheck(database_url: str) -> None:
-    """`pg_amcheck`: every table and every B-tree index of the database is sound."""
-    libpq = make_url(database_url).set(drivername="postgresql")
-    command = [str(_bin_dir() / "pg_amcheck"), "--install-missing", "--heapallindexed"]
+def pg_tool(tool: str, *args: str, timeout: float = 120) -> str:
+    """Run a PostgreSQL client program (pg_dump, pg_amcheck, ...); its output."""
     done = subprocess.run(
-        [*command, libpq.render_as_string(hide_password=False)],
+        [str(_bin_dir() / tool), *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
-    assert done.returncode == 0, f"pg_amcheck: {done.stdout}{done.stderr}"
+    assert done.returncode == 0, f"{tool}: {done.stdout}{done.stderr}"
+    return done.stdout
+
+
+def amcheck(database_url: str) -> None:
+    """`pg_amcheck`: every table and every B-tree index of the database is sound."""
+    libpq = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    pg_tool("pg_amcheck", "--install-missing", "--heapallindexed", libpq)
 
 
 @contextmanager
