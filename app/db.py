@@ -119,7 +119,10 @@ def _sqlite_engine(url: str, statement_timeout_ms: int) -> Engine:
 
 
 def without_time_limit(engine: Engine) -> Engine:
-    """`engine` with no statement time limit: for migrations and bulk loads, not requests."""
+    """`engine` with no statement time limit: for migrations and bulk loads, not requests.
+
+    On SQLite a wait for the write lock stays bounded (`busy_timeout` is per connection).
+    """
     return engine.execution_options(**{STATEMENT_TIMEOUT: 0})
 
 

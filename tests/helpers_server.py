@@ -41,14 +41,15 @@ class LiveServer:
 
 
 def run_cli(
-    database_url: str, *args: str, timeout: float = 120
+    database_url: str, *args: str, timeout: float = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`incident-record ARGS` on `database_url`, as an operator runs it; never raises."""
-    env = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
-    env["DATABASE_URL"] = database_url
+    environment = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
+    environment["DATABASE_URL"] = database_url
+    environment.update(env or {})
     return subprocess.run(
         [str(CONSOLE_SCRIPT), *args],
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
         timeout=timeout,

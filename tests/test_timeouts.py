@@ -25,7 +25,7 @@ from app.db import make_engine, without_time_limit
 from app.errors import StatementTimeout, database_unavailable
 from tests.conftest import BACKENDS, Database, client_for, fresh_database, migrated_engine
 from tests.factories import bundle
-from tests.helpers_server import cli_write_key, running_server
+from tests.helpers_server import cli_write_key, run_cli, running_server
 
 COUNT = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) "
 # Several seconds of work, and a quarter of a second or more: both over a 100 ms limit.
@@ -116,6 +116,16 @@ def test_a_request_waiting_past_the_limit_is_a_503(database: Database, tmp_path:
                 assert read.status_code == 200, "SQLite readers never wait for a writer"
         assert client.post("/v1/sources", json=bundle(), headers=auth).status_code == 201
         assert client.get("/v1/sources").status_code == 200
+
+
+def test_the_command_line_says_the_database_is_locked(tmp_path: Path) -> None:
+    database = Database("sqlite", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert run_cli(database.url, "db", "upgrade").returncode == 0
+    with locked(database):
+        done = run_cli(database.url, "seed", env={"STATEMENT_TIMEOUT_MS": "300"})
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: the database stayed locked"), done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
