@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -276,20 +277,39 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _server_error(exc: Exception) -> JSONResponse:
+    """A 503 when the database is the cause of `exc` (or of an error raised on top of it,
+    e.g. by a streamed export whose first rows failed), else a 500."""
+    for cause in _causes(exc):
+        unavailable = database_unavailable(cause)
+        if unavailable is not None:
+            driver = getattr(cause, "orig", None) or cause
+            # One line for the operator: the driver's message, never the statement.
+            message = (str(driver).strip().splitlines() or [""])[0]
+            log.warning("503 %s: %s: %s", unavailable.slug, type(driver).__name__, message)
+            return error_response(unavailable)
     log.exception("unhandled error", exc_info=exc)
     return problem_response(500, "internal-error", "Internal server error", "An internal error.")
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    unavailable = database_unavailable(exc)
-    if unavailable is None:
-        return await _unexpected_error(request, exc)
-    cause = getattr(exc, "orig", None) or exc
-    # One line for the operator: the driver's message, never the statement.
-    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-    log.warning("503 %s: %s: %s", unavailable.slug, type(cause).__name__, first_line)
-    return error_response(unavailable)
+async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+    return _server_error(exc)
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    # Starlette's outermost layer answers this, then closes the connection: say so.
+    response = _server_error(exc)
+    response.headers["Connection"] = "close"
+    return response
 
 
 class CancelledRequests:

@@ -65,8 +65,8 @@ def test_a_statement_over_the_limit_is_stopped(backend: str, tmp_path: Path) -> 
 
 
 @contextmanager
-def locked(database: Database) -> Iterator[None]:
-    """Another client holds the lock a write needs (PostgreSQL: reads of `source` too)."""
+def locked(database: Database, table: str = "source") -> Iterator[None]:
+    """Another client holds the lock a write needs (PostgreSQL: reads of `table` too)."""
     if database.backend == "sqlite":
         path = make_url(database.url).database
         assert path
@@ -81,7 +81,7 @@ def locked(database: Database) -> Iterator[None]:
     engine = create_engine(database.url)
     try:
         with engine.connect() as connection, connection.begin():
-            connection.execute(text("LOCK TABLE source IN ACCESS EXCLUSIVE MODE"))
+            connection.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
             yield
     finally:
         engine.dispose()
@@ -116,6 +116,24 @@ def test_a_request_waiting_past_the_limit_is_a_503(database: Database, tmp_path:
                 assert read.status_code == 200, "SQLite readers never wait for a writer"
         assert client.post("/v1/sources", json=bundle(), headers=auth).status_code == 201
         assert client.get("/v1/sources").status_code == 200
+
+
+def test_a_streamed_export_whose_first_rows_time_out_is_a_503(tmp_path: Path) -> None:
+    """Its headers are made, then its first rows wait for a lock: still a 503 problem (gzip
+    held the headers back), and the connection is closed, as the server closes it."""
+    with fresh_database("postgresql", tmp_path) as url:
+        database = Database("postgresql", url)
+        env = {"STATEMENT_TIMEOUT_MS": "500"}
+        with (
+            running_server(tmp_path, database_url=url, env=env) as server,
+            httpx.Client(base_url=server.base_url, timeout=30.0) as client,
+        ):
+            with locked(database, "incident_excerpt"):
+                started = time.monotonic()
+                cut = client.get("/v1/incidents?format=ndjson")
+                assert_timed_out(cut, time.monotonic() - started)
+                assert cut.headers["connection"] == "close"
+            assert client.get("/v1/incidents?format=ndjson").status_code == 200
 
 
 def test_the_command_line_says_the_database_is_locked(tmp_path: Path) -> None:
