@@ -8,16 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app.backup import backup, restore
 from app.db import make_engine
+from app.errors import Conflict, InvalidValue
+from app.migrate import upgrade
 from tests.conftest import fresh_database
 from tests.factories import many_incidents
 from tests.helpers_faults import bundle_state, snapshot, sqlite_intact
 from tests.helpers_pg import pg_tool
 from tests.helpers_server import cli_write_key, run_cli, running_server
-from tests.writing import dump
+from tests.writing import dump, seed
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ def keep_writing(base_url: str, key: str, stop: threading.Event, writes: list[Wr
             if stop.is_set():
                 return
             started = time.monotonic()
-            data = many_incidents(f"backed-up-{n}", 20)
+            data = many_incidents(f"backed-up-{n}", 5)
             status = client.post("/v1/sources", json=data, headers=auth).status_code
             writes.append(Write(n, started, time.monotonic(), status))
 
@@ -80,7 +84,7 @@ def test_a_backup_during_writes_holds_every_write_committed_before_it(tmp_path: 
         httpx.Client(base_url=server.base_url, timeout=60.0) as client,
     ):
         seen = snapshot(client)
-        states = {w.number: bundle_state(seen, many_incidents(f"backed-up-{w.number}", 20))
+        states = {w.number: bundle_state(seen, many_incidents(f"backed-up-{w.number}", 5))
                   for w in writes}  # fmt: skip
     before = [w.number for w in writes if w.ended < began]
     after = [w.number for w in writes if w.started > finished]
@@ -89,14 +93,11 @@ def test_a_backup_during_writes_holds_every_write_committed_before_it(tmp_path: 
     sqlite_intact(tmp_path / "elsewhere" / "restored.db")
 
 
-def test_backup_and_restore_refusals(tmp_path: Path) -> None:
+def test_restore_refuses_a_database_in_use_unless_forced(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'live.db'}"
     saved = tmp_path / "saved.db"
     with running_server(tmp_path / "server", database_url=url) as server:
-        assert run_cli(url, "db", "backup", str(saved)).returncode == 0
-        again = run_cli(url, "db", "backup", str(saved))
-        assert again.returncode == 1
-        assert "exists" in again.stderr
+        backup(url, saved)
         key = cli_write_key(url, "backup-test")
         later = many_incidents("after-the-backup", 3)
         auth = {"Authorization": f"Bearer {key}"}
@@ -111,14 +112,23 @@ def test_backup_and_restore_refusals(tmp_path: Path) -> None:
             # The server now reads the restored database: the later write is gone.
             assert client.get("/v1/sources/after-the-backup").status_code == 404
     sqlite_intact(tmp_path / "live.db")
+
+
+def test_backup_and_restore_refusals(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    saved = tmp_path / "saved.db"
+    backup(url, saved)
+    with pytest.raises(Conflict, match="exists"):
+        backup(url, saved)
     not_a_database = tmp_path / "notes.txt"
     not_a_database.write_text("not a database")
-    refused = run_cli(url, "db", "restore", str(not_a_database))
-    assert refused.returncode == 1
-    assert "not an incident-record database" in refused.stderr
-    postgresql = run_cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "db", "backup", "x.db")
-    assert postgresql.returncode == 1
-    assert "pg_dump" in postgresql.stderr
+    with pytest.raises(InvalidValue, match="not an incident-record database"):
+        restore(url, not_a_database)
+    with pytest.raises(InvalidValue, match="pg_dump"):
+        backup("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path / "x.db")
 
 
 def test_the_readme_pg_dump_recipe(tmp_path: Path) -> None:
@@ -131,16 +141,17 @@ def test_the_readme_pg_dump_recipe(tmp_path: Path) -> None:
         fresh_database("postgresql", tmp_path) as url,
         fresh_database("postgresql", tmp_path) as restored_url,
     ):
-        assert run_cli(url, "seed").returncode == 0
-        libpq = make_url(url).set(drivername="postgresql").render_as_string(False)
-        restored = make_url(restored_url).set(drivername="postgresql").render_as_string(False)
-        dump_file = str(tmp_path / "incident-record.dump")
-        pg_tool("pg_dump", "--format=custom", f"--file={dump_file}", libpq)
-        pg_tool("pg_restore", "--no-owner", f"--dbname={restored}", dump_file)
-        upgraded = run_cli(restored_url, "db", "upgrade")
-        assert upgraded.returncode == 0, upgraded.stderr
         original, copy = make_engine(url), make_engine(restored_url)
         try:
+            upgrade(original)
+            seed(original)
+            libpq = make_url(url).set(drivername="postgresql").render_as_string(False)
+            restored = make_url(restored_url).set(drivername="postgresql")
+            dump_file = str(tmp_path / "incident-record.dump")
+            pg_tool("pg_dump", "--format=custom", f"--file={dump_file}", libpq)
+            pg_tool("pg_restore", "--no-owner", f"--dbname={restored.render_as_string(False)}",
+                    dump_file)  # fmt: skip
+            upgrade(copy)  # `incident-record db upgrade`: already at the latest migration
             assert dump(copy) == dump(original)
             with copy.connect() as connection:
                 assert connection.execute(text("SELECT count(*) FROM incident")).scalar() == 10

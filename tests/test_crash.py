@@ -142,7 +142,7 @@ def test_sigkill_in_the_middle_of_a_large_import(
 
 def test_sigterm_lets_an_import_in_flight_finish(tmp_path: Path) -> None:
     database = Database("sqlite", f"sqlite:///{tmp_path / 'graceful.db'}")
-    data = many_incidents("graceful", LARGE // 2)
+    data = many_incidents("graceful", LARGE // 4)
     env = {"GRACEFUL_SHUTDOWN_SECONDS": "60"}
     with running_server(tmp_path / "first", database_url=database.url, env=env) as server:
         key = cli_write_key(database.url, "graceful-test")
