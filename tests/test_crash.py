@@ -173,8 +173,9 @@ def test_sigterm_stops_within_the_grace_period(tmp_path: Path) -> None:
             server.process.wait(timeout=30)
             stopped = time.monotonic() - signalled
             cut = pending.result(timeout=30)
-    # The import had seconds of writing left; the server gave it one, then stopped.
-    assert stopped < 1 + 2.0, f"stopped {stopped:.1f} s after SIGTERM"
+    # The import had seconds of writing left; the server gave it one, then stopped it:
+    # its client was told so, and nothing of it was written.
+    assert stopped < 1 + 4.0, f"stopped {stopped:.1f} s after SIGTERM"
     assert cut.status_code == 503, cut.text
     assert cut.headers["content-type"].startswith("application/problem+json")
     assert cut.headers["retry-after"].isdigit()
