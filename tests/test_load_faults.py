@@ -12,6 +12,11 @@ made unavailable for `OUTAGE_SECONDS`:
   stop a root server, nor any process that has the file open). The `-shm` stays writable:
   it is mapped into memory, and a write to an immutable mapping kills the process.
 
+The server's STATEMENT_TIMEOUT_MS is 30 s here: the load saturates the machine on purpose,
+and a write queued behind the others for the write lock (SQLite's busy handler polls, so
+a writer can wait long) is not the fault under test; the limit has its own tests
+(`test_timeouts.py`).
+
 During the outage every failure must be a 503 problem with `Retry-After` and no SQL or
 stack trace; before it, and from a few seconds after it, every request must succeed,
 with nobody restarting the server. At the end every acknowledged write is in the data and
@@ -63,6 +68,7 @@ READS = (
     ("list", "/v1/quotes?limit=100"),
     ("detail", "/v1/incidents/{}"),
 )
+SERVER = {"STATEMENT_TIMEOUT_MS": "30000"}
 LEAKS = ("Traceback", "SELECT ", "INSERT ", "UPDATE ", "sqlite3.", "psycopg")
 
 
@@ -283,7 +289,8 @@ def check_outcomes(run: Run, down: float, up: float, server: LiveServer) -> floa
             continue
         if in_outage and o.status is None and o.kind == "export":
             continue  # a streamed export cut when the database went away mid-body
-        faults.append(f"{o.kind} at {o.started - down:+.2f}s: {o.status} {o.problem}")
+        took = o.ended - o.started
+        faults.append(f"{o.kind} at {o.started - down:+.2f}s ({took:.2f}s): {o.status} {o.problem}")
     assert not faults, "\n".join(faults[:30]) + "\n" + server.log()
     assert any(o.status == 503 for o in run.outcomes), "the outage was seen as 503s"
     after = [o.ended - up for o in run.outcomes if o.kind == "import" and o.started >= up]
@@ -317,7 +324,7 @@ def test_load_with_postgresql_stopped_and_started(tmp_path: Path, capsys) -> Non
         def outage(on: bool) -> None:
             cluster.stop("immediate") if on else cluster.start()
 
-        with running_server(tmp_path, database_url=cluster.url) as server:
+        with running_server(tmp_path, database_url=cluster.url, env=SERVER) as server:
             key = cli_write_key(cluster.url, "load-test")
             run, down, up = load(server, key, outage)
             recovered = check_outcomes(run, down, up, server)
@@ -334,7 +341,7 @@ def test_load_with_sqlite_file_made_read_only(tmp_path: Path, capsys) -> None:
     folder.mkdir()
     database = folder / "load.db"
     url = f"sqlite:///{database}"
-    with running_server(tmp_path / "server", database_url=url) as server:
+    with running_server(tmp_path / "server", database_url=url, env=SERVER) as server:
         key = cli_write_key(url, "load-test")
         files = [database, folder / "load.db-wal", folder]
         with immutable(files) as outage:
