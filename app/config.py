@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     """Methods those pages may use; add POST, PATCH, DELETE to let them write."""
     cache_max_age: int = 60
     """Seconds that browsers and proxies may reuse a GET response before revalidating."""
+    statement_timeout_ms: int = Field(default=10_000, ge=0)
+    """Longest a database statement may run, waits for a lock included (0: no limit)."""
+    graceful_shutdown_seconds: int = Field(default=8, ge=0)
+    """On SIGTERM, how long `serve` lets requests in flight finish (under `docker stop`'s 10 s)."""
 
 
 @lru_cache

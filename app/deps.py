@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
@@ -32,8 +33,17 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_session(engine: EngineDep) -> Iterator[Session]:
-    with Session(engine) as session:
+    session = Session(engine)
+    try:
         yield session
+    finally:
+        try:
+            session.close()
+        except DBAPIError as exc:
+            # The database went away after the answer was made (it ends after the
+            # response): its connection is dropped, and nothing of a read is lost.
+            if not exc.connection_invalidated:
+                raise
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

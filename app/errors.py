@@ -1,13 +1,19 @@
 """One error hierarchy, and the handlers that turn every error into RFC 9457 problem+json."""
 
+import asyncio
 import logging
+import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("app")
 
@@ -128,6 +134,92 @@ class InvalidPatch(ApiError):
     title = "Invalid patch"
 
 
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks a client to wait: about as long as a database restart or a lock takes."""
+
+
+class ServiceUnavailable(ApiError):
+    """Not now: retry after `Retry-After` seconds."""
+
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot answer now (unreachable, read-only, disk full, locked)."""
+
+    slug = "database-unavailable"
+    title = "Database unavailable"
+
+
+class StatementTimeout(DatabaseUnavailable):
+    slug = "statement-timeout"
+    title = "Database statement over the time limit"
+
+
+class ShuttingDown(ServiceUnavailable):
+    slug = "shutting-down"
+    title = "Server shutting down"
+
+
+TIMED_OUT = "a database statement ran over the time limit (STATEMENT_TIMEOUT_MS)"
+LOCKED = "the database stayed locked by another write past the time limit (STATEMENT_TIMEOUT_MS)"
+
+# Database errors that mean "not now" rather than "a bug": SQLite primary result codes
+# (the low byte of the extended code), PostgreSQL SQLSTATEs and SQLSTATE classes.
+SQLITE_UNAVAILABLE = {
+    sqlite3.SQLITE_INTERRUPT: TIMED_OUT,  # raised by the progress handler of app.db
+    sqlite3.SQLITE_BUSY: LOCKED,
+    sqlite3.SQLITE_LOCKED: LOCKED,
+    sqlite3.SQLITE_READONLY: "the database file is read-only",
+    sqlite3.SQLITE_FULL: "the disk holding the database is full",
+    sqlite3.SQLITE_IOERR: "the database file could not be read or written",
+    sqlite3.SQLITE_CANTOPEN: "the database file could not be opened",
+    sqlite3.SQLITE_NOMEM: "the database ran out of memory",
+}
+POSTGRESQL_UNAVAILABLE = {
+    "57014": TIMED_OUT,  # query_canceled: statement_timeout
+    "55P03": LOCKED,  # lock_not_available
+    "40001": "a concurrent transaction conflicted with this one",  # serialization_failure
+    "40P01": "a concurrent transaction conflicted with this one",  # deadlock_detected
+    "08": "the database server is unreachable",  # connection exception
+    "53": "the database server is out of disk, memory or connections",
+    "57": "the database server is shutting down or starting up",  # operator intervention
+    "58": "the database server had an I/O error",
+}
+
+
+def sqlite_result_code(error: BaseException | None) -> int | None:
+    """The primary SQLite result code of a driver error (SQLITE_BUSY, ...), or None."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def database_unavailable(exc: BaseException) -> DatabaseUnavailable | None:
+    """The 503 for a database error that means "not now", or None for a real bug (a 500)."""
+    if isinstance(exc, PoolTimeout):
+        return DatabaseUnavailable("every database connection stayed busy")
+    if not isinstance(exc, DBAPIError):
+        return None
+    code = sqlite_result_code(exc.orig)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if code is not None:
+        reason = SQLITE_UNAVAILABLE.get(code)
+    elif sqlstate:
+        reason = POSTGRESQL_UNAVAILABLE.get(sqlstate) or POSTGRESQL_UNAVAILABLE.get(sqlstate[:2])
+    elif exc.connection_invalidated or isinstance(exc, OperationalError):
+        reason = "the database server is unreachable"  # no SQLSTATE: no answer at all
+    else:
+        reason = None
+    if reason is None:
+        return None
+    return (
+        StatementTimeout(reason) if reason in (TIMED_OUT, LOCKED) else DatabaseUnavailable(reason)
+    )
+
+
 def problem_response(
     status: int,
     slug: str,
@@ -155,11 +247,15 @@ def _validation_items(exc: RequestValidationError) -> list[ProblemItem]:
     return items
 
 
-async def _api_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
+def error_response(exc: ApiError) -> JSONResponse:
     response = problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
     response.headers.update(exc.headers)
     return response
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -181,15 +277,75 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _server_error(exc: Exception) -> JSONResponse:
+    """A 503 when the database is the cause of `exc` (or of an error raised on top of it,
+    e.g. by a streamed export whose first rows failed), else a 500."""
+    for cause in _causes(exc):
+        unavailable = database_unavailable(cause)
+        if unavailable is not None:
+            driver = getattr(cause, "orig", None) or cause
+            # One line for the operator: the driver's message, never the statement.
+            message = (str(driver).strip().splitlines() or [""])[0]
+            log.warning("503 %s: %s: %s", unavailable.slug, type(driver).__name__, message)
+            return error_response(unavailable)
     log.exception("unhandled error", exc_info=exc)
     return problem_response(500, "internal-error", "Internal server error", "An internal error.")
+
+
+async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+    return _server_error(exc)
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    # Starlette's outermost layer answers this, then closes the connection: say so.
+    response = _server_error(exc)
+    response.headers["Connection"] = "close"
+    return response
+
+
+class CancelledRequests:
+    """ASGI: a request cut off by shutdown answers a 503 problem, not the server's 500.
+
+    On SIGTERM, requests still running after GRACEFUL_SHUTDOWN_SECONDS are cancelled (a
+    write not yet committed is rolled back); a client that got nothing yet is told to
+    retry. Outermost, so that it knows whether anything was sent.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except asyncio.CancelledError:
+            if scope["type"] == "http" and not started:
+                cut = ShuttingDown("the server stopped before this request finished")
+                await error_response(cut)(scope, receive, send)
+            raise
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -208,5 +364,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Request body is not JSON",
         422: "A parameter or body value is malformed",
         428: "`If-Match` is required: send the `ETag` of the representation you edit",
+        503: "The database is unavailable, or a statement ran over the time limit: "
+        "retry after `Retry-After` seconds",
     }
     return {s: {"model": Problem, "description": descriptions[s]} for s in statuses}

@@ -284,9 +284,10 @@ class _Checker:
             self.country(f"actors[{n}]", actor)
             self.ref(f"actors[{n}].parent_id", actor.get("parent_id"), self.actor_ids, "actor")
             seen, cur = {_str(actor, "id")}, _str(actor, "parent_id")
-            while cur in parents:
+            while cur is not None and cur in parents:  # an actor without an id has no chain
                 if cur in seen:
-                    self.err(f"actors[{n}].parent_id", f"parent chain of {actor['id']} is a cycle")
+                    message = f"parent chain of {_str(actor, 'id')} is a cycle"
+                    self.err(f"actors[{n}].parent_id", message)
                     break
                 seen.add(cur)
                 cur = parents[cur]

@@ -11,7 +11,7 @@ from app.cache_control import CacheControlMiddleware
 from app.config import Settings, get_settings
 from app.csp import HtmlCSPMiddleware
 from app.deps import API_KEY_SCHEME, check_parameters, read_access
-from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.errors import PROBLEM_MEDIA_TYPE, CancelledRequests, install_error_handlers
 from app.etag import ETagMiddleware
 from app.explorer import install_explorer
 from app.head import HeadMiddleware
@@ -137,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(HeadMiddleware)
+    app.add_middleware(CancelledRequests)
     checked = [Depends(check_parameters)]
     for module in (incidents, quotes, catalog, stats, changes):
         app.include_router(

@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from app.config import PROJECT_ROOT
+from app.db import without_time_limit
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -25,12 +26,20 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every migration of this version, so a database from a newer one can be told apart."""
+    return {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
+
+
 def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine) -> None:
+    """Apply every migration, with no statement time limit (an index on a big table takes long)."""
     cfg = alembic_config()
-    with engine.begin() as connection:
+    with without_time_limit(engine).begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")

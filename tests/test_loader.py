@@ -188,6 +188,14 @@ def test_refusals(engine: Engine, change: Any, expected: str) -> None:
     assert counts(engine)["source"] == 0
 
 
+def test_an_actor_without_an_id_is_that_error_only(engine: Engine) -> None:
+    """Found by fuzzing: the parent-cycle check crashed on it, and took every actor without
+    a parent for a cycle."""
+    data = bundle()
+    data["actors"].append({"name": "Nameless", "kind": "media"})
+    assert refused(engine, data) == ["actors[3].id: Field required"]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

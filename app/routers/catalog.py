@@ -243,7 +243,7 @@ def import_source(
 @router.get(
     "/event-types",
     response_model=EventTypeList,
-    responses=read_responses(400),
+    responses=read_responses(400, database=False),
     tags=["vocabularies"],
 )
 def list_event_types(request: Request) -> dict[str, Any]:

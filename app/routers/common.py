@@ -49,12 +49,16 @@ EXPORT_CONTENT = {
 
 
 def read_responses(
-    *errors: int, links: dict[str, Any] | None = None, keyed: bool = True
+    *errors: int,
+    links: dict[str, Any] | None = None,
+    keyed: bool = True,
+    database: bool = True,
 ) -> dict[int | str, dict[str, Any]]:
     """What a GET route can answer besides its 200: 304 for a matching ETag, and errors.
 
     `keyed`: under /v1, where READ_REQUIRES_KEY makes a key necessary (401, 403).
     `links`: OpenAPI links from the 200 to the operations its values lead to.
+    `database`: it reads the database, so it answers 503 while that is unavailable.
     """
     ok: dict[str, Any] = {"headers": ETAG_HEADER}
     if links:
@@ -62,7 +66,7 @@ def read_responses(
     return {
         200: ok,
         304: {"description": "Not modified: `If-None-Match` matched the current `ETag`."},
-        **problem_responses(*errors, *((401, 403) if keyed else ())),
+        **problem_responses(*errors, *((401, 403) if keyed else ()), *((503,) if database else ())),
     }
 
 
@@ -102,4 +106,4 @@ def first_item(operation_id: str, parameter: str) -> dict[str, Any]:
 
 def write_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
     """What a write route can answer besides its success: the key's 401/403, and errors."""
-    return problem_responses(401, 403, *errors)
+    return problem_responses(401, 403, *errors, 503)

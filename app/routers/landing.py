@@ -22,7 +22,7 @@ PAGES_FOR_PEOPLE = ("/explore", "/docs")
     "/",
     response_model=Landing,
     responses={
-        **read_responses(400, keyed=False),
+        **read_responses(400, keyed=False, database=False),
         303: {
             "description": "A browser (`Accept` preferring `text/html`): the page for people.",
             "headers": {

@@ -14,7 +14,9 @@ from app.schemas.resources import Health, Readiness
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", response_model=Health, responses=read_responses(400, keyed=False))
+@router.get(
+    "/healthz", response_model=Health, responses=read_responses(400, keyed=False, database=False)
+)
 def healthz() -> dict[str, str]:
     """The process is up.
 
