@@ -7,13 +7,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 
-from app.cache_control import CacheControlMiddleware
 from app.config import Settings, get_settings
-from app.csp import HtmlCSPMiddleware
 from app.deps import check_parameters, read_access
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
-from app.etag import ETagMiddleware
-from app.head import HeadMiddleware
+from app.http.cache_control import CacheControlMiddleware
+from app.http.csp import HtmlCSPMiddleware
+from app.http.etag import ETagMiddleware
+from app.http.head import HeadMiddleware
 from app.metrics import install_metrics
 from app.routers import catalog, changes, incidents, ops, quotes, stats
 

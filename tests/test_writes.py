@@ -12,7 +12,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
-from app.etag import etag_for
+from app.http.etag import etag_for
 from app.loader import read_bundle_file
 from app.models import SourceBundle
 from app.schemas.bundle import Bundle

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.db import Author
 from app.deps import EngineDep, MergePatchBody, SessionDep, WriteKey
-from app.etag import etag_for
+from app.http.etag import etag_for
 from app.routers.common import ETAG_HEADER, list_responses, read_responses, write_responses
 from app.schemas.queries import IncidentQuery
 from app.schemas.resources import IncidentDetail, IncidentList

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from app.errors import InvalidValue, ProblemItem
-from app.etag import weak_etag_for
+from app.http.etag import weak_etag_for
 from app.models import Actor, Incident, Location, Quote, Source
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT, ExportablePage, Format
 from app.schemas.resources import ActorOut, IncidentOut, LocationOut, QuoteOut
