@@ -62,6 +62,11 @@ def _countries(values: list[str]) -> list[str]:
     return codes
 
 
+def invalid(param: str, message: str) -> PydanticCustomError:
+    """An error of a check across the model that names the parameter to fix (app.errors)."""
+    return PydanticCustomError("parameter", "{message}", {"param": param, "message": message})
+
+
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if value is None:
         return None
@@ -69,9 +74,9 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     try:
         min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
     except ValueError:
-        raise ValueError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat") from None
+        raise invalid("bbox", "must be four numbers: min_lon,min_lat,max_lon,max_lat") from None
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise ValueError("bbox must satisfy -180<=min_lon<=max_lon<=180, -90<=min_lat<=max_lat<=90")
+        raise invalid("bbox", "must satisfy -180<=min_lon<=max_lon<=180, -90<=min_lat<=max_lat<=90")
     return min_lon, min_lat, max_lon, max_lat
 
 
@@ -132,7 +137,7 @@ class DateRange(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> "DateRange":
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from is after date_to")
+            raise invalid("date_from", "is after date_to")
         return self
 
 
