@@ -47,12 +47,15 @@ def _keys(args: argparse.Namespace) -> None:
 def _serve(host: str, port: int) -> None:
     import uvicorn
 
+    from app.http import access_log
+
     upgrade(get_engine())
     with Session(get_engine()) as session:
         empty = session.exec(select(Source.id).limit(1)).first() is None
     if empty:
         _seed(get_settings().seed_dir)
-    uvicorn.run("app.main:app", host=host, port=port, proxy_headers=True)
+    options = access_log.uvicorn_options(get_settings())
+    uvicorn.run("app.main:app", host=host, port=port, proxy_headers=True, **options)
 
 
 def build_parser() -> argparse.ArgumentParser:

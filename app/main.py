@@ -3,17 +3,12 @@
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.deps import check_parameters, read_access
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
-from app.http.cache_control import CacheControlMiddleware
-from app.http.csp import HtmlCSPMiddleware
-from app.http.etag import ETagMiddleware
-from app.http.head import HeadMiddleware
+from app.http import limits, stack
 from app.metrics import install_metrics
 from app.routers import catalog, changes, incidents, ops, quotes, stats
 
@@ -60,22 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     settings = settings or get_settings()
     install_error_handlers(app)
-    # Listed innermost first: ETags hash the uncompressed body, gzip wraps everything.
-    app.add_middleware(ETagMiddleware)
-    # Answers that need a key must not be reused by shared caches for someone else.
-    private = settings.read_requires_key
-    app.add_middleware(CacheControlMiddleware, max_age=settings.cache_max_age, private=private)
-    app.add_middleware(HtmlCSPMiddleware)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=settings.cors_methods,
-        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-        expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition", "Location"],
-        max_age=600,
-    )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(HeadMiddleware)
+    stack.install(app, settings)
     checked = [Depends(check_parameters)]
     for module in (incidents, quotes, catalog, stats, changes):
         app.include_router(
@@ -86,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _document(FastAPI.openapi(app))
+            app.openapi_schema = limits.document(_document(FastAPI.openapi(app)), settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -78,9 +78,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_server(
-    workdir: Path, *, database_url: str | None = None, startup_timeout: float = 30.0
+    workdir: Path,
+    *,
+    database_url: str | None = None,
+    startup_timeout: float = 30.0,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """Serve `database_url` (default: SQLite at `workdir/e2e.db`); yield once /healthz is 200.
+
+    `settings` are environment variables for the server (e.g. `{"ACCESS_LOG": "false"}`).
 
     The server is always stopped on exit, and its output is kept in `workdir/server.log`
     and shown in the error if it fails to start.
@@ -93,6 +99,7 @@ def running_server(
     env = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
     env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'e2e.db'}"
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(settings or {})
     command = [str(CONSOLE_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with open(log_path, "wb") as log:
         # cwd is the scratch folder so that no stray ./.env or ./incident-record.db is used.

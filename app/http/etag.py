@@ -1,17 +1,18 @@
-"""ETag on every successful GET, and 304 when `If-None-Match` matches.
+"""Validators (`ETag`, `Last-Modified`) and the preconditions that compare them, RFC 9110 §13.
 
-The tag is a hash of the body, so it changes exactly when the representation does. A
-response that arrives already tagged (a streamed export, tagged from a cheap fingerprint
-of its rows) is never buffered: it is answered with a 304 or passed through as it streams.
+The ETag of a body is a hash of it, so it changes exactly when the representation does.
+A gzip-coded body is another representation (§8.8.3), so its tag carries a `-gzip`
+suffix inside the quotes; a write's `If-Match` may quote either form (`uncoded`), since
+both name the same state of the resource.
 """
 
 import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-# Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5).
-_KEPT_ON_304 = (b"etag", b"cache-control", b"vary")
+GZIP_SUFFIX = "-gzip"
 
 
 def etag_for(body: bytes) -> str:
@@ -24,84 +25,98 @@ def weak_etag_for(fingerprint: bytes) -> str:
     return "W/" + etag_for(fingerprint)
 
 
+def coded(etag: str) -> str:
+    """The tag of the gzip-coded form of the representation tagged `etag`."""
+    return etag[:-1] + GZIP_SUFFIX + '"'
+
+
+def uncoded(header: str) -> str:
+    """`If-Match` with every gzip-coded tag given as the tag of the uncoded body."""
+    return header.replace(GZIP_SUFFIX + '"', '"')
+
+
 def if_match_holds(if_match: str, etag: str) -> bool:
-    """`If-Match` uses the strong comparison: a weak tag never matches (RFC 9110 13.1.1)."""
+    """`If-Match` uses the strong comparison: a weak tag never matches (§13.1.1, §8.8.3.2)."""
+    if etag.startswith("W/"):
+        return if_match.strip() == "*"
     tags = {t.strip() for t in if_match.split(",")}
     return "*" in tags or etag in tags
 
 
 def matches(if_none_match: str, etag: str) -> bool:
-    """`If-None-Match` uses the weak comparison: `W/"x"` and `"x"` match."""
+    """`If-None-Match` uses the weak comparison: `W/"x"` and `"x"` match (§13.1.2)."""
     if if_none_match.strip() == "*":
         return True
     tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
     return etag.removeprefix("W/") in tags
 
 
-class _Answered(Exception):
-    """Raised into the app once a 304 has gone out, so it stops producing the body."""
+def http_date(moment: datetime) -> str:
+    """An IMF-fixdate (§5.6.7), as `Last-Modified` carries it."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
-class ETagMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def parse_http_date(value: str | None) -> datetime | None:
+    """The moment of an HTTP-date, or None when it is not one (then it is ignored, §13.1.3)."""
+    if not value or "," in value.partition(",")[2]:  # a list of dates is not a date
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
-            await self.app(scope, receive, send)
-            return
-        if_none_match = Headers(scope=scope).get("if-none-match")
-        start: Message | None = None
-        chunks: list[bytes] = []
-        streaming = answered = False
 
-        async def buffer(message: Message) -> None:
-            nonlocal start, streaming, answered
-            if answered:
-                raise _Answered
-            if message["type"] == "http.response.start":
-                etag = Headers(raw=message["headers"]).get("etag")
-                if message["status"] != 200 or etag is None:
-                    start = message
-                    return
-                if if_none_match and matches(if_none_match, etag):
-                    await self._not_modified(message, send)
-                    answered = True
-                    return
-                streaming = True
-                await send(message)
-                return
-            if streaming or message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            assert start is not None
-            await self._finish(start, b"".join(chunks), if_none_match, send)
+class Preconditions:
+    """The conditional header fields of a request (§13.1), read once from its scope."""
 
-        try:
-            await self.app(scope, receive, buffer)
-        except _Answered:
-            pass
+    __slots__ = ("if_match", "if_modified_since", "if_none_match", "if_unmodified_since")
 
-    @staticmethod
-    async def _not_modified(start: Message, send: Send) -> None:
-        keep = [(k, v) for k, v in start["headers"] if k.lower() in _KEPT_ON_304]
-        await send({"type": "http.response.start", "status": 304, "headers": keep})
-        await send({"type": "http.response.body", "body": b""})
+    def __init__(self, scope: Scope) -> None:
+        found: dict[bytes, str] = {}
+        for name, value in scope["headers"]:
+            if name.startswith(b"if-"):
+                # Repeated fields are one comma-separated list (§5.3).
+                previous = found.get(name)
+                text = value.decode("latin-1")
+                found[name] = text if previous is None else f"{previous}, {text}"
+        self.if_match = found.get(b"if-match")
+        self.if_none_match = found.get(b"if-none-match")
+        self.if_modified_since = found.get(b"if-modified-since")
+        self.if_unmodified_since = found.get(b"if-unmodified-since")
 
-    async def _finish(
-        self, start: Message, body: bytes, if_none_match: str | None, send: Send
-    ) -> None:
-        if start["status"] != 200:
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-            return
-        headers = MutableHeaders(raw=list(start["headers"]))
-        headers["ETag"] = etag_for(body)
-        if if_none_match and matches(if_none_match, headers["ETag"]):
-            await self._not_modified({**start, "headers": headers.raw}, send)
-            return
-        await send({**start, "headers": headers.raw})
-        await send({"type": "http.response.body", "body": body})
+    def any(self) -> bool:
+        return any(
+            v is not None
+            for v in (
+                self.if_match,
+                self.if_none_match,
+                self.if_modified_since,
+                self.if_unmodified_since,
+            )
+        )
+
+    def evaluate(self, etag: str | None, last_modified: str | None) -> int | None:
+        """§13.2.2, for a GET or HEAD whose answer would be a 200: 412, 304, or None (send it).
+
+        If-Match first, If-Unmodified-Since only without it; then If-None-Match, and
+        If-Modified-Since only without it. A date condition needs a `Last-Modified`.
+        """
+        modified = parse_http_date(last_modified)
+        if self.if_match is not None:
+            if etag is None or not if_match_holds(self.if_match, etag):
+                return 412
+        elif self.if_unmodified_since is not None and modified is not None:
+            since = parse_http_date(self.if_unmodified_since)
+            if since is not None and modified > since:
+                return 412
+        if self.if_none_match is not None:
+            if self.if_none_match.strip() == "*" or (
+                etag is not None and matches(self.if_none_match, etag)
+            ):
+                return 304
+        elif self.if_modified_since is not None and modified is not None:
+            since = parse_http_date(self.if_modified_since)
+            if since is not None and modified <= since:
+                return 304
+        return None

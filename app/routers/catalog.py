@@ -7,8 +7,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.db import Author
 from app.deps import BundleBody, EngineDep, SessionDep, WriteKey
+from app.http.etag import http_date
 from app.loader import export_bundle, import_bundle
-from app.routers.common import ETAG_HEADER, list_responses, read_responses, write_responses
+from app.routers.common import (
+    ETAG_HEADER,
+    LAST_MODIFIED_HEADER,
+    list_responses,
+    read_responses,
+    write_responses,
+)
 from app.schemas.bundle import Bundle
 from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
 from app.schemas.resources import (
@@ -112,14 +119,18 @@ def get_source(session: SessionDep, source_id: str) -> dict[str, Any]:
     "/sources/{source_id}/text",
     response_class=PlainTextResponse,
     responses={
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "headers": ETAG_HEADER},
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "headers": {**ETAG_HEADER, **LAST_MODIFIED_HEADER},
+        },
         **read_responses(400, 404),
     },
     tags=["sources"],
 )
-def get_source_text(session: SessionDep, source_id: str) -> str:
+def get_source_text(session: SessionDep, source_id: str) -> PlainTextResponse:
     """The source's text exactly as stored: every span points into it."""
-    return catalog.get_source(session, source_id).text
+    source = catalog.get_source(session, source_id)
+    return PlainTextResponse(source.text, headers={"Last-Modified": http_date(source.updated_at)})
 
 
 @router.get(

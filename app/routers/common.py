@@ -5,11 +5,21 @@ from typing import Any
 from app.errors import problem_responses
 
 ETAG_HEADER = {"ETag": {"description": "Tag of this representation.", "schema": {"type": "string"}}}
+LAST_MODIFIED_HEADER = {
+    "Last-Modified": {
+        "description": "When the data shown last changed: `If-Modified-Since` gets a 304.",
+        "schema": {"type": "string"},
+    }
+}
 
 EXPORT_HEADERS = {
     "Vary": {"description": "`Accept`: the format may follow it.", "schema": {"type": "string"}},
     "Link": {
         "description": 'Exports: `<url>; rel="next"` when more rows remain.',
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "Exports: when the data last changed; `If-Modified-Since` gets a 304.",
         "schema": {"type": "string"},
     },
     "X-Total-Count": {
@@ -45,7 +55,10 @@ def read_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
     """What a GET route can answer besides its 200: 304 for a matching ETag, and errors."""
     return {
         200: {"headers": ETAG_HEADER},
-        304: {"description": "Not modified: `If-None-Match` matched the current `ETag`."},
+        304: {
+            "description": "Not modified: `If-None-Match` matched the current `ETag` (or "
+            "`If-Modified-Since` is not before `Last-Modified`)."
+        },
         **problem_responses(*errors),
     }
 
@@ -54,10 +67,13 @@ def list_responses() -> dict[int | str, dict[str, Any]]:
     """A list that can be exported: its 200 also comes as CSV, GeoJSON or NDJSON."""
     return {
         **read_responses(400, 422),
-        200: {"headers": {**ETAG_HEADER, **EXPORT_HEADERS}, "content": EXPORT_CONTENT},
+        200: {
+            "headers": {**ETAG_HEADER, **EXPORT_HEADERS},
+            "content": EXPORT_CONTENT,
+        },
     }
 
 
 def write_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
-    """What a write route can answer besides its success: the key's 401/403, and errors."""
-    return problem_responses(401, 403, *errors)
+    """What a write route can answer besides its success: the key's 401/403/429, and errors."""
+    return problem_responses(401, 403, 429, *errors)

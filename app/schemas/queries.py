@@ -118,6 +118,12 @@ class ExportablePage(Page):
         None,
         description="`json` (default), `csv`, `geojson` or `ndjson`; overrides `Accept`.",
     )
+    csv_safe: bool = Field(
+        False,
+        description="CSV only: prefix `'` to every text cell that starts with `=`, `+`, `-`, "
+        "`@`, a tab or a carriage return, so a spreadsheet shows it rather than run it as a "
+        "formula. Off by default, so that pandas and other programs read exact values.",
+    )
     limit: int = Field(
         50,
         ge=1,
@@ -165,7 +171,6 @@ class IncidentFilters(DateRange):
     q: str | None = Field(
         None,
         min_length=1,
-        max_length=200,
         description="Words that must all occur in the title, summary or quotes (any case).",
     )
     min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
@@ -191,7 +196,7 @@ class LocationQuery(ExportablePage):
     country: Countries = Field([], description=COUNTRY_DOC)
     kind: Many = Field([], description="Location kind, e.g. `air_base`.")
     bbox: BBox = None
-    q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
+    q: str | None = Field(None, min_length=1, description="Name or alias.")
     updated_since: Timestamp | None = None
 
     @model_validator(mode="after")
@@ -203,7 +208,7 @@ class LocationQuery(ExportablePage):
 class ActorQuery(ExportablePage):
     kind: Many = Field([], description="Actor kind, e.g. `umbrella_group`.")
     country: Countries = Field([], description=COUNTRY_DOC)
-    q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
+    q: str | None = Field(None, min_length=1, description="Name or alias.")
     parent: Many = Field([], description="Parent actor id (direct children).")
     updated_since: Timestamp | None = None
 
@@ -212,7 +217,7 @@ class QuoteQuery(DateRange, ExportablePage):
     speaker: Many = Field([], description="Speaker actor id.")
     incident: Many = Field([], description="Incident id.")
     source: Many = Field([], description="Source id.")
-    q: str | None = Field(None, min_length=1, max_length=200, description="Words in the quote.")
+    q: str | None = Field(None, min_length=1, description="Words in the quote.")
     updated_since: Timestamp | None = None
 
 
