@@ -10,8 +10,6 @@ import hashlib
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from starlette.types import Scope
-
 GZIP_SUFFIX = "-gzip"
 
 
@@ -68,33 +66,26 @@ def parse_http_date(value: str | None) -> datetime | None:
 
 
 class Preconditions:
-    """The conditional header fields of a request (§13.1), read once from its scope."""
+    """The conditional header fields of a request (§13.1)."""
 
     __slots__ = ("if_match", "if_modified_since", "if_none_match", "if_unmodified_since")
 
-    def __init__(self, scope: Scope) -> None:
-        found: dict[bytes, str] = {}
-        for name, value in scope["headers"]:
+    def __init__(self, fields: dict[bytes, str]) -> None:
+        self.if_match = fields.get(b"if-match")
+        self.if_none_match = fields.get(b"if-none-match")
+        self.if_modified_since = fields.get(b"if-modified-since")
+        self.if_unmodified_since = fields.get(b"if-unmodified-since")
+
+    @classmethod
+    def of(cls, headers: list[tuple[bytes, bytes]]) -> "Preconditions | None":
+        """The preconditions among a request's header fields; None when it has none."""
+        fields: dict[bytes, str] = {}
+        for name, value in headers:
             if name.startswith(b"if-"):
                 # Repeated fields are one comma-separated list (§5.3).
-                previous = found.get(name)
                 text = value.decode("latin-1")
-                found[name] = text if previous is None else f"{previous}, {text}"
-        self.if_match = found.get(b"if-match")
-        self.if_none_match = found.get(b"if-none-match")
-        self.if_modified_since = found.get(b"if-modified-since")
-        self.if_unmodified_since = found.get(b"if-unmodified-since")
-
-    def any(self) -> bool:
-        return any(
-            v is not None
-            for v in (
-                self.if_match,
-                self.if_none_match,
-                self.if_modified_since,
-                self.if_unmodified_since,
-            )
-        )
+                fields[name] = f"{fields[name]}, {text}" if name in fields else text
+        return cls(fields) if fields else None
 
     def evaluate(self, etag: str | None, last_modified: str | None) -> int | None:
         """§13.2.2, for a GET or HEAD whose answer would be a 200: 412, 304, or None (send it).

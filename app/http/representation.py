@@ -11,7 +11,6 @@ anything is compressed or sent. A tagged stream is answered from its headers alo
 
 import zlib
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PreconditionFailed, problem_response
@@ -35,13 +34,6 @@ class _Answered(Exception):
     """Raised into the app once a 304 or 412 has gone out, so it stops producing the body."""
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
 class RepresentationMiddleware:
     def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
         self.app = app
@@ -51,13 +43,18 @@ class RepresentationMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] not in ("GET", "HEAD"):
-            if_match = _header(scope, b"if-match")
-            if if_match is not None and GZIP_SUFFIX in if_match:
-                headers = [(k, v) for k, v in scope["headers"] if k != b"if-match"]
-                headers.append((b"if-match", uncoded(if_match).encode("latin-1")))
-                scope["headers"] = headers  # in place: the layers outside read the route
-        response = _Response(self, scope, receive, send)
+        headers = scope["headers"]
+        # HEAD arrives here as GET (app.http.front), and is conditional like it.
+        conditions = Preconditions.of(headers)
+        if scope["method"] != "GET" and conditions is not None and conditions.if_match:
+            if GZIP_SUFFIX in conditions.if_match:  # a write names the state, coded or not
+                if_match = uncoded(conditions.if_match).encode("latin-1")
+                headers = [(k, v) for k, v in headers if k != b"if-match"]
+                scope["headers"] = [*headers, (b"if-match", if_match)]  # in place: the
+                # layers outside read the route from this scope
+            conditions = None
+        accept_encoding = next((v for k, v in headers if k == b"accept-encoding"), None)
+        response = _Response(self, scope, receive, send, conditions, accept_encoding)
         try:
             await self.app(scope, receive, response.send)
         except _Answered:
@@ -68,14 +65,21 @@ class _Response:
     """One response on its way out: held while it is hashed, then tagged, coded or answered."""
 
     def __init__(
-        self, layer: RepresentationMiddleware, scope: Scope, receive: Receive, send: Send
+        self,
+        layer: RepresentationMiddleware,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        conditions: Preconditions | None,
+        accept_encoding: bytes | None,
     ) -> None:
         self.layer = layer
         self.scope = scope
         self.receive = receive
         self.downstream = send
-        # HEAD arrives here as GET (app.http.front), and is conditional like it.
-        self.conditional = scope["method"] in ("GET", "HEAD")
+        self.get = scope["method"] == "GET"
+        self.conditions = conditions if self.get else None
+        self.accept_encoding = accept_encoding
         self.start: Message | None = None
         self.chunks: list[bytes] | None = None  # the body being hashed
         self.coder: zlib._Compress | None = None
@@ -88,7 +92,7 @@ class _Response:
         if kind == "http.response.start":
             self.start = message
             headers = message.get("headers", [])
-            if message["status"] == 200 and self.conditional:
+            if message["status"] == 200 and self.get:
                 if not any(k == b"etag" for k, _ in headers):
                     self.chunks = []  # tagged once the whole body is here
                     return
@@ -105,10 +109,7 @@ class _Response:
                 return
             body, self.chunks = b"".join(self.chunks), None
             assert self.start is not None
-            self.start["headers"] = [
-                *self.start.get("headers", []),
-                (b"etag", etag_for(body).encode()),
-            ]
+            self.start["headers"] = [*self.start.get("headers", []), (b"etag", _tag(body))]
             await self.decide(len(body))
             if self.answered:
                 return
@@ -126,42 +127,53 @@ class _Response:
         """Code, tag and evaluate the held start of a body of `size` bytes (None: a stream)."""
         start = self.start
         assert start is not None
-        headers = MutableHeaders(raw=list(start.get("headers", [])))
-        coding = (
-            start["status"] == 200
-            and "content-encoding" not in headers
-            and gzip.compressible(headers.get("content-type", ""))
+        headers = list(start.get("headers", []))
+        fields = dict(headers)  # the single-valued ones read here
+        ok = start["status"] == 200
+        if (
+            ok
+            and b"content-encoding" not in fields
+            and gzip.compressible(fields.get(b"content-type", b""))
             and (size is None or size >= self.layer.minimum_size)
-        )
-        if coding:  # the representation varies with Accept-Encoding, coded or not
-            headers.add_vary_header("Accept-Encoding")
-            if gzip.accepts_gzip(_header(self.scope, b"accept-encoding")):
+        ):  # the representation varies with Accept-Encoding, coded or not
+            vary = [v for k, v in headers if k == b"vary"]
+            headers = [(k, v) for k, v in headers if k != b"vary"]
+            headers.append((b"vary", b", ".join([*vary, b"Accept-Encoding"])))
+            if gzip.accepts_gzip(self.accept_encoding):
                 self.coder = gzip.compressor()
-                headers["Content-Encoding"] = "gzip"
-                del headers["content-length"]  # set once the coded body is known
-                if "etag" in headers:
-                    headers["ETag"] = coded(headers["etag"])
-        start["headers"] = headers.raw
-        if start["status"] == 200 and self.conditional:
-            outcome = Preconditions(self.scope).evaluate(
-                headers.get("etag"), headers.get("last-modified")
-            )
+                headers = [  # Content-Length: set once the coded body is known
+                    (k, coded(v.decode("latin-1")).encode("latin-1") if k == b"etag" else v)
+                    for k, v in headers
+                    if k != b"content-length"
+                ]
+                headers.append((b"content-encoding", b"gzip"))
+        start["headers"] = headers
+        if ok and self.conditions is not None:
+            etag = next((v.decode("latin-1") for k, v in headers if k == b"etag"), None)
+            modified = fields.get(b"last-modified")
+            outcome = self.conditions.evaluate(etag, modified and modified.decode("latin-1"))
             if outcome is not None:
-                await self.answer(outcome, headers)
+                await self.answer(outcome, headers, etag)
                 return
         if self.coder is None:
             await self.downstream(start)
             self.start = None
 
-    async def answer(self, status: int, headers: MutableHeaders) -> None:
+    async def answer(
+        self, status: int, headers: list[tuple[bytes, bytes]], etag: str | None
+    ) -> None:
         self.answered = True
         if status == 304:
-            kept = [(k, v) for k, v in headers.raw if k in _KEPT_ON_304]
+            kept = [(k, v) for k, v in headers if k in _KEPT_ON_304]
             await self.downstream({"type": "http.response.start", "status": 304, "headers": kept})
             await self.downstream({"type": "http.response.body", "body": b""})
             return
         problem = PreconditionFailed(
             "If-Match or If-Unmodified-Since does not hold for the current representation "
-            f"(ETag {headers.get('etag')}, Last-Modified {headers.get('last-modified', 'unknown')})"
+            f"(ETag {etag})"
         )
         await problem_response(problem)(self.scope, self.receive, self.downstream)
+
+
+def _tag(body: bytes) -> bytes:
+    return etag_for(body).encode()
