@@ -17,7 +17,7 @@ import pytest
 from tests.factories import bundle
 from tests.helpers_server import LiveServer, run_cli, running_server
 from tests.test_http_rfc import GZIP, INCIDENT, REPEATED_ON_304
-from tests.test_limits_and_injection import TRAVERSALS
+from tests.test_limits_and_injection import TRAVERSALS, assert_nothing_read
 from tests.writing import bearer
 
 
@@ -77,10 +77,7 @@ def test_oversized_requests_reach_the_app_and_get_problems(live: Live) -> None:
 def test_path_traversal_as_sent(live: Live) -> None:
     for path in TRAVERSALS:
         # Sent as written: httpx does not resolve percent-encoded dots.
-        response = live.client.get(httpx.URL(live.server.base_url + path))
-        assert response.status_code in (400, 404), (path, response.status_code)
-        assert "root:" not in response.text
-        assert "BaseSettings" not in response.text
+        assert_nothing_read(live.client.get(httpx.URL(live.server.base_url + path)))
 
 
 def test_access_log_is_json_lines_without_the_key(live: Live) -> None:

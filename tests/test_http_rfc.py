@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.http.etag import etag_for, parse_http_date
+from app.http.etag import etag_for, http_date, parse_http_date
 from tests.conftest import client_for
 from tests.writing import new_key, seed
 
@@ -205,8 +205,8 @@ def test_if_modified_since(client: TestClient, path: str) -> None:
     assert IMF_FIXDATE.fullmatch(last_modified)
     moment = parse_http_date(last_modified)
     assert moment is not None
-    earlier = (moment - timedelta(seconds=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    later = (moment + timedelta(days=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    earlier = http_date(moment - timedelta(seconds=1))
+    later = http_date(moment + timedelta(days=1))
     for since, status in [(last_modified, 304), (later, 304), (earlier, 200)]:
         assert client.get(path, headers={"If-Modified-Since": since}).status_code == status
     # Not a date, or a list of dates: ignored.
@@ -232,7 +232,7 @@ def test_if_unmodified_since_and_the_order_of_evaluation(client: TestClient) -> 
     full = client.get(EXPORT)
     tag, modified = full.headers["etag"], parse_http_date(full.headers["last-modified"])
     assert modified is not None
-    before = (modified - timedelta(seconds=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    before = http_date(modified - timedelta(seconds=1))
     assert client.get(EXPORT, headers={"If-Unmodified-Since": before}).status_code == 412
     since = full.headers["last-modified"]
     assert client.get(EXPORT, headers={"If-Unmodified-Since": since}).status_code == 200

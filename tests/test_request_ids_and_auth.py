@@ -105,7 +105,8 @@ def test_access_log_lines(engine: Engine, caplog: pytest.LogCaptureFixture) -> N
         c.head("/v1/incidents/nope", headers={"X-Request-ID": "trace-1"})
         c.post("/v1/sources", json=bundle(), headers=key)
         c.get("/no/such/path")
-    head, post, missing = access_lines(caplog)
+        c.get("/v1/incidents/x%0d%0a%7B%22status%22%3A200%7D")  # a forged line, escaped
+    head, post, missing, forged = access_lines(caplog)
     assert set(head) == {
         "time",
         "request_id",
@@ -129,6 +130,8 @@ def test_access_log_lines(engine: Engine, caplog: pytest.LogCaptureFixture) -> N
     assert (post["route"], post["status"], post["key"]) == ("/v1/sources", 201, "fact-checker")
     assert post["duration_ms"] > 0
     assert (missing["route"], missing["status"]) == (None, 404)
+    assert forged["path"] == '/v1/incidents/x\r\n{"status":200}'
+    assert all("\n" not in r.getMessage() for r in caplog.records if r.name == "app.access")
     secret = key["Authorization"].removeprefix("Bearer ")
     assert secret not in caplog.text
 
