@@ -1,35 +1,30 @@
 #!/usr/bin/env bash
 # Throughput of the request path (docs/benchmarks.md, "The HTTP layer"): the real
-# `incident-record serve` on the seed, pinned to core 0, and wrk on core 1, 16
-# connections. A constant ASGI app under the same uvicorn is the floor to compare with.
-#   bash bench/http_wrk.sh [seconds per run, default 10] [runs, default 3]
-# Needs wrk (Debian: apt-get install -y wrk) and two cores.
+# `incident-record serve` of this checkout on the seed, pinned to core 0, wrk on core 1,
+# 16 connections; beside it a constant ASGI app under the same uvicorn (the floor) and,
+# if given, another checkout (e.g. main, for before/after). All servers run at once and
+# are loaded in turn, round after round, so that a busy machine slows them alike; each
+# line gives requests/s and the server's CPU time per request.
+#   bash bench/http_wrk.sh [OTHER_CHECKOUT] [SECONDS_PER_RUN=5] [ROUNDS=6]
+# Needs wrk (Debian: apt-get install -y wrk), curl and two cores.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-SECONDS_PER_RUN=${1:-10}
-RUNS=${2:-3}
-PY=${PYTHON:-.venv/bin/python}
+OTHER=${1:-}
+SECONDS_PER_RUN=${2:-5}
+ROUNDS=${3:-6}
+PY=${PYTHON:-$(pwd)/.venv/bin/python}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/http-wrk.XXXXXX")
-PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export DATABASE_URL="sqlite:///$WORK/bench.db" PYTHONUNBUFFERED=1
-SERVER=""
-stop() { if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi; SERVER=""; }
-trap 'stop; rm -rf "$WORK"' EXIT
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait; rm -rf "$WORK"' EXIT
 
-wait_up() {
-    for _ in $(seq 100); do
-        curl -fs "http://127.0.0.1:$PORT$1" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    echo "server did not start; its log:" >&2; cat "$WORK/server.log" >&2; exit 1
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-measure() {  # name path
-    for run in $(seq "$RUNS"); do
-        rps=$(taskset -c 1 wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$PORT$2" \
-            | awk '/Requests\/sec/ {print $2}')
-        printf '%-32s run %d: %8s req/s\n' "$1" "$run" "$rps"
-    done
+serve() {  # checkout port: `serve` from that checkout (python -m app imports its app/)
+    (cd "$1" && exec env DATABASE_URL="sqlite:///$WORK/$2.db" PYTHONUNBUFFERED=1 \
+        taskset -c 0 "$PY" -m app serve --port "$2" >"$WORK/$2.log" 2>&1) &
+    PIDS+=($!)
 }
 
 cat >"$WORK/constant.py" <<'PY'
@@ -39,15 +34,44 @@ async def app(scope, receive, send):
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": b'{"status":"ok"}'})
 PY
-taskset -c 0 $PY -m uvicorn --app-dir "$WORK" constant:app --port "$PORT" --log-level warning \
-    >"$WORK/server.log" 2>&1 &
-SERVER=$!
-wait_up /
-measure "constant ASGI app" /
-stop
+CONSTANT=$(free_port)
+(cd "$WORK" && exec taskset -c 0 "$PY" -m uvicorn constant:app --port "$CONSTANT" \
+    --log-level warning >"$WORK/constant.log" 2>&1) &
+PIDS+=($!)
+THIS=$(free_port)
+serve "$(pwd)" "$THIS"
+NAMES=("this checkout") PORTS=("$THIS")
+if [ -n "$OTHER" ]; then
+    OTHER_PORT=$(free_port)
+    serve "$OTHER" "$OTHER_PORT"
+    NAMES+=("$OTHER") PORTS+=("$OTHER_PORT")
+fi
 
-taskset -c 0 $PY -m app serve --port "$PORT" >"$WORK/server.log" 2>&1 &
-SERVER=$!
-wait_up /healthz
-measure "GET /healthz" /healthz
-measure "GET /v1/incidents/{id}" /v1/incidents/2022-01-05-ain-al-asad-rockets
+for port in "$CONSTANT" "${PORTS[@]}"; do
+    for _ in $(seq 150); do
+        curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+done
+
+run() {  # port path: "<req/s> req/s, <us> us CPU/request"
+    local pid before after out
+    pid=$(ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    out=$(taskset -c 1 wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$1$2")
+    after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    echo "$out" | awk -v cpu=$(((after - before) * 1000000 / $(getconf CLK_TCK))) \
+        '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%9.1f req/s %7d us CPU/request", r, cpu / n}'
+}
+
+for path in /healthz /v1/incidents/2022-01-05-ain-al-asad-rockets; do
+    for round in $(seq "$ROUNDS"); do
+        printf '%-44s round %d\n' "$path" "$round"
+        printf '  %-40s %s\n' "constant ASGI app (/)" "$(run "$CONSTANT" /)"
+        order=("${!PORTS[@]}")
+        if [ $((round % 2)) -eq 0 ]; then order=($(printf '%s\n' "${order[@]}" | sort -rn)); fi
+        for i in "${order[@]}"; do  # in turn, the other way round every other round
+            printf '  %-40s %s\n' "${NAMES[$i]}" "$(run "${PORTS[$i]}" "$path")"
+        done
+    done
+done
