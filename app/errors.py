@@ -303,7 +303,8 @@ def internal_error() -> ApiError:
 
 
 async def _unexpected_error(_: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", exc_info=exc)
+    request = context.current()
+    log.exception("unhandled error (request %s)", request and request.request_id, exc_info=exc)
     return problem_response(internal_error())
 
 

@@ -123,13 +123,19 @@ def test_error_shape_of_write_refusals_and_rate_limits(engine: Engine) -> None:
         assert "failed authentications" in limited["detail"]
 
 
-def test_an_unexpected_error_is_a_bare_500_problem(engine: Engine) -> None:
+def test_an_unexpected_error_is_a_bare_500_problem(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE quote_incident"))
     with client_for(engine) as client:
         client_no_raise = TestClient(client.app, raise_server_exceptions=False)
         response = client_no_raise.get("/v1/quotes")
     body = assert_problem(response, 500)
+    # The log has what the client does not: the cause, under the same request id.
+    logged = [r for r in caplog.records if r.getMessage().startswith("unhandled error")]
+    assert logged[0].getMessage() == f"unhandled error (request {body['request_id']})"
+    assert logged[0].exc_info is not None
     assert body == {
         "type": "urn:incident-record:problem:internal-error",
         "title": "Internal server error",
