@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     seed_dir: Path = PROJECT_ROOT / "seed"
     """Folder of bundles (`*.json`) that `seed` and `serve` load."""
     read_requires_key: bool = False
-    """Require an API key with scope `read` for every read under /v1."""
+    """Require an API key with scope `read` for every read under /v1 and /ogc."""
     max_body_bytes: int = 10_000_000
     """Largest request body a write accepts (413 above it)."""
     host: str = "127.0.0.1"

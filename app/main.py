@@ -8,8 +8,10 @@ from fastapi_offline import FastAPIOffline
 from app.config import Settings, get_settings
 from app.deps import check_parameters, read_access
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.explorer import install_explorer
 from app.http import limits, stack
 from app.metrics import install_metrics
+from app.ogc import router as ogc
 from app.routers import catalog, changes, incidents, ops, quotes, stats
 
 DESCRIPTION = """
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
         )
     app.include_router(ops.router, dependencies=checked)
+    app.include_router(ogc.router)
+    install_explorer(app)
     install_metrics(app)
 
     def openapi() -> dict[str, Any]:

@@ -16,12 +16,22 @@ import pyogrio.raw
 import pytest
 import yaml
 
+from tests.helpers_gdal import gdal
 from tests.helpers_server import LiveServer, running_server
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "dashboards.md"
 DOC_BASE = "http://127.0.0.1:8000"
 RECIPE = re.compile(r"<!-- recipe: ([\w-]+) -->\n```(\w+)\n(.*?)```", re.S)
-TESTED = {"grafana-datasource", "grafana-query", "geojson-url", "qgis", "pandas", "client", "sync"}
+TESTED = {
+    "grafana-datasource",
+    "grafana-query",
+    "geojson-url",
+    "qgis",
+    "qgis-oapif",
+    "pandas",
+    "client",
+    "sync",
+}
 
 
 def recipes() -> dict[str, str]:
@@ -138,6 +148,30 @@ def test_qgis_layer_opens_through_gdal(server: LiveServer) -> None:
     ids = list(fields[list(meta["fields"]).index("id")])
     assert "2022-01-05-ain-al-asad-rockets" in ids
     assert len(geometry) == len(ids) > 0
+
+
+class OapifIface:
+    """Stands in for QGIS's `iface` with the "OAPIF" provider: GDAL's OAPIF driver opens
+    the URL and collection of the layer's URI, as QGIS's provider would."""
+
+    def __init__(self) -> None:
+        self.layers: dict[str, str] = {}
+
+    def addVectorLayer(self, uri: str, name: str, provider: str) -> str:  # noqa: N802
+        assert provider == "OAPIF"
+        source = dict(re.findall(r"(\w+)='([^']*)'", uri))
+        self.layers[name] = gdal(
+            "ogrinfo", "-ro", "-so", f"OAPIF:{source['url']}", source["typename"]
+        )
+        return self.layers[name]
+
+
+def test_qgis_oapif_layer_is_the_ogc_collection(server: LiveServer) -> None:
+    layer = run("qgis-oapif", server, iface=OapifIface())["layer"]
+    total = httpx.get(f"{server.base_url}/v1/incidents").json()["meta"]["total"]
+    assert "Layer name: incidents\n" in layer
+    assert "Geometry: Point\n" in layer
+    assert f"Feature Count: {total}\n" in layer
 
 
 def test_pandas_reads_the_csv_url(server: LiveServer) -> None:

@@ -7,7 +7,7 @@ OR within one parameter, AND across parameters.
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -178,6 +178,9 @@ class IncidentFilters(DateRange):
     updated_since: Timestamp | None = Field(
         None, description="Only records updated at or after this RFC 3339 timestamp."
     )
+    bbox_matches_unplaced: ClassVar[bool] = False
+    """Not a parameter. OGC API - Features has a bbox also match what has no place
+    (/req/core/fc-bbox-response C): True in its query (OgcIncidentQuery)."""
 
     @model_validator(mode="after")
     def _bbox_valid(self) -> "IncidentFilters":
@@ -198,11 +201,23 @@ class LocationQuery(ExportablePage):
     bbox: BBox = None
     q: str | None = Field(None, min_length=1, description="Name or alias.")
     updated_since: Timestamp | None = None
+    bbox_matches_unplaced: ClassVar[bool] = False
+    """As for incidents: True in OgcLocationQuery."""
 
     @model_validator(mode="after")
     def _bbox_valid(self) -> "LocationQuery":
         parse_bbox(self.bbox)
         return self
+
+
+class OgcIncidentQuery(IncidentQuery):
+    """The list's query as OGC API - Features asks it (app.ogc)."""
+
+    bbox_matches_unplaced: ClassVar[bool] = True
+
+
+class OgcLocationQuery(LocationQuery):
+    bbox_matches_unplaced: ClassVar[bool] = True
 
 
 class ActorQuery(ExportablePage):

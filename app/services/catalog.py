@@ -50,8 +50,9 @@ def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]
 
 
 def locations_select(query: LocationQuery) -> Select[Any]:
+    lat, lon = col(Location.latitude), col(Location.longitude)
     stmt = select(Location).where(
-        *in_bbox(col(Location.latitude), col(Location.longitude), query.bbox),
+        *in_bbox(lat, lon, query.bbox, unplaced=query.bbox_matches_unplaced),
         *_name_or_alias(Location, query.q),
     )
     if query.country:

@@ -115,6 +115,20 @@ class Resource:
     depends_on: tuple[Any, ...]
     """Tables whose rows also show in the items (names, counts): part of the ETag."""
 
+    def json_items(self, hydrated: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Hydrated rows as the JSON list's `data` items."""
+        return self.items.dump_python(self.items.validate_python(hydrated), mode="json")
+
+    def feature(self, item: dict[str, Any]) -> dict[str, Any]:
+        """An item as a GeoJSON Feature: the record id, its point or null, the record."""
+        point = self.point(item) if self.point else None
+        return {
+            "type": "Feature",
+            "id": item["id"],
+            "geometry": None if point is None else {"type": "Point", "coordinates": point},
+            "properties": item,
+        }
+
 
 def _by_id(model: Any) -> Callable[[Any], Order]:
     return lambda _query: Order("id", [col(model.id)], [str], False, lambda row: [row.id])
@@ -361,8 +375,7 @@ def _batches(
             page = stmt if position is None else stmt.where(after(order.keys, position, order.desc))
             rows = list(session.scalars(page.order_by(*order.by()).limit(size)))
             if rows:
-                items = resource.items.validate_python(resource.hydrate(session, rows))
-                yield resource.items.dump_python(items, mode="json")
+                yield resource.json_items(resource.hydrate(session, rows))
             if len(rows) < size:
                 return
             position, left = order.key_of(rows[-1]), left - len(rows)
@@ -422,14 +435,7 @@ def _geojson(resource: Resource, batches: Iterator[list[dict[str, Any]]]) -> Ite
     for batch in batches:
         chunk = []
         for item in batch:
-            point = resource.point(item) if resource.point else None
-            feature = {
-                "type": "Feature",
-                "id": item["id"],
-                "geometry": None if point is None else {"type": "Point", "coordinates": point},
-                "properties": item,
-            }
-            chunk.append(separator + orjson.dumps(feature))
+            chunk.append(separator + orjson.dumps(resource.feature(item)))
             separator = b",\n"
         yield b"".join(chunk)
     yield b"\n]}\n"

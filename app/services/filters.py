@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlmodel import col
 
 from app.models import (
@@ -42,12 +42,16 @@ def with_descendants(actor_ids: list[str]) -> Select[Any]:
     return select(tree.c.id)
 
 
-def in_bbox(lat: Any, lon: Any, bbox: str | None) -> list[ColumnElement[bool]]:
+def in_bbox(
+    lat: Any, lon: Any, bbox: str | None, *, unplaced: bool = False
+) -> list[ColumnElement[bool]]:
+    """Inside the box; with `unplaced`, also where a coordinate is unknown (OGC API)."""
     box = parse_bbox(bbox)
     if box is None:
         return []
     min_lon, min_lat, max_lon, max_lat = box
-    return [lat.between(min_lat, max_lat), lon.between(min_lon, max_lon)]
+    inside = [lat.between(min_lat, max_lat), lon.between(min_lon, max_lon)]
+    return [or_(and_(*inside), lat.is_(None), lon.is_(None))] if unplaced else inside
 
 
 def incident_conditions(f: IncidentFilters, *, by_start: bool = False) -> list[ColumnElement[bool]]:
@@ -89,8 +93,10 @@ def incident_conditions(f: IncidentFilters, *, by_start: bool = False) -> list[C
     if f.bbox:
         # IN, not a correlated EXISTS: SQLite then finds the few locations in the box and
         # their incidents by index, instead of looking up the location of every incident.
-        box = in_bbox(col(Location.latitude), col(Location.longitude), f.bbox)
-        c.append(col(Incident.location_id).in_(select(col(Location.id)).where(*box)))
+        unplaced = f.bbox_matches_unplaced
+        box = in_bbox(col(Location.latitude), col(Location.longitude), f.bbox, unplaced=unplaced)
+        placed = col(Incident.location_id).in_(select(col(Location.id)).where(*box))
+        c.append(or_(placed, col(Incident.location_id).is_(None)) if unplaced else placed)
     if f.q:
         quotes = (
             select(col(Quote.text))

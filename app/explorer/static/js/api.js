@@ -1,0 +1,66 @@
+// The public API as the pages read it: JSON GETs whose errors keep the problem's words.
+
+export class ApiError extends Error {
+  constructor(status, problem, url) {
+    super(problem?.detail || `${url.pathname} answered ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export function apiUrl(path, params) {
+  const url = new URL(path, window.location.origin);
+  for (const [name, value] of params || []) url.searchParams.append(name, value);
+  return url;
+}
+
+async function get(path, params, signal, accept) {
+  const url = apiUrl(path, params);
+  const response = await fetch(url, { headers: { Accept: accept }, signal });
+  if (!response.ok) {
+    let problem = null;
+    try {
+      problem = await response.json();
+    } catch {
+      // not a problem document: the status says enough
+    }
+    throw new ApiError(response.status, problem, url);
+  }
+  return response;
+}
+
+export async function getJSON(path, params, signal) {
+  return (await get(path, params, signal, "application/json")).json();
+}
+
+export async function getText(path, signal) {
+  return (await get(path, null, signal, "text/plain")).text();
+}
+
+// Every page of a list, following `links.next` (for small lists: places, actors).
+export async function getAll(path, params, signal) {
+  const first = await getJSON(path, [...(params || []), ["limit", "1000"]], signal);
+  const data = [...first.data];
+  let next = first.links.next;
+  while (next) {
+    const { pathname, search } = new URL(next); // the API's own link, on this origin
+    const page = await getJSON(pathname + search, null, signal);
+    data.push(...page.data);
+    next = page.links.next;
+  }
+  return data;
+}
+
+// What to tell a reader when a request failed: the problem's detail and its items.
+export function describe(error) {
+  if (error instanceof ApiError && error.problem) {
+    const items = (error.problem.errors || []).map((e) => `${e.param || e.field}: ${e.message}`);
+    const detail = error.problem.detail || error.problem.title;
+    return items.length && !items.some((i) => detail.includes(i)) ? `${detail} (${items.join("; ")})` : detail;
+  }
+  return String(error.message || error);
+}
+
+export function isAbort(error) {
+  return error?.name === "AbortError";
+}
