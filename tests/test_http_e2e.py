@@ -82,7 +82,7 @@ def test_path_traversal_as_sent(live: Live) -> None:
 
 def test_access_log_is_json_lines_without_the_key(live: Live) -> None:
     c = live.client
-    c.get("/v1/countries", headers={"X-Request-ID": "from-the-test"})
+    c.get("/v1/incidents?country=IQ&q=rocket%20base", headers={"X-Request-ID": "from-the-test"})
     wrong = live.key[:-3] + "xyz"
     c.post("/v1/sources", json=bundle(), headers=bearer(wrong))
     c.post("/v1/sources", json=bundle(), headers=bearer(live.key))
@@ -90,13 +90,14 @@ def test_access_log_is_json_lines_without_the_key(live: Live) -> None:
     log = live.server.log_path.read_text()
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     listed = next(line for line in lines if line["request_id"] == "from-the-test")
-    assert (listed["method"], listed["route"], listed["status"]) == ("GET", "/v1/countries", 200)
+    assert (listed["method"], listed["route"], listed["status"]) == ("GET", "/v1/incidents", 200)
+    assert listed["query"] == "country=IQ&q=rocket%20base"
     assert listed["client"] == "127.0.0.1"
     writes = [(w["status"], w["key"]) for w in lines if w["method"] == "POST"]
     assert writes[-2:] == [(401, None), (201, "importer")]
     for secret in (live.key, wrong, "Bearer"):
         assert secret not in log
-    assert '"GET /v1/countries HTTP/1.1" 200' not in log  # uvicorn's own line is off
+    assert '"GET /v1/incidents?country=IQ' not in log  # uvicorn's own line is off
 
 
 def test_failed_authentication_is_limited_per_client(live: Live) -> None:

@@ -114,6 +114,7 @@ def test_access_log_lines(engine: Engine, caplog: pytest.LogCaptureFixture) -> N
         "method",
         "route",
         "path",
+        "query",
         "status",
         "duration_ms",
         "key",
@@ -125,6 +126,7 @@ def test_access_log_lines(engine: Engine, caplog: pytest.LogCaptureFixture) -> N
         404,
     )
     assert head["path"] == "/v1/incidents/nope"
+    assert head["query"] == ""
     assert head["key"] is None
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", head["time"])
     assert (post["route"], post["status"], post["key"]) == ("/v1/sources", 201, "fact-checker")

@@ -2,9 +2,10 @@
 
 Fields: `time` (UTC, milliseconds), `request_id` (as in `X-Request-ID`), `client`,
 `method`, `route` (the template, e.g. `/v1/incidents/{incident_id}`; null when no route
-answered), `path`, `status`, `duration_ms` (until the last byte was handed to the
-server), `key` (the name of the API key that authenticated the request, or null). Never
-the key, the `Authorization` header or any other header.
+answered), `path`, `query` (the query string as sent, percent-encoded), `status`,
+`duration_ms` (until the last byte was handed to the server), `key` (the name of the API
+key that authenticated the request, or null). Never the key, the `Authorization` header
+or any other header.
 
 `serve` sends the `app.access` logger to stdout and turns uvicorn's own text access log
 off; `ACCESS_LOG=false` turns both off.
@@ -30,6 +31,7 @@ def write(
     method: str,
     route: str | None,
     path: str,
+    query: bytes,
     status: int,
     seconds: float,
 ) -> None:
@@ -42,6 +44,7 @@ def write(
         "method": method,
         "route": route,
         "path": path,
+        "query": query.decode("latin-1"),
         "status": status,
         "duration_ms": round(seconds * 1000, 2),
         "key": context.key_name,

@@ -90,4 +90,5 @@ class FrontMiddleware:
                 client = scope["client"][0] if scope.get("client") else None
                 route = routes.template(inner)
                 seconds = time.perf_counter() - started
-                access_log.write(request, client, method, route, path, status, seconds)
+                query = scope["query_string"]
+                access_log.write(request, client, method, route, path, query, status, seconds)

@@ -3,9 +3,10 @@
 Pages (HTML, and the scripts they run, which workers inherit the policy of) may load
 scripts, styles, images and fonts from this app only, so what an analyst sees on an
 air-gapped network is what everyone sees: ReDoc's bundle, for one, would otherwise fetch
-a decorative logo from a CDN. Swagger UI starts from an inline script, so /docs alone may
-run inline scripts. Everything else (JSON, CSV, text) is never a page: it may load nothing.
-No response may be framed by another site.
+a decorative logo from a CDN. Swagger UI starts from an inline script, so its pages alone
+may run inline scripts. Everything else (JSON, CSV, text) is never a page: it may load
+nothing. No response may be framed by another site. A route that sets its own policy
+keeps it.
 """
 
 from starlette.types import Message
@@ -26,7 +27,8 @@ _PAGE = [
 PAGE_POLICY = "; ".join(_PAGE).encode()
 DOCS_PAGE_POLICY = PAGE_POLICY.replace(b"script-src 'self'", b"script-src 'self' 'unsafe-inline'")
 DATA_POLICY = b"default-src 'none'; frame-ancestors 'none'"
-DOCS_PAGES = ("/docs", "/docs/oauth2-redirect")
+DOCS_PAGES = ("/docs", "/docs/oauth2-redirect", "/ogc/api.html")
+"""The Swagger UI pages: the API's and the OGC API's."""
 
 SECURITY = [
     (b"x-content-type-options", b"nosniff"),
@@ -49,17 +51,20 @@ class ResponseHeaders:
 
     def add(self, message: Message, method: str, path: str, request_id: bytes) -> None:
         headers = list(message.get("headers", []))
-        cached = page = False
+        cached = page = policed = False
         for name, value in headers:
             if name == b"cache-control":
                 cached = True
             elif name == b"content-type":
                 page = value.startswith(PAGE_TYPES)
-        policy = DATA_POLICY
-        if page:
-            policy = DOCS_PAGE_POLICY if path in DOCS_PAGES else PAGE_POLICY
+            elif name == b"content-security-policy":
+                policed = True
+        if not policed:
+            policy = DATA_POLICY
+            if page:
+                policy = DOCS_PAGE_POLICY if path in DOCS_PAGES else PAGE_POLICY
+            headers.append((b"content-security-policy", policy))
         headers += SECURITY
-        headers.append((b"content-security-policy", policy))
         headers.append((b"x-request-id", request_id))
         if not cached:
             headers.append((b"cache-control", self.cache_control(message["status"], method, path)))
