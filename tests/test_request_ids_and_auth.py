@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from app.config import Settings
 from app.http import access_log, auth_limit
 from app.http.auth_limit import FailedAuthLimiter
-from app.http.headers import DOCS_PAGE_POLICY, PAGE_POLICY
+from app.http.headers import DOCS_PAGE_POLICY, PAGE_POLICY, ResponseHeaders
 from tests.conftest import client_for
 from tests.factories import bundle
 from tests.writing import new_key
@@ -89,6 +89,13 @@ def test_pages_may_run_only_their_own_scripts(client: TestClient) -> None:
     docs = client.get("/docs").headers["content-security-policy"]
     assert docs == DOCS_PAGE_POLICY.decode()  # Swagger UI starts from an inline script
     assert "'unsafe-inline'" not in PAGE_POLICY.decode().split("script-src")[1].split(";")[0]
+
+
+def test_a_route_keeps_its_own_policy() -> None:
+    own = (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'")
+    message = {"type": "http.response.start", "status": 200, "headers": [own]}
+    ResponseHeaders(60, private=False).add(message, "GET", "/page", b"id")
+    assert [v for k, v in message["headers"] if k == b"content-security-policy"] == [own[1]]
 
 
 # Access log
