@@ -50,6 +50,8 @@ def _keys(args: argparse.Namespace) -> None:
 def _serve(host: str, port: int) -> None:
     import uvicorn
 
+    from app.http import access_log
+
     upgrade(get_engine())
     with Session(get_engine()) as session:
         empty = session.exec(select(Source.id).limit(1)).first() is None
@@ -57,9 +59,16 @@ def _serve(host: str, port: int) -> None:
         _seed(get_settings().seed_dir)
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish for this long,
     # then cancels them (a write not committed by then is rolled back) and exits.
-    grace = get_settings().graceful_shutdown_seconds
+    settings = get_settings()
+    options = access_log.uvicorn_options(settings)
+    grace = settings.graceful_shutdown_seconds
     uvicorn.run(
-        "app.main:app", host=host, port=port, proxy_headers=True, timeout_graceful_shutdown=grace
+        "app.main:app",
+        host=host,
+        port=port,
+        proxy_headers=True,
+        timeout_graceful_shutdown=grace,
+        **options,
     )
 
 

@@ -21,12 +21,15 @@ from app.errors import (
     InvalidBody,
     PayloadTooLarge,
     ProblemItem,
+    Unauthorized,
     UnsupportedMediaType,
 )
+from app.http import context
+from app.http.auth_limit import FailedAuthLimiter
 from app.models import ApiKey
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
 from app.services import names
-from app.services.keys import authenticate
+from app.services.keys import Scope, authenticate
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -60,25 +63,47 @@ bearer = HTTPBearer(
 )
 
 
+def _authenticated(request: Request, engine: Engine, presented: str | None, scope: Scope) -> ApiKey:
+    """The key presented, checked, unless this client has failed too often (429, see
+    app.http.auth_limit); the key's name goes to the access log."""
+    limiter: FailedAuthLimiter = request.app.state.failed_auth
+    client = request.client.host if request.client else ""
+    if presented:
+        limiter.check(client)
+    # A session of its own, closed at once: a write must not hold a pooled connection
+    # while it waits for the write lock on another (the pool could run dry).
+    with Session(engine) as session:
+        try:
+            key = authenticate(session, presented, scope)
+        except Unauthorized:
+            if presented:
+                limiter.failed(client)
+            raise
+    request_context = context.current()
+    if request_context is not None:
+        request_context.key_name = key.name
+    return key
+
+
 def read_access(
+    request: Request,
     engine: EngineDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["read"])],
 ) -> None:
     """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read."""
     if settings.read_requires_key:
-        with Session(engine) as session:
-            authenticate(session, credentials.credentials if credentials else None, "read")
+        _authenticated(request, engine, credentials.credentials if credentials else None, "read")
 
 
 def write_key(
+    request: Request,
     engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["write"])],
 ) -> ApiKey:
-    # A session of its own, closed at once: a write must not hold a pooled connection
-    # while it waits for the write lock on another (the pool could run dry).
-    with Session(engine) as session:
-        return authenticate(session, credentials.credentials if credentials else None, "write")
+    return _authenticated(
+        request, engine, credentials.credentials if credentials else None, "write"
+    )
 
 
 WriteKey = Annotated[ApiKey, Depends(write_key)]
@@ -152,10 +177,11 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def check_parameters(request: Request) -> None:
+async def check_parameters(request: Request) -> None:
     """A typo such as `contry=IQ` is a 400 naming it, never a silently unfiltered list.
 
-    A NUL character, which no stored value can contain, is refused here too.
+    A NUL character, which no stored value can contain, is refused here too. (`async`
+    because it does no I/O: a plain function would cost every request a thread hop.)
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
@@ -169,4 +195,4 @@ def check_parameters(request: Request) -> None:
         if "\x00" in value
     ]
     if errors:
-        raise BadRequest("; ".join(f"{e.param}: {e.message}" for e in errors), errors)
+        raise BadRequest.listing(errors)

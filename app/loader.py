@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from app.countries import to_alpha2
 from app.db import CLI, Author, write_session
-from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem
+from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem, message_of
 from app.models import (
     Actor,
     Attribution,
@@ -365,7 +365,7 @@ def validate_bundle(data: Any, session: Session) -> Bundle:
         # Strict: as JSON Schema reads the bundle (no "5" for 5, no 0 for a date).
         bundle = Bundle.model_validate(data, strict=True)
     except ValidationError as exc:
-        errors += [ProblemItem(field=_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
+        errors += [ProblemItem(field=_path(e["loc"]), message=message_of(e)) for e in exc.errors()]
     if isinstance(data, dict):
         errors += _Checker(data, session).run()
     if errors or bundle is None:

@@ -3,18 +3,13 @@
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 
-from app.cache_control import CacheControlMiddleware
 from app.config import Settings, get_settings
-from app.csp import HtmlCSPMiddleware
 from app.deps import API_KEY_SCHEME, check_parameters, read_access
-from app.errors import PROBLEM_MEDIA_TYPE, CancelledRequests, install_error_handlers
-from app.etag import ETagMiddleware
+from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.explorer import install_explorer
-from app.head import HeadMiddleware
+from app.http import limits, stack
 from app.metrics import install_metrics
 from app.ogc import router as ogc
 from app.routers import catalog, changes, incidents, landing, ops, quotes, stats
@@ -121,23 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     settings = settings or get_settings()
     install_error_handlers(app)
-    # Listed innermost first: ETags hash the uncompressed body, gzip wraps everything.
-    app.add_middleware(ETagMiddleware)
-    # Answers that need a key must not be reused by shared caches for someone else.
-    private = settings.read_requires_key
-    app.add_middleware(CacheControlMiddleware, max_age=settings.cache_max_age, private=private)
-    app.add_middleware(HtmlCSPMiddleware)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=settings.cors_methods,
-        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-        expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition", "Location"],
-        max_age=600,
-    )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(HeadMiddleware)
-    app.add_middleware(CancelledRequests)
+    stack.install(app, settings)
     checked = [Depends(check_parameters)]
     for module in (incidents, quotes, catalog, stats, changes):
         app.include_router(
@@ -151,7 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _document(FastAPI.openapi(app), settings.read_requires_key)
+            document = _document(FastAPI.openapi(app), settings.read_requires_key)
+            app.openapi_schema = limits.document(document, settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -99,8 +99,8 @@ def running_server(
 ) -> Iterator[LiveServer]:
     """Serve `database_url` (default: SQLite at `workdir/e2e.db`); yield once /healthz is 200.
 
-    `env` adds settings (`STATEMENT_TIMEOUT_MS`, ...). The server leads a process group
-    of its own, so that `LiveServer.kill` reaches all of it.
+    `env` adds settings (`STATEMENT_TIMEOUT_MS`, `ACCESS_LOG`, ...). The server leads a
+    process group of its own, so that `LiveServer.kill` reaches all of it.
 
     The server is always stopped on exit, and its output is kept in `workdir/server.log`
     and shown in the error if it fails to start.

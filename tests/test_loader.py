@@ -89,7 +89,7 @@ def test_refuses_with_every_error_listed_and_writes_nothing(engine: Engine) -> N
         [
             "quotes[0].span: text is not verbatim at 67..81: the source has 'No casualties,'",
             "incidents[0].location_id: unknown location id: fort-elsewhere",
-            "incidents[0].date_end: Input should be a valid date or datetime, "
+            "incidents[0].date_end: must be a valid date or datetime, "
             "day value is outside expected range",
             "incidents[0].excerpts[0]: text is not verbatim at 1..64: the source has "
             "'ockets hit Fort Nowhere in Examplestan on Monday, 2 March 2099.'",

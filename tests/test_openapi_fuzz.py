@@ -42,14 +42,9 @@ APP = create_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 # Invalid inputs too: malformed dates, out-of-range limits, unknown enum values.
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-# Wrapped below, to forgive exactly the refusals of BY_DESIGN. `Allow` on a 405 and
-# `OPTIONS` are issue 11 item 2 (the HTTP layer's branch): enable that check once it lands.
+# Wrapped below, to forgive exactly the refusals of BY_DESIGN.
 schema.config.checks.update(
-    excluded_check_names=[
-        "positive_data_acceptance",
-        "negative_data_rejection",
-        "allow_header_conformance",
-    ]
+    excluded_check_names=["positive_data_acceptance", "negative_data_rejection"]
 )
 
 NAME_FILTERS = {"country", "attributed_to", "actor", "location", "source", "speaker", "parent"}
@@ -91,7 +86,7 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
     (
         "`date_from` after `date_to`: a constraint between two parameters.",
         422,
-        lambda case, param, message: "date_from is after date_to" in message,
+        lambda case, param, message: "after date_to" in message,
     ),
     (
         "A bbox whose minimum exceeds its maximum: a constraint between its values.",
@@ -125,6 +120,16 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
             and _body_fits_its_model(case)
         ),
     ),
+    (
+        "A request over the server's bounds on its size (app.http.limits): the request target"
+        " (MAX_URI_LENGTH, 414), its header fields (MAX_HEADER_BYTES, 431), the values of one"
+        " parameter or the words of `q` (MAX_PARAMETER_VALUES, MAX_Q_TERMS, 422). JSON Schema"
+        " states each value's shape, not the size of the whole request.",
+        414,
+        lambda case, param, message: "the request target is" in message,
+    ),
+    ("(the same)", 431, lambda case, param, message: "header" in message),
+    ("(the same)", 422, lambda case, param, message: "are accepted" in message),
     (
         "`If-Match` with another ETag than the incident's current one: the state, not the "
         "shape, of the request.",
@@ -176,6 +181,8 @@ def positive_data_accepted_unless_by_design(ctx: Any, response: Any, case: Any) 
 @schemathesis.check
 def negative_data_rejected_unless_export_limit(ctx: Any, response: Any, case: Any) -> bool | None:
     if _export_beyond_json_limit(case):
+        return None
+    if response.status_code in (414, 431):  # refused for its size before it is read
         return None
     return openapi_checks.negative_data_rejection(ctx, response, case)
 

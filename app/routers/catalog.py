@@ -7,9 +7,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.db import Author
 from app.deps import BundleBody, EngineDep, ResolvedActorQuery, SessionDep, WriteKey
+from app.http.etag import http_date
 from app.loader import export_bundle, import_bundle
 from app.routers.common import (
     ETAG_HEADER,
+    LAST_MODIFIED_HEADER,
     PathId,
     first_item,
     link,
@@ -152,18 +154,22 @@ def get_source(session: SessionDep, source_id: PathId) -> dict[str, Any]:
     "/sources/{source_id}/text",
     response_class=PlainTextResponse,
     responses={
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "headers": ETAG_HEADER},
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "headers": {**ETAG_HEADER, **LAST_MODIFIED_HEADER},
+        },
         **read_responses(400, 404),
     },
     tags=["sources"],
 )
-def get_source_text(session: SessionDep, source_id: PathId) -> str:
+def get_source_text(session: SessionDep, source_id: PathId) -> PlainTextResponse:
     """The source's text exactly as stored: every span points into it.
 
-    As `text/plain; charset=utf-8`, for tools that highlight spans or diff versions. An
-    unknown id is a 404.
+    As `text/plain; charset=utf-8`, for tools that highlight spans or diff versions, with
+    its `Last-Modified`. An unknown id is a 404.
     """
-    return catalog.get_source(session, source_id).text
+    source = catalog.get_source(session, source_id)
+    return PlainTextResponse(source.text, headers={"Last-Modified": http_date(source.updated_at)})
 
 
 @router.get(

@@ -12,11 +12,21 @@ PathId = Annotated[str, Path(json_schema_extra={"pattern": NO_NUL})]
 """A record's id in a path: any text but NUL (an id that names nothing is a 404)."""
 
 ETAG_HEADER = {"ETag": {"description": "Tag of this representation.", "schema": {"type": "string"}}}
+LAST_MODIFIED_HEADER = {
+    "Last-Modified": {
+        "description": "When the data shown last changed: `If-Modified-Since` gets a 304.",
+        "schema": {"type": "string"},
+    }
+}
 
 EXPORT_HEADERS = {
     "Vary": {"description": "`Accept`: the format may follow it.", "schema": {"type": "string"}},
     "Link": {
         "description": 'Exports: `<url>; rel="next"` when more rows remain.',
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "Exports: when the data last changed; `If-Modified-Since` gets a 304.",
         "schema": {"type": "string"},
     },
     "X-Total-Count": {
@@ -65,8 +75,13 @@ def read_responses(
         ok["links"] = links
     return {
         200: ok,
-        304: {"description": "Not modified: `If-None-Match` matched the current `ETag`."},
-        **problem_responses(*errors, *((401, 403) if keyed else ()), *((503,) if database else ())),
+        304: {
+            "description": "Not modified: `If-None-Match` matched the current `ETag` (or "
+            "`If-Modified-Since` is not before `Last-Modified`)."
+        },
+        **problem_responses(
+            *errors, *((401, 403, 429) if keyed else ()), *((503,) if database else ())
+        ),
     }
 
 
@@ -105,5 +120,6 @@ def first_item(operation_id: str, parameter: str) -> dict[str, Any]:
 
 
 def write_responses(*errors: int) -> dict[int | str, dict[str, Any]]:
-    """What a write route can answer besides its success: the key's 401/403, and errors."""
-    return problem_responses(401, 403, *errors, 503)
+    """What a write route can answer besides its success: the key's 401/403/429, errors,
+    and 503 while the database is unavailable."""
+    return problem_responses(401, 403, 429, *errors, 503)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.db import Author
 from app.deps import EngineDep, MergePatchBody, ResolvedIncidentQuery, SessionDep, WriteKey
-from app.etag import etag_for
+from app.http.etag import etag_for
 from app.routers.common import (
     ETAG_HEADER,
     PathId,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import EngineDep
-from app.errors import Problem, problem_response
+from app.errors import NotReady, Problem, problem_response
 from app.migrate import current_revision, head_revision
 from app.routers.common import read_responses
 from app.schemas.resources import Health, Readiness
@@ -43,8 +43,8 @@ def readyz(engine: EngineDep) -> Any:
         with engine.connect() as connection:
             revision = current_revision(connection)
     except SQLAlchemyError:
-        return problem_response(503, "not-ready", "Not ready", "the database is unreachable")
+        return problem_response(NotReady("the database is unreachable"))
     if revision != head_revision():
         detail = f"schema at {revision or 'nothing'}, latest migration is {head_revision()}"
-        return problem_response(503, "not-ready", "Not ready", detail)
+        return problem_response(NotReady(detail))
     return {"status": "ready", "database": "reachable", "schema_revision": revision}

@@ -88,17 +88,23 @@ BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
 """Four decimal degrees in range; that min <= max is checked beside it."""
 
 
+def invalid(param: str, message: str) -> PydanticCustomError:
+    """An error of a check across the model that names the parameter to fix (app.errors)."""
+    return PydanticCustomError("parameter", "{message}", {"param": param, "message": message})
+
+
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if value is None:
         return None
     if not re.fullmatch(BBOX_PATTERN, value):
-        raise ValueError(
-            "bbox must be four decimal numbers min_lon,min_lat,max_lon,max_lat, longitudes"
-            " within -180..180 and latitudes within -90..90"
+        raise invalid(
+            "bbox",
+            "must be four decimal numbers min_lon,min_lat,max_lon,max_lat, longitudes"
+            " within -180..180 and latitudes within -90..90",
         )
     min_lon, min_lat, max_lon, max_lat = (float(p) for p in value.split(","))
     if not (min_lon <= max_lon and min_lat <= max_lat):
-        raise ValueError("bbox must satisfy min_lon<=max_lon and min_lat<=max_lat")
+        raise invalid("bbox", "must satisfy min_lon<=max_lon and min_lat<=max_lat")
     return min_lon, min_lat, max_lon, max_lat
 
 
@@ -124,10 +130,9 @@ BBox = Annotated[
     ),
 ]
 
-Words = Annotated[
-    str | None, Field(min_length=1, max_length=200, json_schema_extra={"pattern": NO_NUL})
-]
-"""`q`: words to look for, each of which must occur (any case)."""
+Words = Annotated[str | None, Field(min_length=1, json_schema_extra={"pattern": NO_NUL})]
+"""`q`: words to look for, each of which must occur (any case). Its bounds are settings
+(MAX_Q_LENGTH, MAX_Q_TERMS), checked before the query is parsed (app.http.limits)."""
 
 COUNTRY_DOC = "ISO alpha-2, alpha-3 or English name, any case (`IQ`, `irq`, `Iraq`)."
 SOURCE_DOC = "A source: its id or its title, any case (a title with a comma: its id)."
@@ -159,6 +164,12 @@ class ExportablePage(Page):
         None,
         description="`json` (default), `csv`, `geojson` or `ndjson`; overrides `Accept`.",
     )
+    csv_safe: bool = Field(
+        False,
+        description="CSV only: prefix `'` to every text cell that starts with `=`, `+`, `-`, "
+        "`@`, a tab or a carriage return, so a spreadsheet shows it rather than run it as a "
+        "formula. Off by default, so that pandas and other programs read exact values.",
+    )
     limit: int = Field(
         50,
         ge=1,
@@ -181,7 +192,7 @@ class DateRange(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> "DateRange":
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from is after date_to")
+            raise invalid("date_from", "is after date_to")
         return self
 
 

@@ -18,7 +18,7 @@ from app.errors import (
     PreconditionRequired,
     ProblemItem,
 )
-from app.etag import etag_for, if_match_holds
+from app.http.etag import etag_for, if_match_holds
 from app.loader import export_bundle, validate_bundle, write_bundle
 from app.models import Incident, Tombstone
 from app.schemas.bundle import PATCHABLE
