@@ -15,11 +15,12 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 
 # Editable on purpose: migrations/ and seed/ sit beside app/ and are found relative to it.
-COPY --chown=app:app pyproject.toml README.md ./
+# The dependencies at the versions locked in constraints.txt (`bash .ci/lock`).
+COPY --chown=app:app pyproject.toml README.md constraints.txt ./
 COPY --chown=app:app app ./app
 COPY --chown=app:app migrations ./migrations
 COPY --chown=app:app seed ./seed
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -c constraints.txt -e .
 
 USER app
 

@@ -4,13 +4,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, select
 
+from app import backup
 from app.config import get_settings
-from app.db import get_engine, write_session
-from app.errors import ApiError
+from app.db import get_engine, without_time_limit, write_session
+from app.errors import ApiError, database_unavailable
 from app.loader import import_bundle, load_folder, read_bundle_file
-from app.migrate import upgrade
+from app.migrate import head_revision, upgrade
 from app.models import Source
 from app.services import keys
 from app.synth import synthesize
@@ -47,12 +50,41 @@ def _keys(args: argparse.Namespace) -> None:
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from app.http import access_log
+
     upgrade(get_engine())
     with Session(get_engine()) as session:
         empty = session.exec(select(Source.id).limit(1)).first() is None
     if empty:
         _seed(get_settings().seed_dir)
-    uvicorn.run("app.main:app", host=host, port=port, proxy_headers=True, workers=workers)
+    # On SIGTERM uvicorn stops accepting, lets requests in flight finish for this long,
+    # then cancels them (a write not committed by then is rolled back) and exits.
+    settings = get_settings()
+    options = access_log.uvicorn_options(settings)
+    grace = settings.graceful_shutdown_seconds
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        proxy_headers=True,
+        timeout_graceful_shutdown=grace,
+        workers=workers,
+        **options,
+    )
+
+
+def _db(args: argparse.Namespace) -> None:
+    url = get_settings().database_url
+    if args.action == "upgrade":
+        upgrade(get_engine())
+        print("database schema is at the latest migration")
+    elif args.action == "backup":
+        print(backup.backup(url, args.path).line("backup written to"))
+    else:
+        restored = backup.restore(url, args.path, force=args.force)
+        print(restored.line("restored"))
+        if restored.revision != head_revision():
+            print("`incident-record db upgrade` (or `serve`) brings its schema up to date")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,8 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=_positive, default=settings.workers, help="server processes (WORKERS)"
     )
-    db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade"], help="upgrade: apply every migration")
+    db = commands.add_parser("db", help="database schema, backup and restore")
+    db_actions = db.add_subparsers(dest="action", required=True)
+    db_actions.add_parser("upgrade", help="apply every migration")
+    db_backup = db_actions.add_parser(
+        "backup", help="copy the live SQLite database to a new file (safe while serving)"
+    )
+    db_backup.add_argument("path", type=Path)
+    db_restore = db_actions.add_parser(
+        "restore", help="replace the SQLite database with a backup (stop the server first)"
+    )
+    db_restore.add_argument("path", type=Path)
+    db_restore.add_argument(
+        "--force", action="store_true", help="restore even while another process has it open"
+    )
     seed = commands.add_parser("seed", help="load every bundle under the seed folder")
     seed.add_argument("--dir", type=Path, default=settings.seed_dir)
     load = commands.add_parser("import", help="validate and load one bundle file")
@@ -109,8 +153,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "serve":
             _serve(args.host, args.port, args.workers)
         elif args.command == "db":
-            upgrade(get_engine())
-            print("database schema is at the latest migration")
+            _db(args)
         elif args.command == "seed":
             upgrade(get_engine())
             _seed(args.dir)
@@ -122,7 +165,14 @@ def main(argv: list[str] | None = None) -> None:
             _keys(args)
         elif args.command == "synth":
             upgrade(get_engine())
-            print(synthesize(get_engine(), args.incidents, args.seed).line())
+            engine = without_time_limit(get_engine())  # a bulk load, run by an operator
+            print(synthesize(engine, args.incidents, args.seed).line())
+    except (DBAPIError, PoolTimeout) as exc:
+        unavailable = database_unavailable(exc)
+        if unavailable is None:
+            raise
+        print(f"error: {unavailable.detail}", file=sys.stderr)
+        raise SystemExit(1) from None
     except ApiError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         for item in exc.errors or []:

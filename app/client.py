@@ -52,11 +52,13 @@ def to_params(filters: Mapping[str, Filter]) -> Params:
 
 
 def to_frame(rows: Sequence[Mapping[str, Any]] | Iterator[dict[str, Any]]) -> "pandas.DataFrame":
-    """Rows as a pandas DataFrame (pandas is optional: `pip install pandas`)."""
+    """Rows as a pandas DataFrame (pandas is optional: the `pandas` extra brings it)."""
     try:
         import pandas
     except ImportError:
-        raise ImportError("as_frame=True needs pandas: pip install pandas") from None
+        raise ImportError(
+            'as_frame=True needs pandas: pip install -e ".[pandas]" (or pip install pandas)'
+        ) from None
     rows = list(rows)
     frame = pandas.DataFrame.from_records(rows)
     for name in frame.columns:

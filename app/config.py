@@ -47,6 +47,26 @@ class Settings(BaseSettings):
     (SQLite caps it at 2 GiB); 0 turns it off."""
     sqlite_cache_kib: int = 16384
     """SQLite: the page cache of each connection, in KiB."""
+    statement_timeout_ms: int = Field(default=10_000, ge=0)
+    """Longest a database statement may run, waits for a lock included (0: no limit)."""
+    graceful_shutdown_seconds: int = Field(default=8, ge=0)
+    """On SIGTERM, how long `serve` lets requests in flight finish (under `docker stop`'s 10 s)."""
+    max_uri_length: int = Field(8192, ge=256)
+    """Longest request target (path and query string, in bytes) served; 414 above."""
+    max_header_bytes: int = Field(16384, ge=1024)
+    """Largest total size of the request's header fields (names and values); 431 above."""
+    max_parameter_values: int = Field(100, ge=1)
+    """Most values one query parameter may take, repeated or comma-separated; 422 above."""
+    max_q_length: int = Field(200, ge=1)
+    """Longest `q` (characters); 422 above."""
+    max_q_terms: int = Field(10, ge=1)
+    """Most words in `q`; 422 above."""
+    access_log: bool = True
+    """Log every request as a JSON line on stdout when serving."""
+    auth_failure_limit: int = Field(10, ge=1)
+    """Unknown or revoked API keys a client may present within `auth_failure_window`."""
+    auth_failure_window: int = Field(60, ge=1)
+    """Seconds over which failed authentications count; after the limit, 429."""
 
 
 @lru_cache

@@ -1,9 +1,13 @@
 """The engine and sessions; SQLite pragmas and the write transaction live here and nowhere else."""
 
 import json
+import math
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
@@ -12,10 +16,19 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlmodel import Session, col, create_engine
 
 from app.config import get_settings
+from app.errors import sqlite_result_code
 from app.models import RecordVersion
+from app.models.common import utcnow
 
 # Any constant will do: every write transaction on PostgreSQL takes this advisory lock.
 _WRITE_LOCK = 0x1C1DE27
+
+STATEMENT_TIMEOUT = "statement_timeout_ms"
+"""Execution option: a statement time limit in ms other than the engine's (0: none)."""
+_DEADLINE = "statement_deadline"
+# SQLite errors after which a connection stays broken: it opened a file it could not
+# write read-only, for good; drop it, so that the next one sees the file as it is now.
+_BROKEN_FILE = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
 
 
 @dataclass(frozen=True)
@@ -43,51 +56,99 @@ def _sqlite_table_hint(_compiler: SQLiteCompiler, _table: object, hint: str | No
 SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
 
 
-def make_engine(url: str) -> Engine:
-    settings = get_settings()
+def _pool() -> dict[str, int]:
+    """Connections each process keeps: as many as requests run at once (DB_POOL_SIZE)."""
+    return {"pool_size": get_settings().db_pool_size, "max_overflow": 10}
+
+
+def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
+    """The engine for `url`: every statement under `statement_timeout_ms` (default: settings).
+
+    A statement over the limit fails (SQLite: interrupted by a progress handler;
+    PostgreSQL: `statement_timeout`), and so does a wait for a lock that long (SQLite:
+    `busy_timeout`); `app.errors` answers both with a 503.
+    """
+    if statement_timeout_ms is None:
+        statement_timeout_ms = get_settings().statement_timeout_ms
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False},
-            json_serializer=_json,
-            pool_size=settings.db_pool_size,
-            max_overflow=10,
-        )
+        return _sqlite_engine(url, statement_timeout_ms)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=_json, **_pool())
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
-            # Let SQLAlchemy emit BEGIN itself (below), so a write can say BEGIN IMMEDIATE.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            # Read a large file through memory mapping rather than a read() per page, and
-            # keep more of it in the connection's cache (the default is 2 MiB).
-            cursor.execute(f"PRAGMA mmap_size={settings.sqlite_mmap_bytes}")
-            cursor.execute(f"PRAGMA cache_size=-{settings.sqlite_cache_kib}")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection):
-            writing = connection.get_execution_options().get("write_lock", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
-
-        return engine
-    engine = create_engine(
-        url,
-        pool_pre_ping=True,
-        json_serializer=_json,
-        pool_size=settings.db_pool_size,
-        max_overflow=10,
-    )
+    @event.listens_for(engine, "connect")
+    def _postgresql_time_limit(dbapi_connection, _record):
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET of the session, outside any transaction
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+        dbapi_connection.autocommit = autocommit
 
     @event.listens_for(engine, "begin")
     def _postgresql_begin(connection):
-        if connection.get_execution_options().get("write_lock", False):
+        options = connection.get_execution_options()
+        if STATEMENT_TIMEOUT in options:
+            limit = int(options[STATEMENT_TIMEOUT])
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {limit}")
+        if options.get("write_lock", False):
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
 
     return engine
+
+
+def _sqlite_engine(url: str, statement_timeout_ms: int) -> Engine:
+    settings = get_settings()
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False}, json_serializer=_json, **_pool()
+    )
+    # A write waits for the write lock as long as a statement may run (0: as good as forever).
+    busy_ms = statement_timeout_ms or 2**31 - 1
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, record):
+        # Let SQLAlchemy emit BEGIN itself (below), so a write can say BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        # Read a large file through memory mapping rather than a read() per page, and
+        # keep more of it in the connection's cache (the default is 2 MiB).
+        cursor.execute(f"PRAGMA mmap_size={settings.sqlite_mmap_bytes}")
+        cursor.execute(f"PRAGMA cache_size=-{settings.sqlite_cache_kib}")
+        cursor.close()
+        # SQLite calls this every 1000 steps of a statement; True interrupts the statement.
+        # The clock runs from a statement's start through the fetching of its rows; a
+        # COMMIT or ROLLBACK (a few steps) never reaches the handler, however late.
+        info = record.info
+        info[_DEADLINE] = math.inf
+        dbapi_connection.set_progress_handler(
+            lambda: time.monotonic() > info.get(_DEADLINE, math.inf), 1000
+        )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start_clock(connection, _cursor, _statement, _parameters, _context, _executemany):
+        limit = connection.get_execution_options().get(STATEMENT_TIMEOUT, statement_timeout_ms)
+        deadline = time.monotonic() + limit / 1000 if limit else math.inf
+        connection.connection.info[_DEADLINE] = deadline
+
+    @event.listens_for(engine, "handle_error")
+    def _drop_broken_connection(context):
+        if sqlite_result_code(context.original_exception) in _BROKEN_FILE:
+            context.is_disconnect = True
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        writing = connection.get_execution_options().get("write_lock", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return engine
+
+
+def without_time_limit(engine: Engine) -> Engine:
+    """`engine` with no statement time limit: for migrations and bulk loads, not requests.
+
+    On SQLite a wait for the write lock stays bounded (`busy_timeout` is per connection).
+    """
+    return engine.execution_options(**{STATEMENT_TIMEOUT: 0})
 
 
 @lru_cache
@@ -119,14 +180,22 @@ def write_session(engine: Engine, author: Author = CLI) -> Iterator[Session]:
 
 
 def bump_version(connection: Connection | Session) -> None:
-    """Mark the record as changed, in the writing transaction (see `record_version`)."""
-    connection.execute(update(RecordVersion).values(version=RecordVersion.version + 1))
+    """Mark the record as changed, now, in the writing transaction (`record_version`)."""
+    changed = {"version": RecordVersion.version + 1, "written_at": utcnow()}
+    connection.execute(update(RecordVersion).values(**changed))
 
 
 def record_version(session: Session) -> int:
     """A number that changes with every write of the record: answers computed from the
     data may be reused while it stays the same."""
     return int(session.connection().execute(select(col(RecordVersion.version))).scalar_one())
+
+
+def record_written_at(session: Session) -> datetime | None:
+    """When the record was last written (None: not since this was kept)."""
+    found = session.connection().execute(select(col(RecordVersion.written_at)))
+    written: datetime | None = found.scalar_one()
+    return written
 
 
 ANALYSIS_LIMIT = 1000

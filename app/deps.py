@@ -1,18 +1,18 @@
 """The dependencies every router uses, as Annotated aliases."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from inspect import isclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
@@ -22,10 +22,15 @@ from app.errors import (
     InvalidBody,
     PayloadTooLarge,
     ProblemItem,
+    Unauthorized,
     UnsupportedMediaType,
 )
+from app.http import context
+from app.http.auth_limit import FailedAuthLimiter
 from app.models import ApiKey
-from app.services.keys import authenticate
+from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
+from app.services import names
+from app.services.keys import Scope, authenticate
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -33,42 +38,79 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
     """The request's session. It connects at its first query (in the route's thread), so
-    making it here costs no hand-off to the thread pool; async for that reason alone."""
-    with Session(engine) as session:
+    making it here costs no hand-off to the thread pool: async for that reason alone."""
+    session = Session(engine)
+    try:
         yield session
+    finally:
+        try:
+            session.close()
+        except DBAPIError as exc:
+            # The database went away after the answer was made (it ends after the
+            # response): its connection is dropped, and nothing of a read is lost.
+            if not exc.connection_invalidated:
+                raise
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+Q = TypeVar("Q", bound=BaseModel)
 
+API_KEY_SCHEME = "apiKey"
 # auto_error=False: a missing key is our own 401 problem, not FastAPI's 403.
 bearer = HTTPBearer(
     auto_error=False,
-    description="An API key from `incident-record keys create`, as `Authorization: Bearer <key>`.",
+    scheme_name=API_KEY_SCHEME,
+    bearerFormat="ir_...",
+    description="An API key from `incident-record keys create`, as `Authorization: Bearer <key>`."
+    " Its scope, `read` or `write` (which implies read), is the role an operation lists.",
 )
 
 
-async def read_access(request: Request, engine: EngineDep, settings: SettingsDep) -> None:
-    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read."""
-    if settings.read_requires_key:
-        scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
-        await run_in_threadpool(
-            _authenticate, engine, token if scheme.lower() == "bearer" else None
-        )
-
-
-def _authenticate(engine: Engine, token: str | None) -> None:
-    with Session(engine) as session:
-        authenticate(session, token, "read")
-
-
-def write_key(
-    engine: EngineDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> ApiKey:
+def _authenticated(request: Request, engine: Engine, presented: str | None, scope: Scope) -> ApiKey:
+    """The key presented, checked, unless this client has failed too often (429, see
+    app.http.auth_limit); the key's name goes to the access log."""
+    limiter: FailedAuthLimiter = request.app.state.failed_auth
+    client = request.client.host if request.client else ""
+    if presented:
+        limiter.check(client)
     # A session of its own, closed at once: a write must not hold a pooled connection
     # while it waits for the write lock on another (the pool could run dry).
     with Session(engine) as session:
-        return authenticate(session, credentials.credentials if credentials else None, "write")
+        try:
+            key = authenticate(session, presented, scope)
+        except Unauthorized:
+            if presented:
+                limiter.failed(client)
+            raise
+    request_context = context.current()
+    if request_context is not None:
+        request_context.key_name = key.name
+    return key
+
+
+async def read_access(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["read"])],
+) -> None:
+    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read.
+
+    (`async`: a public read costs no hand-off to the thread pool; the key check does.)
+    """
+    if settings.read_requires_key:
+        presented = credentials.credentials if credentials else None
+        await run_in_threadpool(_authenticated, request, engine, presented, "read")
+
+
+def write_key(
+    request: Request,
+    engine: EngineDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["write"])],
+) -> ApiKey:
+    return _authenticated(
+        request, engine, credentials.credentials if credentials else None, "write"
+    )
 
 
 WriteKey = Annotated[ApiKey, Depends(write_key)]
@@ -108,6 +150,22 @@ async def merge_patch_body(request: Request, settings: SettingsDep) -> Any:
     return await _json_body(request, settings, ("application/merge-patch+json", "application/json"))
 
 
+def _resolving(model: type[Q]) -> Callable[..., Q]:
+    def resolved(session: SessionDep, query: Annotated[model, Query()]) -> Q:  # type: ignore[valid-type]
+        return names.resolve_query(session, query)
+
+    resolved.__doc__ = f"{model.__name__}, its filters that name records resolved to ids."
+    return resolved
+
+
+ResolvedIncidentQuery = Annotated[IncidentQuery, Depends(_resolving(IncidentQuery))]
+ResolvedStatsQuery = Annotated[StatsQuery, Depends(_resolving(StatsQuery))]
+ResolvedQuoteQuery = Annotated[QuoteQuery, Depends(_resolving(QuoteQuery))]
+ResolvedActorQuery = Annotated[ActorQuery, Depends(_resolving(ActorQuery))]
+"""Query models whose actor, location and source filters take ids, names or aliases
+(`app.services.names`): the routes and the services they call see ids."""
+
+
 BundleBody = Annotated[Any, Depends(bundle_body)]
 MergePatchBody = Annotated[Any, Depends(merge_patch_body)]
 
@@ -142,7 +200,8 @@ def _accepted(route: APIRoute) -> frozenset[str]:
 async def check_parameters(request: Request) -> None:
     """A typo such as `contry=IQ` is a 400 naming it, never a silently unfiltered list.
 
-    A NUL character, which no stored value can contain, is refused here too.
+    A NUL character, which no stored value can contain, is refused here too. (`async`
+    because it does no I/O: a plain function would cost every request a thread hop.)
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
@@ -156,4 +215,4 @@ async def check_parameters(request: Request) -> None:
         if "\x00" in value
     ]
     if errors:
-        raise BadRequest("; ".join(f"{e.param}: {e.message}" for e in errors), errors)
+        raise BadRequest.listing(errors)

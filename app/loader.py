@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from app.countries import to_alpha2
 from app.db import CLI, Author, bump_version, refresh_statistics, write_session
-from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem
+from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem, message_of
 from app.models import (
     Actor,
     Attribution,
@@ -284,9 +284,10 @@ class _Checker:
             self.country(f"actors[{n}]", actor)
             self.ref(f"actors[{n}].parent_id", actor.get("parent_id"), self.actor_ids, "actor")
             seen, cur = {_str(actor, "id")}, _str(actor, "parent_id")
-            while cur in parents:
+            while cur is not None and cur in parents:  # an actor without an id has no chain
                 if cur in seen:
-                    self.err(f"actors[{n}].parent_id", f"parent chain of {actor['id']} is a cycle")
+                    message = f"parent chain of {_str(actor, 'id')} is a cycle"
+                    self.err(f"actors[{n}].parent_id", message)
                     break
                 seen.add(cur)
                 cur = parents[cur]
@@ -361,9 +362,10 @@ def validate_bundle(data: Any, session: Session) -> Bundle:
     errors: list[ProblemItem] = []
     bundle = None
     try:
-        bundle = Bundle.model_validate(data)
+        # Strict: as JSON Schema reads the bundle (no "5" for 5, no 0 for a date).
+        bundle = Bundle.model_validate(data, strict=True)
     except ValidationError as exc:
-        errors += [ProblemItem(field=_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
+        errors += [ProblemItem(field=_path(e["loc"]), message=message_of(e)) for e in exc.errors()]
     if isinstance(data, dict):
         errors += _Checker(data, session).run()
     if errors or bundle is None:

@@ -97,3 +97,4 @@ EVENT_TYPES: dict[str, dict[str, str]] = {
         "Other": "A significant non-violent event, such as a commemoration.",
     },
 }
+SUB_EVENT_TYPES = [sub for subs in EVENT_TYPES.values() for sub in subs]

@@ -99,3 +99,72 @@ def bundle(**source_changes: Any) -> dict[str, Any]:
     data = copy.deepcopy(BUNDLE)
     data["source"].update(source_changes)
     return data
+
+
+def many_incidents(source_id: str, incidents: int) -> dict[str, Any]:
+    """A bundle of `incidents` incidents from one long invented report, every span verbatim.
+
+    The test bundle's place and actors are shared; each incident has its own sentence
+    (its excerpt), a weapon, a target and an attribution, and every tenth a quote, so a
+    large import writes every kind of row. Ids start with `source_id`.
+    """
+    data = bundle(id=source_id, title=f"A long report ({incidents} incidents)")
+    data["source"]["published_on"] = "2099-12-31"
+    lines, spans = [], []
+    offset = 0
+    for n in range(incidents):
+        sentence = f"Rockets hit Fort Nowhere in attack {n} of the campaign."
+        said = f"We counted {n} rockets,"
+        line = f"{sentence} \u201c{said}\u201d the Guard said. Officials blamed the Front.\n"
+        spans.append((offset, sentence, offset + line.index(said), said))
+        lines.append(line)
+        offset += len(line)
+    text = "".join(lines)
+    data["source"]["text"] = text
+    blamed = "Officials blamed the Front."
+    data["quotes"], data["incidents"] = [], []
+    for n, (start, sentence, said_at, said) in enumerate(spans):
+        incident_id = f"{source_id}-{n}"
+        day = f"2099-{1 + n % 12:02d}-{1 + n % 28:02d}"
+        blamed_at = text.index(blamed, start)
+        data["incidents"].append(
+            {
+                "id": incident_id,
+                "title": f"Rockets hit Fort Nowhere ({n})",
+                "date_start": day,
+                "date_end": day,
+                "date_precision": "day",
+                "event_type": "Explosions/Remote violence",
+                "sub_event_type": "Shelling/artillery/missile attack",
+                "country": "IQ",
+                "location_id": "fort-nowhere",
+                "fatalities": n % 3,
+                "excerpts": [{"start": start, "end": start + len(sentence), "text": sentence}],
+                "weapons": [{"kind": "rocket", "quantity": n, "quantity_text": str(n)}],
+                "actors": [{"actor_id": "examplestan-guard", "role": "target"}],
+                "attributions": [
+                    {
+                        "id": f"{incident_id}-blamed",
+                        "actor_id": "imaginary-front",
+                        "stance": "accused",
+                        "excerpt": {
+                            "start": blamed_at,
+                            "end": blamed_at + len(blamed),
+                            "text": blamed,
+                        },
+                    }
+                ],
+            }
+        )
+        if n % 10 == 0:
+            data["quotes"].append(
+                {
+                    "id": f"{incident_id}-quote",
+                    "text": said,
+                    "speaker_id": "examplestan-guard",
+                    "channel": "unspecified",
+                    "span": {"start": said_at, "end": said_at + len(said)},
+                    "incident_ids": [incident_id],
+                }
+            )
+    return data

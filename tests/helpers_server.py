@@ -7,6 +7,7 @@ seeds it from the project's `seed/` folder when it is empty, then runs uvicorn.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -34,21 +35,33 @@ class LiveServer:
     def log(self) -> str:
         return read_log(self.log_path)
 
+    def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        """Send `sig` to the server and every process it started (workers included)."""
+        os.killpg(self.process.pid, sig)
+
 
 def run_cli(
-    database_url: str, *args: str, timeout: float = 120
+    database_url: str, *args: str, timeout: float = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`incident-record ARGS` on `database_url`, as an operator runs it; never raises."""
-    env = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
-    env["DATABASE_URL"] = database_url
+    environment = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
+    environment["DATABASE_URL"] = database_url
+    environment.update(env or {})
     return subprocess.run(
         [str(CONSOLE_SCRIPT), *args],
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def cli_write_key(database_url: str, name: str) -> str:
+    """A new key with scope write, made with the command-line tool as an operator would."""
+    done = run_cli(database_url, "keys", "create", "--name", name, "--scope", "write", timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1].split()[-1]
 
 
 def free_port() -> int:
@@ -78,9 +91,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_server(
-    workdir: Path, *, database_url: str | None = None, startup_timeout: float = 30.0
+    workdir: Path,
+    *,
+    database_url: str | None = None,
+    startup_timeout: float = 30.0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """Serve `database_url` (default: SQLite at `workdir/e2e.db`); yield once /healthz is 200.
+
+    `env` adds settings (`STATEMENT_TIMEOUT_MS`, `ACCESS_LOG`, ...). The server leads a
+    process group of its own, so that `LiveServer.kill` reaches all of it.
 
     The server is always stopped on exit, and its output is kept in `workdir/server.log`
     and shown in the error if it fails to start.
@@ -90,14 +110,20 @@ def running_server(
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = workdir / "server.log"
-    env = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
-    env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'e2e.db'}"
-    env["PYTHONUNBUFFERED"] = "1"
+    environment = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
+    environment["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'e2e.db'}"
+    environment["PYTHONUNBUFFERED"] = "1"
+    environment.update(env or {})
     command = [str(CONSOLE_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with open(log_path, "wb") as log:
         # cwd is the scratch folder so that no stray ./.env or ./incident-record.db is used.
         process = subprocess.Popen(
-            command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=workdir,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         _wait_healthy(process, base_url, log_path, startup_timeout)

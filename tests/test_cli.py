@@ -45,7 +45,7 @@ def test_import_lists_every_error_and_exits_1(tmp_path: Path) -> None:
     assert result.stderr.startswith("error: 3 error(s) in the bundle\n")
     assert "  quotes[0].span: text is not verbatim" in result.stderr
     assert "  incidents[0].location_id: unknown location id: fort-elsewhere" in result.stderr
-    assert "  incidents[0].date_start: Input should be a valid date" in result.stderr
+    assert "  incidents[0].date_start: must be a valid date" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -1,5 +1,6 @@
 """The Python client, against the real app (its httpx transport is the ASGI app)."""
 
+import importlib.metadata
 import sys
 from datetime import date
 
@@ -60,8 +61,16 @@ def test_incidents_as_a_dataframe(api: Client) -> None:
 
 def test_dataframes_need_pandas_and_say_so(api: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)  # as if it were not installed
-    with pytest.raises(ImportError, match="pip install pandas"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[pandas\]"'):
         api.incidents(as_frame=True)
+
+
+def test_the_pandas_extra_brings_pandas() -> None:
+    """`pip install -e ".[pandas]"` (what the message says) installs what as_frame needs."""
+    requirements = importlib.metadata.requires("incident-record") or []
+    assert any(r.startswith("pandas") and 'extra == "pandas"' in r for r in requirements), (
+        requirements
+    )
 
 
 def test_api_key_is_sent_as_bearer(client: TestClient) -> None:

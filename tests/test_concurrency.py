@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import BACKENDS, fresh_database
+from tests.conftest import Database
 from tests.factories import bundle
-from tests.helpers_server import LiveServer, run_cli, running_server
+from tests.helpers_faults import sqlite_is_write_locked
+from tests.helpers_server import LiveServer, cli_write_key, running_server
 
 WRITERS = 4
 BUNDLES_PER_WRITER = 3
@@ -32,29 +32,8 @@ READERS = 4
 READ_PATHS = ("/v1/incidents", "/v1/sources", "/v1/quotes", "/v1/actors", "/v1/locations")
 
 
-@dataclass(frozen=True)
-class Database:
-    backend: str
-    url: str
-
-
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """An empty database for the server to migrate and seed."""
-    with fresh_database(request.param, tmp_path) as url:
-        yield Database(request.param, url)
-
-
-def cli(database: Database, *args: str) -> str:
-    done = run_cli(database.url, *args, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def write_key(database: Database) -> str:
-    """A new key with the write scope, made with the command-line tool as an operator would."""
-    out = cli(database, "keys", "create", "--name", "concurrency-test", "--scope", "write")
-    return out.strip().splitlines()[-1].split()[-1]
+    return cli_write_key(database.url, "concurrency-test")
 
 
 def variant(n: int) -> dict[str, Any]:
@@ -211,21 +190,6 @@ def open_write_transaction(
         engine.dispose()
 
 
-def sqlite_is_write_locked(database: Database) -> bool:
-    path = make_url(database.url).database
-    assert path
-    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        return "locked" in str(exc)
-    else:
-        probe.execute("ROLLBACK")
-        return False
-    finally:
-        probe.close()
-
-
 def test_read_is_not_blocked_by_an_open_write(database: Database, tmp_path: Path) -> None:
     with (
         running_server(tmp_path, database_url=database.url) as server,
@@ -234,7 +198,7 @@ def test_read_is_not_blocked_by_an_open_write(database: Database, tmp_path: Path
         for commit, begin in ((False, "BEGIN IMMEDIATE"), (True, "BEGIN EXCLUSIVE")):
             with open_write_transaction(database, commit=commit, begin=begin):
                 if database.backend == "sqlite":
-                    assert sqlite_is_write_locked(database), "the write lock is really held"
+                    assert sqlite_is_write_locked(database.url), "the write lock is really held"
                 for path in ("/v1/sources", "/v1/incidents", "/v1/sources/uncommitted"):
                     started = time.monotonic()
                     response = client.get(path)

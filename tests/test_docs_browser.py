@@ -44,6 +44,23 @@ def test_swagger_ui_and_redoc_work_offline(
         _check_docs(page, traffic, server.base_url)
 
 
+def test_a_browser_at_the_root_lands_on_a_page_for_people(
+    server: LiveServer, browser_page: tuple[Page, Traffic], tmp_path: Path
+) -> None:
+    """`GET /` sends a browser (303) to the explorer, or to /docs while there is none."""
+    page, traffic = browser_page
+    with screenshot_on_failure(page, tmp_path / "failure.png"):
+        response = page.goto(f"{server.base_url}/")
+        assert response is not None
+        assert response.status == 200
+        assert response.request.redirected_from is not None
+        assert response.request.redirected_from.url == f"{server.base_url}/"
+        assert urlsplit(page.url).path in ("/explore", "/docs")
+        if urlsplit(page.url).path == "/docs":
+            page.wait_for_selector(".swagger-ui .opblock")
+        assert traffic.blocked == [], f"requests off localhost: {traffic.blocked}"
+
+
 def _check_docs(page: Page, traffic: Traffic, base_url: str) -> None:
     # Swagger UI renders and lists the operations.
     response = page.goto(f"{base_url}/docs")

@@ -508,9 +508,11 @@ def test_a_large_export_streams_in_batches(engine: Engine) -> None:
     rows = read_ndjson(b"".join(chunks).decode())
     assert [r["id"] for r in rows] == expected
     # A matching If-None-Match is answered before the body, which is then not produced.
+    # (The tag is the identity body's: a gzip body has its own, RFC 9110 8.8.3.)
     with client_for(engine) as client:
         etag = response.headers["etag"]
-        not_modified = client.get(url, headers={"If-None-Match": etag})
+        plain = {"If-None-Match": etag, "Accept-Encoding": "identity"}
+        not_modified = client.get(url, headers=plain)
         assert (not_modified.status_code, not_modified.content) == (304, b"")
     with client_for(engine) as client:
         pages = _follow(client, "/v1/incidents?format=ndjson&limit=1000")

@@ -1,10 +1,24 @@
 """Cross-cutting HTTP behaviour: ETag/304, one problem+json shape, health and readiness."""
 
+from typing import Any
+
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from app.config import Settings
+from app.errors import PROBLEM_BASE, ApiError
 from tests.conftest import client_for
+from tests.writing import new_key
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _subclasses(cls: type[ApiError]) -> set[type[ApiError]]:
+    found = set(cls.__subclasses__())
+    return found.union(*(_subclasses(c) for c in found))
+
 
 PATHS = [
     "/v1/incidents?country=IQ",
@@ -41,45 +55,95 @@ def test_etags_differ_between_representations(client: TestClient) -> None:
 
 
 # One problem shape for every path that can produce an error: our own errors, request
-# validation, unknown parameters, and Starlette's own 404 and 405.
+# validation, unknown parameters, Starlette's own 404 and 405, the request bounds, the
+# precondition and authentication layers, a body too large or of the wrong type, and an
+# unexpected failure.
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "request_id", "errors"}
+TITLES = {PROBLEM_BASE + c.slug: c.title for c in _subclasses(ApiError) | {ApiError}}
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The response is a problem of `status` in the one shape, titled as its type says."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert {"type", "title", "status", "detail", "request_id"} <= set(body) <= PROBLEM_KEYS
+    assert body["status"] == status
+    assert body["title"] == TITLES[body["type"]], "one title per problem type"
+    assert body["request_id"] == response.headers["x-request-id"]
+    for item in body.get("errors", []):
+        assert set(item) in ({"param", "message"}, {"field", "message"}), item
+    assert response.headers["cache-control"] in ("no-store", "no-cache")
+    for forbidden in ("Traceback", "SELECT", "/work/", "site-packages", "Value error"):
+        assert forbidden not in response.text
+    return body
+
+
+def test_problem_types_have_one_slug_each() -> None:
+    classes = _subclasses(ApiError) | {ApiError}
+    assert len({c.slug for c in classes}) == len(classes)
+
+
+LONG_Q = "+".join(["word"] * 11)
+
+
 @pytest.mark.parametrize(
-    ("method", "path", "status"),
+    ("method", "path", "headers", "status"),
     [
-        ("GET", "/v1/incidents/none", 404),
-        ("GET", "/v1/incidents?limit=abc", 422),
-        ("GET", "/v1/incidents?contry=IQ", 400),
-        ("GET", "/v1/incidents?country=Narnia", 400),
-        ("GET", "/no/such/path", 404),
-        ("DELETE", "/v1/countries", 405),
+        ("GET", "/v1/incidents/none", {}, 404),  # ours
+        ("GET", "/v1/incidents?limit=abc", {}, 422),  # FastAPI's validation
+        ("GET", "/v1/incidents?contry=IQ", {}, 400),  # unknown parameter
+        ("GET", "/v1/incidents?country=Narnia", {}, 400),  # validation, as a 400
+        ("GET", "/no/such/path", {}, 404),  # Starlette's 404
+        ("DELETE", "/v1/countries", {}, 405),  # Starlette's 405
+        ("GET", "/v1/incidents?q=" + "x" * 9000, {}, 414),
+        ("GET", "/v1/incidents", {"X-Padding": "x" * 17000}, 431),
+        ("GET", f"/v1/incidents?q={LONG_Q}", {}, 422),
+        ("GET", "/v1/incidents/2022-01-05-ain-al-asad-rockets", {"If-Match": '"x"'}, 412),
+        ("POST", "/v1/sources", {"Authorization": "Bearer nonsense"}, 401),
     ],
 )
-def test_error_shape(client: TestClient, method: str, path: str, status: int) -> None:
-    response = client.request(method, path)
-    assert response.status_code == status
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert set(body) <= {"type", "title", "status", "detail", "errors"}
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    assert body["type"].startswith("urn:incident-record:problem:")
-    for forbidden in ("Traceback", "SELECT", "/work/", "site-packages"):
-        assert forbidden not in response.text
+def test_error_shape(
+    client: TestClient, method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    assert_problem(client.request(method, path, headers=headers), status)
 
 
-def test_an_unexpected_error_is_a_bare_500_problem(engine: Engine) -> None:
+def test_error_shape_of_write_refusals_and_rate_limits(engine: Engine) -> None:
+    key = new_key(engine)
+    settings = Settings(max_body_bytes=100, auth_failure_limit=1)
+    with client_for(engine, settings) as c:
+        big = c.post("/v1/sources", content=b"{}" + b" " * 200, headers={**key, **JSON})
+        assert_problem(big, 413)
+        assert_problem(c.post("/v1/sources", content=b"x", headers=key), 415)
+        wrong = {"Authorization": "Bearer ir_0_nope"}
+        assert_problem(c.post("/v1/sources", json={}, headers=wrong), 401)
+        limited = assert_problem(c.post("/v1/sources", json={}, headers=wrong), 429)
+        assert "failed authentications" in limited["detail"]
+
+
+def test_an_unexpected_error_is_a_bare_500_problem(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE quote_incident"))
     with client_for(engine) as client:
         client_no_raise = TestClient(client.app, raise_server_exceptions=False)
         response = client_no_raise.get("/v1/quotes")
-    assert response.status_code == 500
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json() == {
+    body = assert_problem(response, 500)
+    # The log has what the client does not: the cause, under the same request id.
+    logged = [r for r in caplog.records if r.getMessage().startswith("unhandled error")]
+    assert logged[0].getMessage() == f"unhandled error (request {body['request_id']})"
+    assert logged[0].exc_info is not None
+    assert body == {
         "type": "urn:incident-record:problem:internal-error",
         "title": "Internal server error",
         "status": 500,
         "detail": "An internal error.",
+        "request_id": response.headers["x-request-id"],
     }
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_healthz(client: TestClient) -> None:
@@ -124,8 +188,9 @@ def test_docs_pages_load_assets_from_the_app_only(client: TestClient, path: str)
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
 
 
-def test_json_responses_carry_no_page_policy(client: TestClient) -> None:
-    assert "content-security-policy" not in client.get("/v1/countries").headers
+def test_json_responses_may_load_nothing_and_be_framed_nowhere(client: TestClient) -> None:
+    policy = client.get("/v1/countries").headers["content-security-policy"]
+    assert policy == "default-src 'none'; frame-ancestors 'none'"
 
 
 def test_openapi_documents_every_operation(client: TestClient) -> None:

@@ -89,7 +89,7 @@ def test_refuses_with_every_error_listed_and_writes_nothing(engine: Engine) -> N
         [
             "quotes[0].span: text is not verbatim at 67..81: the source has 'No casualties,'",
             "incidents[0].location_id: unknown location id: fort-elsewhere",
-            "incidents[0].date_end: Input should be a valid date or datetime, "
+            "incidents[0].date_end: must be a valid date or datetime, "
             "day value is outside expected range",
             "incidents[0].excerpts[0]: text is not verbatim at 1..64: the source has "
             "'ockets hit Fort Nowhere in Examplestan on Monday, 2 March 2099.'",
@@ -186,6 +186,14 @@ def test_refusals(engine: Engine, change: Any, expected: str) -> None:
     change(data)
     assert expected in refused(engine, data)
     assert counts(engine)["source"] == 0
+
+
+def test_an_actor_without_an_id_is_that_error_only(engine: Engine) -> None:
+    """Found by fuzzing: the parent-cycle check crashed on it, and took every actor without
+    a parent for a cycle."""
+    data = bundle()
+    data["actors"].append({"name": "Nameless", "kind": "media"})
+    assert refused(engine, data) == ["actors[3].id: Field required"]
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,14 @@ def oapif(server: LiveServer) -> str:
 
 
 def requests_for(server: LiveServer, path: str) -> list[str]:
-    """The query strings of the requests the server logged for `path`."""
-    pattern = re.compile(rf'"GET {re.escape(path)}\?([^ ]*) HTTP/1\.1" 200')
-    return pattern.findall(server.log())
+    """The query strings of the GETs of `path` answered 200, from the server's access log."""
+    lines = server.log_path.read_text().splitlines()
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    return [
+        line["query"]
+        for line in logged
+        if (line["method"], line["path"], line["status"]) == ("GET", path, 200)
+    ]
 
 
 def read_geojson(path: Path) -> list[dict[str, Any]]:

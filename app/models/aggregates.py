@@ -7,7 +7,12 @@ of the record, so answers computed from the data (the totals of lists) can be ca
 until it moves.
 """
 
+from datetime import datetime
+
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
+
+from app.models.common import UTCDateTime
 
 
 class IncidentTally(SQLModel, table=True):
@@ -50,9 +55,11 @@ class IncidentPlaceTally(SQLModel, table=True):
 
 
 class RecordVersion(SQLModel, table=True):
-    """One row: a number that every write of the record increments (`app.db.bump_version`)."""
+    """One row: a number that every write of the record increments, and when it last did
+    (`app.db.bump_version`)."""
 
     __tablename__ = "record_version"
 
     id: int = Field(primary_key=True)
     version: int
+    written_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

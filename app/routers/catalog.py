@@ -6,9 +6,20 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.db import Author
-from app.deps import BundleBody, EngineDep, SessionDep, WriteKey
+from app.deps import BundleBody, EngineDep, ResolvedActorQuery, SessionDep, WriteKey
+from app.http.etag import http_date
 from app.loader import export_bundle, import_bundle
-from app.routers.common import ETAG_HEADER, list_responses, read_responses, write_responses
+from app.routers.common import (
+    ETAG_HEADER,
+    LAST_MODIFIED_HEADER,
+    PathId,
+    first_item,
+    link,
+    list_responses,
+    next_page,
+    read_responses,
+    write_responses,
+)
 from app.schemas.bundle import Bundle
 from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
 from app.schemas.resources import (
@@ -31,7 +42,9 @@ router = APIRouter()
 @router.get(
     "/locations",
     response_model=LocationList,
-    responses=list_responses(),
+    responses=list_responses(
+        {**next_page("list_locations", LocationQuery), **first_item("get_location", "location_id")}
+    ),
     tags=["locations"],
 )
 @exports.documented(exports.LOCATIONS)
@@ -54,19 +67,30 @@ def list_locations(
     responses=read_responses(400, 404),
     tags=["locations"],
 )
-def get_location(session: SessionDep, location_id: str) -> dict[str, Any]:
-    """One place."""
+def get_location(session: SessionDep, location_id: PathId) -> dict[str, Any]:
+    """One place.
+
+    With its aliases, coordinates (where known, with their precision) and how many
+    incidents took place there. An unknown id is a 404.
+    """
     return catalog.get_location(session, location_id)
 
 
-@router.get("/actors", response_model=ActorList, responses=list_responses(), tags=["actors"])
+@router.get(
+    "/actors",
+    response_model=ActorList,
+    responses=list_responses(
+        {**next_page("list_actors", ActorQuery), **first_item("get_actor", "actor_id")}
+    ),
+    tags=["actors"],
+)
 @exports.documented(exports.ACTORS)
 def list_actors(
     request: Request,
     response: Response,
     session: SessionDep,
     engine: EngineDep,
-    query: Annotated[ActorQuery, Query()],
+    query: ResolvedActorQuery,
 ) -> Any:
     """List actors: states, forces, groups, umbrella groups, people, bodies."""
     return exports.list_or_export(
@@ -80,18 +104,33 @@ def list_actors(
     responses=read_responses(400, 404),
     tags=["actors"],
 )
-def get_actor(session: SessionDep, actor_id: str) -> dict[str, Any]:
-    """One actor, with its parent and the groups under it."""
+def get_actor(session: SessionDep, actor_id: PathId) -> dict[str, Any]:
+    """One actor, with its parent and the groups under it.
+
+    `incident_count` counts the incidents it has a role in or is attributed. An unknown
+    id is a 404.
+    """
     return catalog.get_actor(session, actor_id)
 
 
 @router.get(
-    "/sources", response_model=SourceList, responses=read_responses(400, 422), tags=["sources"]
+    "/sources",
+    response_model=SourceList,
+    responses=read_responses(
+        400,
+        422,
+        links={**next_page("list_sources", SourceQuery), **first_item("get_source", "source_id")},
+    ),
+    tags=["sources"],
 )
 def list_sources(
     request: Request, session: SessionDep, query: Annotated[SourceQuery, Query()]
 ) -> dict[str, Any]:
-    """List the news reports the record is built from."""
+    """List the news reports the record is built from.
+
+    Each with the incidents it reports; `GET /v1/sources/{id}` adds the full text. Ordered
+    by id, paginated with `limit` and `cursor`.
+    """
     data, total, cursor = catalog.list_sources(session, query)
     return list_body(request, data, total, query.limit, cursor)
 
@@ -102,8 +141,11 @@ def list_sources(
     responses=read_responses(400, 404),
     tags=["sources"],
 )
-def get_source(session: SessionDep, source_id: str) -> dict[str, Any]:
-    """One source, with its full text."""
+def get_source(session: SessionDep, source_id: PathId) -> dict[str, Any]:
+    """One source, with its full text.
+
+    Every quote and excerpt span points into `text`. An unknown id is a 404.
+    """
     source = catalog.get_source(session, source_id)
     return catalog.sources_out(session, [source], with_text=True)[0]
 
@@ -112,14 +154,22 @@ def get_source(session: SessionDep, source_id: str) -> dict[str, Any]:
     "/sources/{source_id}/text",
     response_class=PlainTextResponse,
     responses={
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "headers": ETAG_HEADER},
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "headers": {**ETAG_HEADER, **LAST_MODIFIED_HEADER},
+        },
         **read_responses(400, 404),
     },
     tags=["sources"],
 )
-def get_source_text(session: SessionDep, source_id: str) -> str:
-    """The source's text exactly as stored: every span points into it."""
-    return catalog.get_source(session, source_id).text
+def get_source_text(session: SessionDep, source_id: PathId) -> PlainTextResponse:
+    """The source's text exactly as stored: every span points into it.
+
+    As `text/plain; charset=utf-8`, for tools that highlight spans or diff versions, with
+    its `Last-Modified`. An unknown id is a 404.
+    """
+    source = catalog.get_source(session, source_id)
+    return PlainTextResponse(source.text, headers={"Last-Modified": http_date(source.updated_at)})
 
 
 @router.get(
@@ -128,9 +178,21 @@ def get_source_text(session: SessionDep, source_id: str) -> str:
     responses=read_responses(400, 404, 409),
     tags=["sources"],
 )
-def get_source_bundle(session: SessionDep, source_id: str) -> dict[str, Any]:
-    """The source's bundle in the import format: edit it and POST it back with replace=true."""
+def get_source_bundle(session: SessionDep, source_id: PathId) -> dict[str, Any]:
+    """The source's bundle in the import format: edit it and POST it back with replace=true.
+
+    Exactly what `POST /v1/sources` takes, edits included, so posting it back unchanged
+    answers `unchanged`. An unknown id is a 404.
+    """
     return export_bundle(session, source_id)
+
+
+SOURCE_LINKS = {
+    "source": link("get_source", "The source imported.", source_id="$response.body#/source_id"),
+    "bundle": link(
+        "get_source_bundle", "Its bundle, as stored.", source_id="$response.body#/source_id"
+    ),
+}
 
 
 @router.post(
@@ -138,12 +200,17 @@ def get_source_bundle(session: SessionDep, source_id: str) -> dict[str, Any]:
     response_model=ImportResult,
     status_code=201,
     responses={
-        200: {"model": ImportResult, "description": "Unchanged, or replaced (`replace=true`)"},
+        200: {
+            "model": ImportResult,
+            "description": "Unchanged, or replaced (`replace=true`)",
+            "links": SOURCE_LINKS,
+        },
         201: {
             "description": "Created",
             "headers": {
                 "Location": {"description": "The new source.", "schema": {"type": "string"}}
             },
+            "links": SOURCE_LINKS,
         },
         **write_responses(400, 409, 413, 415, 422),
     },
@@ -182,11 +249,15 @@ def import_source(
 @router.get(
     "/event-types",
     response_model=EventTypeList,
-    responses=read_responses(400),
+    responses=read_responses(400, database=False),
     tags=["vocabularies"],
 )
 def list_event_types(request: Request) -> dict[str, Any]:
-    """The event types and sub-types (ACLED's taxonomy)."""
+    """The event types and sub-types (ACLED's taxonomy).
+
+    The values `event_type` and `sub_event_type` take, in filters and in records, with
+    what each means. One page holds them all.
+    """
     data = catalog.event_types()
     return list_body(request, data, len(data), len(data), None)
 
@@ -198,6 +269,10 @@ def list_event_types(request: Request) -> dict[str, Any]:
     tags=["vocabularies"],
 )
 def list_countries(request: Request, session: SessionDep) -> dict[str, Any]:
-    """The countries that have incidents, with counts."""
+    """The countries that have incidents, with counts.
+
+    ISO 3166-1 alpha-2 and alpha-3 codes with the short English name; any of the three
+    works as a `country` filter. One page holds them all.
+    """
     data = catalog.countries(session)
     return list_body(request, data, len(data), max(len(data), 1), None)

@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from app.deps import SessionDep
-from app.routers.common import read_responses
+from app.routers.common import next_page, read_responses
 from app.schemas.queries import ChangeQuery
 from app.schemas.resources import ChangeList
 from app.services import changes
@@ -11,7 +11,11 @@ from app.services import changes
 router = APIRouter(tags=["changes"])
 
 
-@router.get("/changes", response_model=ChangeList, responses=read_responses(400, 422))
+@router.get(
+    "/changes",
+    response_model=ChangeList,
+    responses=read_responses(400, 422, links=next_page("list_changes", ChangeQuery, "since")),
+)
 def list_changes(
     request: Request, session: SessionDep, query: Annotated[ChangeQuery, Query()]
 ) -> dict[str, Any]:

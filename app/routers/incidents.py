@@ -1,11 +1,21 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.db import Author
-from app.deps import EngineDep, MergePatchBody, SessionDep, WriteKey
-from app.etag import etag_for
-from app.routers.common import ETAG_HEADER, list_responses, read_responses, write_responses
+from app.deps import EngineDep, MergePatchBody, ResolvedIncidentQuery, SessionDep, WriteKey
+from app.http.etag import etag_for
+from app.routers.common import (
+    ETAG_HEADER,
+    PathId,
+    first_item,
+    link,
+    list_responses,
+    next_page,
+    read_responses,
+    write_responses,
+)
+from app.schemas.bundle import PATCHABLE
 from app.schemas.queries import IncidentQuery
 from app.schemas.resources import IncidentDetail, IncidentList
 from app.services import edits, exports, incidents
@@ -13,14 +23,20 @@ from app.services import edits, exports, incidents
 router = APIRouter(tags=["incidents"])
 
 
-@router.get("/incidents", response_model=IncidentList, responses=list_responses())
+@router.get(
+    "/incidents",
+    response_model=IncidentList,
+    responses=list_responses(
+        {**next_page("list_incidents", IncidentQuery), **first_item("get_incident", "incident_id")}
+    ),
+)
 @exports.documented(exports.INCIDENTS)
 def list_incidents(
     request: Request,
     response: Response,
     session: SessionDep,
     engine: EngineDep,
-    query: Annotated[IncidentQuery, Query()],
+    query: ResolvedIncidentQuery,
 ) -> Any:
     """List incidents matching every filter given, newest first by default.
 
@@ -31,26 +47,63 @@ def list_incidents(
     )
 
 
+EDIT_LINKS = {
+    verb: link(
+        f"{verb}_incident",
+        f"{verb.capitalize()} this version of the incident.",
+        incident_id="$request.path.incident_id",
+        **{"If-Match": "$response.header.ETag"},
+    )
+    for verb in ("patch", "delete")
+}
+
+
 @router.get(
-    "/incidents/{incident_id}", response_model=IncidentDetail, responses=read_responses(400, 404)
+    "/incidents/{incident_id}",
+    response_model=IncidentDetail,
+    responses=read_responses(
+        400,
+        404,
+        links={
+            **EDIT_LINKS,
+            "location": link(
+                "get_location", "Its place.", location_id="$response.body#/location/id"
+            ),
+        },
+    ),
 )
-def get_incident(session: SessionDep, incident_id: str) -> Response:
-    """One incident with its actors, attributions, quotes, sources and related incidents."""
+def get_incident(session: SessionDep, incident_id: PathId) -> Response:
+    """One incident with its actors, attributions, quotes, sources and related incidents.
+
+    The fields of the list, plus each actor's role, each attribution in full (who made it,
+    the stance, the evidence quote, the excerpt and its span), the quotes about it, the
+    source excerpts that report it with their spans, and related incidents. Its `ETag` is
+    what `If-Match` must repeat to edit it. An unknown or deleted id is a 404.
+    """
     return Response(incidents.incident_json(session, incident_id), media_type="application/json")
 
 
-IfMatch = Annotated[
-    str | None,
-    Header(description="The `ETag` of `GET /v1/incidents/{id}`: the version being edited."),
-]
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "description": "The `ETag` of `GET /v1/incidents/{id}`: the version being edited "
+    "(without it: 428; another version: 412).",
+    "schema": {"type": "string"},
+}
 
 MERGE_PATCH_BODY = {
     "required": True,
     "description": "Fields to change (RFC 7386): a value replaces, null clears, lists are "
-    "replaced whole. Patchable: " + ", ".join(sorted(edits.PATCHABLE)) + " (or `location`).",
+    "replaced whole. Patchable: " + ", ".join(PATCHABLE) + " (or `location`). Sent as "
+    "`application/merge-patch+json`; `application/json` is taken too.",
     "content": {
-        media: {"schema": {"type": "object"}, "example": {"fatalities": 2, "summary": None}}
-        for media in ("application/merge-patch+json", "application/json")
+        # One media type: generators make one body parameter per type (and stumble on two
+        # of the same schema); the server reads both alike.
+        "application/merge-patch+json": {
+            "schema": {"$ref": "#/components/schemas/IncidentPatch"},
+            "example": {"fatalities": 2, "summary": None},
+        }
     },
 }
 
@@ -59,17 +112,13 @@ MERGE_PATCH_BODY = {
     "/incidents/{incident_id}",
     response_model=IncidentDetail,
     responses={
-        200: {"headers": ETAG_HEADER},
+        200: {"headers": ETAG_HEADER, "links": EDIT_LINKS},
         **write_responses(400, 404, 409, 412, 413, 415, 422, 428),
     },
-    openapi_extra={"requestBody": MERGE_PATCH_BODY},
+    openapi_extra={"requestBody": MERGE_PATCH_BODY, "parameters": [IF_MATCH]},
 )
 def patch_incident(
-    engine: EngineDep,
-    key: WriteKey,
-    incident_id: str,
-    patch: MergePatchBody,
-    if_match: IfMatch = None,
+    request: Request, engine: EngineDep, key: WriteKey, incident_id: PathId, patch: MergePatchBody
 ) -> Response:
     """Correct an incident with a JSON Merge Patch, if `If-Match` holds its current ETag.
 
@@ -78,6 +127,7 @@ def patch_incident(
     ETag exactly one wins). Answers the new representation and its `ETag`.
     """
     author = Author("api", key.name)
+    if_match = request.headers.get("if-match")
     body = edits.patch_incident(engine, incident_id, patch, if_match, author)
     return Response(body, media_type="application/json", headers={"ETag": etag_for(body)})
 
@@ -89,9 +139,10 @@ def patch_incident(
         204: {"description": "Deleted; the id now reads as 404 and is never reused"},
         **write_responses(400, 404, 409, 412, 428),
     },
+    openapi_extra={"parameters": [IF_MATCH]},
 )
 def delete_incident(
-    engine: EngineDep, key: WriteKey, incident_id: str, if_match: IfMatch = None
+    request: Request, engine: EngineDep, key: WriteKey, incident_id: PathId
 ) -> Response:
     """Delete an incident, if `If-Match` holds its current ETag; leaves a tombstone.
 
@@ -99,5 +150,6 @@ def delete_incident(
     longer list it. A bundle that still holds the id is refused (422) on import. An
     incident that another source's records refer to is a 409.
     """
+    if_match = request.headers.get("if-match")
     edits.delete_incident(engine, incident_id, if_match, Author("api", key.name))
     return Response(status_code=204)

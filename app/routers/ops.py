@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import EngineDep
-from app.errors import Problem, problem_response
+from app.errors import NotReady, Problem, problem_response
 from app.migrate import current_revision, head_revision
 from app.routers.common import read_responses
 from app.schemas.resources import Health, Readiness
@@ -14,9 +14,14 @@ from app.schemas.resources import Health, Readiness
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", response_model=Health, responses=read_responses(400))
+@router.get(
+    "/healthz", response_model=Health, responses=read_responses(400, keyed=False, database=False)
+)
 def healthz() -> dict[str, str]:
-    """The process is up."""
+    """The process is up.
+
+    Answers without touching the database: for liveness probes. Never needs a key.
+    """
     return {"status": "ok"}
 
 
@@ -24,18 +29,22 @@ def healthz() -> dict[str, str]:
     "/readyz",
     response_model=Readiness,
     responses={
-        **read_responses(400),
+        **read_responses(400, keyed=False),
         503: {"model": Problem, "description": "Database unreachable or schema not at head"},
     },
 )
 def readyz(engine: EngineDep) -> Any:
-    """The database answers and its schema is at the latest migration."""
+    """The database answers and its schema is at the latest migration.
+
+    For readiness probes and load balancers: a 503 problem says which of the two fails.
+    Never needs a key.
+    """
     try:
         with engine.connect() as connection:
             revision = current_revision(connection)
     except SQLAlchemyError:
-        return problem_response(503, "not-ready", "Not ready", "the database is unreachable")
+        return problem_response(NotReady("the database is unreachable"))
     if revision != head_revision():
         detail = f"schema at {revision or 'nothing'}, latest migration is {head_revision()}"
-        return problem_response(503, "not-ready", "Not ready", detail)
+        return problem_response(NotReady(detail))
     return {"status": "ready", "database": "reachable", "schema_revision": revision}

@@ -1,9 +1,9 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from app.deps import EngineDep, SessionDep
-from app.routers.common import list_responses, read_responses
+from app.deps import EngineDep, ResolvedQuoteQuery, SessionDep
+from app.routers.common import PathId, first_item, link, list_responses, next_page, read_responses
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteList, QuoteOut
 from app.services import exports, quotes
@@ -11,14 +11,20 @@ from app.services import exports, quotes
 router = APIRouter(tags=["quotes"])
 
 
-@router.get("/quotes", response_model=QuoteList, responses=list_responses())
+@router.get(
+    "/quotes",
+    response_model=QuoteList,
+    responses=list_responses(
+        {**next_page("list_quotes", QuoteQuery), **first_item("get_quote", "quote_id")}
+    ),
+)
 @exports.documented(exports.QUOTES)
 def list_quotes(
     request: Request,
     response: Response,
     session: SessionDep,
     engine: EngineDep,
-    query: Annotated[QuoteQuery, Query()],
+    query: ResolvedQuoteQuery,
 ) -> Any:
     """List verbatim quotes; `date_from`/`date_to` bound the day they were said."""
     return exports.list_or_export(
@@ -26,7 +32,26 @@ def list_quotes(
     )
 
 
-@router.get("/quotes/{quote_id}", response_model=QuoteOut, responses=read_responses(400, 404))
-def get_quote(session: SessionDep, quote_id: str) -> dict[str, Any]:
-    """One quote, with its speaker and its span in the source text."""
+@router.get(
+    "/quotes/{quote_id}",
+    response_model=QuoteOut,
+    responses=read_responses(
+        400,
+        404,
+        links={
+            "speaker": link("get_actor", "Who said it.", actor_id="$response.body#/speaker_id"),
+            "source": link(
+                "get_source_text",
+                "The text it is quoted from, at `span`.",
+                source_id="$response.body#/source_id",
+            ),
+        },
+    ),
+)
+def get_quote(session: SessionDep, quote_id: PathId) -> dict[str, Any]:
+    """One quote, with its speaker and its span in the source text.
+
+    `text` is verbatim: it is exactly `GET /v1/sources/{source_id}/text` from
+    `span.start` to `span.end`. An unknown id is a 404.
+    """
     return quotes.get_quote(session, quote_id)

@@ -1,11 +1,8 @@
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Query, Response
-
-from app.deps import SessionDep
+from app.deps import ResolvedStatsQuery, SessionDep
 from app.encoding import MEDIA_TYPE, to_json
 from app.routers.common import read_responses
-from app.schemas.queries import StatsQuery
 from app.schemas.resources import IncidentStats
 from app.services import stats
 
@@ -17,7 +14,7 @@ router = APIRouter(tags=["stats"])
     response_model=IncidentStats,
     responses=read_responses(400, 422),
 )
-def incident_stats(session: SessionDep, query: Annotated[StatsQuery, Query()]) -> Response:
+def incident_stats(session: SessionDep, query: ResolvedStatsQuery) -> Response:
     """Count incidents, fatalities and injuries by one or two dimensions, for charts.
 
     Per group: `incidents`, and for fatalities and injuries the sum of the figures the

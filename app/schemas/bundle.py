@@ -11,11 +11,15 @@ tell what the article says from what was added.
 """
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, create_model
+from pydantic.fields import FieldInfo
 
+from app.schemas.queries import NO_NUL
 from app.vocab import (
+    EVENT_TYPES,
+    SUB_EVENT_TYPES,
     ActorKind,
     Channel,
     Damage,
@@ -28,45 +32,88 @@ from app.vocab import (
 )
 
 BUNDLE_FORMAT = "incident-record.bundle/1"
+INT32_MAX = 2**31 - 1
+"""Offsets and figures are 32-bit integers in the database."""
+
+_DATE = TypeAdapter(date)
+
+
+def _json_date(value: object) -> object:
+    """A date is ISO 8601 text in JSON: parsed here, as the loader validates strictly (no
+    number is taken for a date, nor text for a number or a boolean)."""
+    return _DATE.validate_python(value) if isinstance(value, str) else value
+
+
+JsonDate = Annotated[date, BeforeValidator(_json_date)]
+
+
+def _json_int(value: object) -> object:
+    """JSON has numbers, not integers: 5.0 is the integer 5, as JSON Schema reads it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Count = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_json_int)]
+"""A figure or an offset: a 32-bit integer from 0, as the database holds it."""
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=120)]
 
 
+def _checks_in_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """State in the JSON Schema what the loader refuses wherever JSON Schema can say it.
+
+    No text may hold a NUL character, and `added` names fields of the record.
+    """
+    for name, prop in schema.get("properties", {}).items():
+        if name == "added":
+            prop["items"] = {"type": "string", "enum": sorted(cls.model_fields)}
+            continue
+        for sub in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+            if sub.get("type") == "string" and not sub.keys() & {"enum", "format", "pattern"}:
+                sub["pattern"] = NO_NUL
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_checks_in_schema)
 
 
-class Provenance(Strict):
-    notes: str | None = None
-    added: list[str] = []
+class BundleSpan(Strict):
+    start: Count
+    end: Count
 
 
-class Span(Strict):
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-
-
-class Excerpt(Span):
+class BundleExcerpt(BundleSpan):
     """Words of the source, verbatim, at `text[start:end]`."""
 
     text: str = Field(min_length=1)
 
 
-class BundleSource(Provenance):
+def _text_inline(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """Over HTTP the text comes inline: `text_file` is only read from a bundle on disk."""
+    _checks_in_schema(schema, cls)
+    schema["properties"].pop("text_file")
+    schema["properties"]["text"] = {"type": "string", "pattern": NO_NUL}
+    schema["required"] = [*schema.get("required", []), "text"]
+
+
+class BundleSource(Strict):
+    model_config = ConfigDict(json_schema_extra=_text_inline)
+
     id: Slug
     title: str = Field(min_length=1)
     publisher: str | None = None
     dateline: str | None = None
-    published_on: date | None = None
+    published_on: JsonDate | None = None
     published_on_basis: str | None = None
     url: str | None = None
     language: str = "en"
     text: str | None = None
     """The full text. A bundle file may instead name a `text_file` beside it."""
     text_file: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    notes: str | None = None
+    added: list[str] = []
 
 
-class BundleLocation(Provenance):
+class BundleLocation(Strict):
     id: Slug
     name: str = Field(min_length=1)
     aliases: list[str] = []
@@ -76,9 +123,11 @@ class BundleLocation(Provenance):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     geo_precision: GeoPrecision
+    notes: str | None = None
+    added: list[str] = []
 
 
-class BundleActor(Provenance):
+class BundleActor(Strict):
     id: Slug
     name: str = Field(min_length=1)
     aliases: list[str] = []
@@ -86,23 +135,27 @@ class BundleActor(Provenance):
     country: str | None = None
     parent_id: Slug | None = None
     description: str | None = None
+    notes: str | None = None
+    added: list[str] = []
 
 
-class BundleQuote(Provenance):
+class BundleQuote(Strict):
     id: Slug
     text: str = Field(min_length=1)
     speaker_id: Slug
     speaker_title: str | None = None
     """The speaker's title as the source writes it."""
-    said_on: date | None = None
+    said_on: JsonDate | None = None
     channel: Channel
-    span: Span
+    span: BundleSpan
     incident_ids: list[Slug] = []
+    notes: str | None = None
+    added: list[str] = []
 
 
 class BundleWeapon(Strict):
     kind: str = Field(min_length=1)
-    quantity: int | None = Field(default=None, ge=0)
+    quantity: Count | None = None
     quantity_text: str | None = None
     """The quantity as written, e.g. `five`, `dozens`."""
     notes: str | None = None
@@ -114,7 +167,7 @@ class BundleIncidentActor(Strict):
     notes: str | None = None
 
 
-class BundleAttribution(Provenance):
+class BundleAttribution(Strict):
     id: Slug
     actor_id: Slug
     """Who the incident is attributed to."""
@@ -122,7 +175,9 @@ class BundleAttribution(Provenance):
     """Who makes the attribution (null: the source itself, in its own voice)."""
     stance: Stance
     evidence_quote_id: Slug | None = None
-    excerpt: Excerpt | None = None
+    excerpt: BundleExcerpt | None = None
+    notes: str | None = None
+    added: list[str] = []
 
 
 class BundleRelation(Strict):
@@ -132,34 +187,100 @@ class BundleRelation(Strict):
     notes: str | None = None
 
 
-class BundleIncident(Provenance):
+class BundleIncident(Strict):
     id: Slug
     title: str = Field(min_length=1)
     summary: str | None = None
-    date_start: date
-    date_end: date
+    date_start: JsonDate
+    date_end: JsonDate
     date_precision: DatePrecision
     time_of_day: str | None = None
-    event_type: str
-    sub_event_type: str
+    # Checked by the loader (which also checks that the sub-type is one of the type's).
+    event_type: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
+    sub_event_type: str = Field(json_schema_extra={"enum": list(SUB_EVENT_TYPES)})
     country: str
     admin1: str | None = None
     location_id: Slug | None = None
-    fatalities: int | None = Field(default=None, ge=0)
-    injuries: int | None = Field(default=None, ge=0)
+    fatalities: Count | None = None
+    injuries: Count | None = None
     damage: Damage = "unknown"
     claimed: bool | None = None
-    excerpts: list[Excerpt] = Field(min_length=1)
+    excerpts: list[BundleExcerpt] = Field(min_length=1)
     weapons: list[BundleWeapon] = []
     actors: list[BundleIncidentActor] = []
     attributions: list[BundleAttribution] = []
     related: list[BundleRelation] = []
+    notes: str | None = None
+    added: list[str] = []
 
 
 class Bundle(Strict):
-    format: str = BUNDLE_FORMAT
+    format: str = Field(BUNDLE_FORMAT, json_schema_extra={"enum": [BUNDLE_FORMAT]})
     source: BundleSource
     locations: list[BundleLocation] = []
     actors: list[BundleActor] = []
     quotes: list[BundleQuote] = []
     incidents: list[BundleIncident] = []
+
+
+PATCHABLE = (
+    "title",
+    "summary",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "time_of_day",
+    "event_type",
+    "sub_event_type",
+    "country",
+    "admin1",
+    "location_id",
+    "fatalities",
+    "injuries",
+    "damage",
+    "weapons",
+    "claimed",
+    "notes",
+    "added",
+)
+"""The fields of an incident that `PATCH /v1/incidents/{id}` may change."""
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """No `default` in the schema: an absent member is "unchanged", not null."""
+    schema.pop("default", None)
+
+
+def _patch_field(name: str) -> tuple[Any, Any]:
+    """The bundle's field, optional in a patch; null (which removes it) where it has a default."""
+    field = BundleIncident.model_fields[name]
+    annotation: Any = field.annotation
+    if not field.is_required():
+        annotation = annotation | None
+    return annotation, FieldInfo.merge_field_infos(
+        field, default=None, json_schema_extra=_no_default
+    )
+
+
+class IncidentPatchLocation(Strict):
+    """The incident's location as GET shows it: only its id can change here."""
+
+    id: Slug
+
+
+_PATCH_FIELDS: dict[str, Any] = {
+    "location": (IncidentPatchLocation | Slug | None, Field(None, json_schema_extra=_no_default)),
+    **{name: _patch_field(name) for name in PATCHABLE},
+}
+IncidentPatch = create_model(
+    "IncidentPatch",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__=(
+        "A JSON Merge Patch (RFC 7386) of an incident: the members to change. A value replaces,"
+        " null removes (the field's default applies), a list is replaced whole. `location`"
+        ' (as GET shows it, `{"id": ...}`, or a bare id) may stand for `location_id`.'
+    ),
+    **_PATCH_FIELDS,
+)
+"""The body of `PATCH /v1/incidents/{id}`, for the OpenAPI document: the route reads the
+body as JSON and applies it to the source's bundle, which the loader then checks whole."""

@@ -9,14 +9,21 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from app.countries import to_alpha2
-from app.vocab import EVENT_TYPES, Involvement, Stance
+from app.vocab import EVENT_TYPES, SUB_EVENT_TYPES, Involvement, Stance
 
 EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
-SubEventType = Literal[tuple(s for subs in EVENT_TYPES.values() for s in subs)]  # type: ignore[valid-type]
+SubEventType = Literal[tuple(SUB_EVENT_TYPES)]  # type: ignore[valid-type]
 
 
 def _iso(kind: type[date] | type[datetime]) -> Callable[[object], object]:
@@ -36,12 +43,17 @@ Day = Annotated[date, BeforeValidator(_iso(date))]
 Timestamp = Annotated[datetime, BeforeValidator(_iso(datetime))]
 
 
+SPACE = " \t\n\r\f\v"
+"""What is trimmed around each value of a list: ASCII white space, which every regex engine
+agrees on (so `LIST_ITEM` says exactly what `_split` accepts)."""
+
+
 def _split(value: object) -> object:
     """Accept repeated and comma-separated values alike."""
     if isinstance(value, str):
         value = [value]
     if isinstance(value, list):
-        parts = [p.strip() for v in value for p in str(v).split(",")]
+        parts = [p.strip(SPACE) for v in value for p in str(v).split(",")]
         if "" in parts:
             raise ValueError("empty value: give at least one value, or leave the parameter out")
         return parts
@@ -62,37 +74,76 @@ def _countries(values: list[str]) -> list[str]:
     return codes
 
 
+# What the server refuses, as patterns for the OpenAPI document (JSON Schema, so ECMA-262
+# regexes that Python's `re` reads alike). The checks themselves are in the validators,
+# which say what is wrong in words.
+NO_NUL = r"^[^\x00]*$"
+"""Any text without a NUL character (`check_parameters` refuses one anywhere)."""
+_PART = r"[^,\x00]*[^,\x00 \t\n\r\f\v][^,\x00]*"
+LIST_ITEM = rf"^{_PART}(,{_PART})*$"
+"""One value of a list filter: comma-separated parts, none of them empty (`_split`)."""
+_LON = r" *-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?) *"
+_LAT = r" *-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?) *"
+BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
+"""Four decimal degrees in range; that min <= max is checked beside it."""
+
+
+def invalid(param: str, message: str) -> PydanticCustomError:
+    """An error of a check across the model that names the parameter to fix (app.errors)."""
+    return PydanticCustomError("parameter", "{message}", {"param": param, "message": message})
+
+
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if value is None:
         return None
-    parts = value.split(",")
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
-    except ValueError:
-        raise ValueError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat") from None
-    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise ValueError("bbox must satisfy -180<=min_lon<=max_lon<=180, -90<=min_lat<=max_lat<=90")
+    if not re.fullmatch(BBOX_PATTERN, value):
+        raise invalid(
+            "bbox",
+            "must be four decimal numbers min_lon,min_lat,max_lon,max_lat, longitudes"
+            " within -180..180 and latitudes within -90..90",
+        )
+    min_lon, min_lat, max_lon, max_lat = (float(p) for p in value.split(","))
+    if not (min_lon <= max_lon and min_lat <= max_lat):
+        raise invalid("bbox", "must satisfy min_lon<=max_lon and min_lat<=max_lat")
     return min_lon, min_lat, max_lon, max_lat
 
 
-Many = Annotated[list[str], BeforeValidator(_split)]
-Countries = Annotated[list[str], BeforeValidator(_split), AfterValidator(_countries)]
+_LIST_SCHEMA = {"type": "array", "items": {"type": "string", "pattern": LIST_ITEM}}
+Many = Annotated[list[str], BeforeValidator(_split), WithJsonSchema(_LIST_SCHEMA)]
+Countries = Annotated[
+    list[str], BeforeValidator(_split), AfterValidator(_countries), WithJsonSchema(_LIST_SCHEMA)
+]
+
+
+def _bbox(value: str | None) -> str | None:
+    parse_bbox(value)
+    return value
+
+
 BBox = Annotated[
     str | None,
+    AfterValidator(_bbox),
     Field(
-        description="`min_lon,min_lat,max_lon,max_lat` (WGS84)",
+        description="`min_lon,min_lat,max_lon,max_lat` (WGS84 decimal degrees, min <= max)",
         examples=["38,29,49,38"],
-        pattern=r"^[^,]+,[^,]+,[^,]+,[^,]+$",
+        json_schema_extra={"pattern": BBOX_PATTERN},
     ),
 ]
 
+Words = Annotated[str | None, Field(min_length=1, json_schema_extra={"pattern": NO_NUL})]
+"""`q`: words to look for, each of which must occur (any case). Its bounds are settings
+(MAX_Q_LENGTH, MAX_Q_TERMS), checked before the query is parsed (app.http.limits)."""
+
 COUNTRY_DOC = "ISO alpha-2, alpha-3 or English name, any case (`IQ`, `irq`, `Iraq`)."
+SOURCE_DOC = "A source: its id or its title, any case (a title with a comma: its id)."
 
 
 class Page(BaseModel):
     limit: int = Field(50, ge=1, le=1000, description="Page size (1 to 1000).")
     cursor: str | None = Field(
-        None, description="Opaque cursor from `meta.next_cursor` of the previous page."
+        None,
+        description="Opaque cursor from `meta.next_cursor` of the previous page.",
+        json_schema_extra={"pattern": NO_NUL},
     )
 
 
@@ -113,6 +164,12 @@ class ExportablePage(Page):
         None,
         description="`json` (default), `csv`, `geojson` or `ndjson`; overrides `Accept`.",
     )
+    csv_safe: bool = Field(
+        False,
+        description="CSV only: prefix `'` to every text cell that starts with `=`, `+`, `-`, "
+        "`@`, a tab or a carriage return, so a spreadsheet shows it rather than run it as a "
+        "formula. Off by default, so that pandas and other programs read exact values.",
+    )
     limit: int = Field(
         50,
         ge=1,
@@ -122,6 +179,9 @@ class ExportablePage(Page):
             f" for exports, which return every match up to {EXPORT_MAX_LIMIT} when no"
             " `limit` is given."
         ),
+        # The schema states the JSON bound, which every JSON client needs; JSON Schema cannot
+        # make one parameter's maximum depend on another (`format`) or on `Accept`.
+        json_schema_extra={"maximum": JSON_MAX_LIMIT, "x-export-maximum": EXPORT_MAX_LIMIT},
     )
 
 
@@ -132,7 +192,7 @@ class DateRange(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> "DateRange":
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from is after date_to")
+            raise invalid("date_from", "is after date_to")
         return self
 
 
@@ -142,7 +202,8 @@ class IncidentFilters(DateRange):
     country: Countries = Field([], description=COUNTRY_DOC, examples=[["IQ"]])
     attributed_to: Many = Field(
         [],
-        description="Actor id; also matches incidents attributed to groups under it.",
+        description="An actor: its id, name or an alias, any case (`Iran-backed groups`);"
+        " also matches incidents attributed to groups under it.",
         examples=[["iran-backed-groups"]],
     )
     stance: Annotated[list[Stance], BeforeValidator(_split)] = Field(
@@ -150,8 +211,8 @@ class IncidentFilters(DateRange):
     )
     actor: Many = Field(
         [],
-        description="Actor id, however involved: in a role, as the one who attributed the "
-        "incident, or as the speaker of a quote about it.",
+        description="An actor (id, name or alias, any case), however involved: in a role, as"
+        " the one who attributed the incident, or as the speaker of a quote about it.",
         examples=[["us-led-coalition"]],
     )
     role: Annotated[list[Involvement], BeforeValidator(_split)] = Field(  # type: ignore[valid-type]
@@ -161,29 +222,26 @@ class IncidentFilters(DateRange):
     )
     event_type: Annotated[list[EventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
     sub_event_type: Annotated[list[SubEventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
-    location: Many = Field([], description="Location id.", examples=[["ain-al-asad-air-base"]])
+    location: Many = Field(
+        [],
+        description="A location: its id, name or an alias, any case.",
+        examples=[["ain-al-asad-air-base"]],
+    )
     admin1: Many = Field([], description="First-level administrative division, as named.")
     bbox: BBox = None
-    q: str | None = Field(
+    q: Words = Field(
         None,
-        min_length=1,
-        max_length=200,
         description="Words that must all occur, each at the start of a word, in the title, "
         "summary or a quote about the incident (any case; found by a full-text index).",
     )
     min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
-    source: Many = Field([], description="Source id.")
+    source: Many = Field([], description=SOURCE_DOC)
     updated_since: Timestamp | None = Field(
         None, description="Only records updated at or after this RFC 3339 timestamp."
     )
     bbox_matches_unplaced: ClassVar[bool] = False
     """Not a parameter. OGC API - Features has a bbox also match what has no place
     (/req/core/fc-bbox-response C): True in its query (OgcIncidentQuery)."""
-
-    @model_validator(mode="after")
-    def _bbox_valid(self) -> "IncidentFilters":
-        parse_bbox(self.bbox)
-        return self
 
 
 IncidentSort = Literal["date", "-date", "fatalities", "-fatalities", "updated_at", "relevance"]
@@ -201,15 +259,10 @@ class LocationQuery(ExportablePage):
     country: Countries = Field([], description=COUNTRY_DOC)
     kind: Many = Field([], description="Location kind, e.g. `air_base`.")
     bbox: BBox = None
-    q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
+    q: Words = Field(None, description="Name or alias.")
     updated_since: Timestamp | None = None
     bbox_matches_unplaced: ClassVar[bool] = False
     """As for incidents: True in OgcLocationQuery."""
-
-    @model_validator(mode="after")
-    def _bbox_valid(self) -> "LocationQuery":
-        parse_bbox(self.bbox)
-        return self
 
 
 class OgcIncidentQuery(IncidentQuery):
@@ -225,20 +278,21 @@ class OgcLocationQuery(LocationQuery):
 class ActorQuery(ExportablePage):
     kind: Many = Field([], description="Actor kind, e.g. `umbrella_group`.")
     country: Countries = Field([], description=COUNTRY_DOC)
-    q: str | None = Field(None, min_length=1, max_length=200, description="Name or alias.")
-    parent: Many = Field([], description="Parent actor id (direct children).")
+    q: Words = Field(None, description="Name or alias.")
+    parent: Many = Field(
+        [], description="A parent actor (id, name or alias, any case): its direct children."
+    )
     updated_since: Timestamp | None = None
 
 
 class QuoteQuery(DateRange, ExportablePage):
-    speaker: Many = Field([], description="Speaker actor id.")
+    speaker: Many = Field(
+        [], description="Who said it: an actor's id, name or alias, any case (`John Kirby`)."
+    )
     incident: Many = Field([], description="Incident id.")
-    source: Many = Field([], description="Source id.")
-    q: str | None = Field(
-        None,
-        min_length=1,
-        max_length=200,
-        description="Words that must all occur, each at the start of a word, in the quote.",
+    source: Many = Field([], description=SOURCE_DOC)
+    q: Words = Field(
+        None, description="Words that must all occur, each at the start of a word, in the quote."
     )
     updated_since: Timestamp | None = None
 

@@ -1,7 +1,7 @@
 """Response models: the JSON shapes of the public contract, with examples from the seed."""
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,13 +11,15 @@ SOURCE_ID = "afp-2022-01-05-coalition-under-fire"
 T = TypeVar("T")
 
 
-class Provenance(BaseModel):
-    notes: str | None = Field(None, description="Editor's notes: reasoning, caveats.")
-    added: list[str] = Field(
-        [],
+Notes = Annotated[str | None, Field(description="Editor's notes: reasoning, caveats.")]
+Added = Annotated[
+    list[str],
+    Field(
         description="Fields whose values the editor added (not stated by the source).",
         examples=[["latitude", "longitude"]],
-    )
+    ),
+]
+"""A record's provenance, `notes` and `added`, comes last in it, after `id` and its data."""
 
 
 class Span(BaseModel):
@@ -58,7 +60,9 @@ class AttributedTo(BaseModel):
     by_actor_id: str | None = Field(examples=["united-states"])
 
 
-class IncidentOut(Provenance):
+class _Incident(BaseModel):
+    """The fields of an incident in the list and in the detail, provenance aside."""
+
     id: str = Field(examples=[INCIDENT_ID])
     title: str = Field(examples=["Five rockets target Ain al-Asad air base"])
     summary: str | None
@@ -84,6 +88,11 @@ class IncidentOut(Provenance):
     updated_at: datetime
 
 
+class IncidentOut(_Incident):
+    notes: Notes = None
+    added: Added = []
+
+
 class IncidentActorOut(BaseModel):
     actor_id: str = Field(examples=["us-led-coalition"])
     actor_name: str = Field(examples=["US-led coalition"])
@@ -91,7 +100,7 @@ class IncidentActorOut(BaseModel):
     notes: str | None = None
 
 
-class AttributionOut(Provenance):
+class AttributionOut(BaseModel):
     id: str
     actor_id: str = Field(examples=["iran-backed-groups"])
     actor_name: str
@@ -101,6 +110,8 @@ class AttributionOut(Provenance):
     evidence_quote_id: str | None = Field(examples=["washington-iran-backed-groups"])
     excerpt: str | None = Field(description="Words of the source carrying the attribution.")
     span: Span | None
+    notes: Notes = None
+    added: Added = []
 
 
 class SourceExcerpt(BaseModel):
@@ -120,7 +131,7 @@ class RelatedIncident(BaseModel):
     notes: str | None = None
 
 
-class QuoteOut(Provenance):
+class QuoteOut(BaseModel):
     id: str = Field(examples=["kirby-working-level-assumption"])
     text: str = Field(
         description="Verbatim.",
@@ -137,17 +148,21 @@ class QuoteOut(Provenance):
     span: Span
     incident_ids: list[str] = Field(examples=[[INCIDENT_ID]])
     updated_at: datetime
+    notes: Notes = None
+    added: Added = []
 
 
-class IncidentDetail(IncidentOut):
+class IncidentDetail(_Incident):
     actors: list[IncidentActorOut]
     attributions: list[AttributionOut]
     quotes: list[QuoteOut]
     sources: list[SourceExcerpt]
     related: list[RelatedIncident]
+    notes: Notes = None
+    added: Added = []
 
 
-class LocationOut(Provenance):
+class LocationOut(BaseModel):
     id: str = Field(examples=["ain-al-asad-air-base"])
     name: str = Field(examples=["Ain al-Asad air base"])
     aliases: list[str]
@@ -160,6 +175,8 @@ class LocationOut(Provenance):
     geo_precision: int = Field(description="1 exact, 2 near, 3 region.")
     incident_count: int
     updated_at: datetime
+    notes: Notes = None
+    added: Added = []
 
 
 class ActorRef(BaseModel):
@@ -167,7 +184,7 @@ class ActorRef(BaseModel):
     name: str
 
 
-class ActorOut(Provenance):
+class ActorOut(BaseModel):
     id: str = Field(examples=["iran-backed-groups"])
     name: str = Field(examples=["Iran-backed groups"])
     aliases: list[str] = Field(examples=[["pro-Iran factions"]])
@@ -182,9 +199,11 @@ class ActorOut(Provenance):
         " or blamed for."
     )
     updated_at: datetime
+    notes: Notes = None
+    added: Added = []
 
 
-class SourceOut(Provenance):
+class _Source(BaseModel):
     id: str = Field(examples=[SOURCE_ID])
     title: str = Field(examples=["US-led coalition under fire in Iraq, Syria"])
     publisher: str | None = Field(examples=["AFP"])
@@ -197,8 +216,15 @@ class SourceOut(Provenance):
     updated_at: datetime
 
 
-class SourceDetail(SourceOut):
-    text: str
+class SourceOut(_Source):
+    notes: Notes = None
+    added: Added = []
+
+
+class SourceDetail(_Source):
+    text: str = Field(description="The full text: every span points into it.")
+    notes: Notes = None
+    added: Added = []
 
 
 class EventTypeOut(BaseModel):
@@ -387,3 +413,22 @@ class Readiness(BaseModel):
     status: Literal["ready"]
     database: Literal["reachable"]
     schema_revision: str
+
+
+class LandingLink(BaseModel):
+    rel: str = Field(
+        description="IANA link relation: `self`, `service-desc`, `service-doc`, `data`, ...",
+        examples=["data"],
+    )
+    href: str = Field(examples=["http://localhost:8000/v1/incidents"])
+    type: str = Field(description="Media type of the target.", examples=["application/json"])
+    title: str = Field(examples=["List incidents matching every filter given, newest first."])
+
+
+class Landing(BaseModel):
+    """Where everything is, as links (the shape of an OGC API landing page)."""
+
+    title: str = Field(examples=["Incident Record API"])
+    description: str
+    version: str = Field(examples=["1.0.0"])
+    links: list[LandingLink]

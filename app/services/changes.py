@@ -1,5 +1,6 @@
 """The change feed: every create, update and delete, recorded in the writing transaction."""
 
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -27,6 +28,12 @@ def record(session: Session, resource: Resource, resource_id: str, action: Actio
             via=author.via,
         )
     )
+
+
+def last_change_at(session: Session) -> datetime | None:
+    """When the data last changed (any create, update or delete), or None before any."""
+    last = select(col(Change.at)).order_by(col(Change.seq).desc()).limit(1)
+    return session.scalars(last).first()
 
 
 def list_changes(

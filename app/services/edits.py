@@ -18,33 +18,14 @@ from app.errors import (
     PreconditionRequired,
     ProblemItem,
 )
-from app.etag import etag_for, if_match_holds
+from app.http.etag import etag_for, if_match_holds
 from app.loader import export_bundle, validate_bundle, write_bundle
 from app.models import Incident, Tombstone
+from app.schemas.bundle import PATCHABLE
 from app.schemas.resources import IncidentDetail
 from app.services.incidents import incident_json, missing
 
-PATCHABLE = {
-    "title",
-    "summary",
-    "date_start",
-    "date_end",
-    "date_precision",
-    "time_of_day",
-    "event_type",
-    "sub_event_type",
-    "country",
-    "admin1",
-    "location_id",
-    "fatalities",
-    "injuries",
-    "damage",
-    "weapons",
-    "claimed",
-    "notes",
-    "added",
-}
-READ_ONLY = (set(IncidentDetail.model_fields) | {"source_id", "source"}) - PATCHABLE
+READ_ONLY = (set(IncidentDetail.model_fields) | {"source_id", "source"}) - set(PATCHABLE)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

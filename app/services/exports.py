@@ -23,10 +23,11 @@ from sqlmodel import Session, col
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from app.db import record_version
+from app.db import record_version, record_written_at
 from app.encoding import MEDIA_TYPE, to_json
 from app.errors import InvalidValue, ProblemItem
-from app.etag import weak_etag_for
+from app.http.etag import http_date, weak_etag_for
+from app.http.negotiation import weighted
 from app.models import Actor, Location, Quote
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT, ExportablePage, Format
 from app.services import catalog, incidents, quotes
@@ -77,17 +78,8 @@ def negotiate(request: Request, query: ExportablePage) -> Format:
 def _from_accept(accept: str) -> Format:
     best: Format = "json"
     best_q = 0.0
-    for entry in accept.split(","):
-        media, *params = (p.strip() for p in entry.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        fmt = _ACCEPTED.get(media.lower())
+    for media, q in weighted(accept):
+        fmt = _ACCEPTED.get(media)
         if fmt is not None and q > best_q:
             best, best_q = fmt, q
     return best
@@ -333,10 +325,14 @@ def export(
     fingerprint = [resource.name, fmt, limit, _normalized(query), total, record_version(session)]
     headers["ETag"] = weak_etag_for(orjson.dumps(fingerprint, default=str))
     headers["Content-Disposition"] = f'attachment; filename="{resource.name}.{fmt}"'
+    # The last write of the record is when the export may last have changed: rows come and
+    # go (deletes leave no updated_at behind), and names and counts of others show in it.
+    written = record_written_at(session)
+    if written is not None:
+        headers["Last-Modified"] = http_date(written)
     batches = _batches(engine, resource, query, order, start, stop, limit, fmt == "csv")
-    return StreamingResponse(
-        _WRITERS[fmt](resource, batches), headers=headers, media_type=MEDIA_TYPES[fmt]
-    )
+    write = _WRITERS[fmt] if fmt != "csv" or not query.csv_safe else _safe_csv
+    return StreamingResponse(write(resource, batches), headers=headers, media_type=MEDIA_TYPES[fmt])
 
 
 def _normalized(query: BaseModel) -> bytes:
@@ -396,7 +392,23 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv(resource: Resource, batches: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection")."""
+
+
+def _defused(value: Any) -> Any:
+    """The cell as `csv_safe=true` writes it: text a spreadsheet would run, quoted by `'`."""
+    value = _cell(value)
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def _safe_csv(resource: Resource, batches: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
+    return _csv(resource, batches, cell=_defused)
+
+
+def _csv(
+    resource: Resource, batches: Iterator[list[dict[str, Any]]], cell: Getter = _cell
+) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     getters = list(resource.columns.values())
@@ -410,7 +422,7 @@ def _csv(resource: Resource, batches: Iterator[list[dict[str, Any]]]) -> Iterato
     writer.writerow(resource.columns)
     yield drain()
     for batch in batches:
-        writer.writerows([_cell(get(item)) for get in getters] for item in batch)
+        writer.writerows([cell(get(item)) for get in getters] for item in batch)
         yield drain()
 
 

@@ -1,4 +1,4 @@
-"""Statements built and compiled once, run on the database driver's own cursor.
+"""Statements built and compiled once, run as the driver's SQL.
 
 Building a large SQLAlchemy statement (the JSON of an incident's children, the sections of
 its detail), working out its cache key and processing its rows cost more than the
@@ -46,14 +46,9 @@ class Prepared:
             params = tuple(params[name] for name in compiled.positiontup)
         return compiled.string, params
 
-    def rows(
-        self, connection: Connection, values: dict[str, Any], *shape: Any
-    ) -> Sequence[tuple[Any, ...]]:
+    def rows(self, connection: Connection, values: dict[str, Any], *shape: Any) -> Sequence[Any]:
         """The rows for `values`, as the driver gives them."""
         sql, params = self.statement(connection, values, *shape)
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+        # As the driver's SQL: SQLAlchemy neither builds nor compiles it again, nor converts
+        # the rows, yet its events still run (the statement time limit, errors as 503s).
+        return connection.exec_driver_sql(sql, params).all()

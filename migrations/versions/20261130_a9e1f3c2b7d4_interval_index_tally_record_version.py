@@ -175,6 +175,7 @@ def upgrade() -> None:
         'record_version',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('written_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
     op.execute('INSERT INTO record_version (id, version) VALUES (1, 0)')

@@ -1,0 +1,57 @@
+"""The middleware, in order: `install` is the one place that says what wraps what.
+
+From the outside in (Prometheus' instrumentation, added with /metrics, sits outside all):
+
+0. `CancelledRequests` (app.errors): a request cut off by shutdown answers a 503 problem
+   if nothing was sent yet.
+1. `FrontMiddleware` (app.http.front): request id, request bounds, HEAD, the headers of
+   every response, 500s, the access log. Outermost, so that every answer, the refusals
+   of the layers below included, leaves with its request id and headers.
+2. CORS (Starlette's): before our conditional layer, so that a 304 carries the CORS
+   headers the 200 would have; answers preflights itself.
+3. `RepresentationMiddleware` (app.http.representation): ETag, gzip, 304 and 412.
+"""
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.config import Settings
+from app.errors import CancelledRequests
+from app.http.auth_limit import FailedAuthLimiter
+from app.http.front import FrontMiddleware
+from app.http.representation import RepresentationMiddleware
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    # add_middleware wraps what is there: the innermost layer is added first.
+    app.add_middleware(RepresentationMiddleware, minimum_size=1024)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=settings.cors_methods,
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "If-Modified-Since",
+            "If-Unmodified-Since",
+            "X-Request-ID",
+        ],
+        expose_headers=[
+            "ETag",
+            "Link",
+            "X-Total-Count",
+            "Content-Disposition",
+            "Location",
+            "X-Request-ID",
+            "Retry-After",
+        ],
+        max_age=600,
+    )
+    app.add_middleware(FrontMiddleware, settings=settings)
+    # Outermost: a request cut off by shutdown gets a 503 problem, if nothing was sent.
+    app.add_middleware(CancelledRequests)
+    app.state.failed_auth = FailedAuthLimiter(
+        settings.auth_failure_limit, settings.auth_failure_window
+    )
