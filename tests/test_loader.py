@@ -193,7 +193,7 @@ def test_an_actor_without_an_id_is_that_error_only(engine: Engine) -> None:
     a parent for a cycle."""
     data = bundle()
     data["actors"].append({"name": "Nameless", "kind": "media"})
-    assert refused(engine, data) == ["actors[3].id: Field required"]
+    assert refused(engine, data) == ["actors[3].id: required"]
 
 
 @pytest.mark.parametrize(

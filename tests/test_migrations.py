@@ -27,7 +27,6 @@ def test_every_table_and_index_exists(engine: Engine) -> None:
     assert set(SQLModel.metadata.tables) <= tables
     incident_indexes = {tuple(i["column_names"]) for i in inspector.get_indexes("incident")}
     for column in (
-        "country",
         "event_type",
         "sub_event_type",
         "location_id",
@@ -38,6 +37,13 @@ def test_every_table_and_index_exists(engine: Engine) -> None:
     ):
         assert (column,) in incident_indexes
     assert ("date_start", "id") in incident_indexes
+    # The scale indexes (app.services.filters): a country's page in date order, and a
+    # date window by how long incidents last.
+    assert ("country", "date_start", "id") in incident_indexes
+    assert ("span_class", "date_start", "date_end") in incident_indexes
+    attribution = {tuple(i["column_names"]) for i in inspector.get_indexes("attribution")}
+    assert ("incident_id", "actor_id", "stance") in attribution
+    assert {"incident_tally", "incident_place_tally", "record_version"} <= tables
 
 
 def test_downgrade_to_base_and_back(engine: Engine) -> None:

@@ -1,7 +1,7 @@
 """Response models: the JSON shapes of the public contract, with examples from the seed."""
 
 from datetime import date, datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,6 +9,12 @@ INCIDENT_ID = "2022-01-05-ain-al-asad-rockets"
 SOURCE_ID = "afp-2022-01-05-coalition-under-fire"
 
 T = TypeVar("T")
+
+
+def shaped(model: type[BaseModel], record: dict[str, Any]) -> dict[str, Any]:
+    """The record's fields of `model`, in its order (`id` first, provenance last), as the
+    JSON response has them: built so, not validated again on the way out."""
+    return {name: record[name] for name in model.model_fields}
 
 
 Notes = Annotated[str | None, Field(description="Editor's notes: reasoning, caveats.")]

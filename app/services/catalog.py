@@ -16,15 +16,19 @@ from app.models import (
     Source,
 )
 from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
+from app.schemas.resources import ActorOut, LocationOut, SourceDetail, SourceOut, shaped
 from app.services.filters import contains_words, in_bbox, involvement
 from app.services.pagination import PageResult, page_by_id
+from app.services.search import words
 from app.vocab import EVENT_TYPES
 
 
 def _name_or_alias(model: Any, q: str | None) -> list[Any]:
     if not q:
         return []
-    return contains_words(q, [col(model.name), cast(model.aliases, String)])
+    # The words of `q` (app.services.search: 422 if it has none), each in the name or an
+    # alias; as substrings, for the catalogue is small.
+    return contains_words(" ".join(words(q)), [col(model.name), cast(model.aliases, String)])
 
 
 # Locations
@@ -39,11 +43,14 @@ def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]
         ).all()
     )
     return [
-        {
-            **r.model_dump(),
-            "country_name": country_name(r.country),
-            "incident_count": counts.get(r.id, 0),
-        }
+        shaped(
+            LocationOut,
+            {
+                **r.model_dump(),
+                "country_name": country_name(r.country),
+                "incident_count": counts.get(r.id, 0),
+            },
+        )
         for r in rows
     ]
 
@@ -100,12 +107,15 @@ def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
     ):
         children[parent_id].append({"id": child_id, "name": name})
     return [
-        {
-            **r.model_dump(),
-            "country_name": country_name(r.country),
-            "children": children[r.id],
-            "incident_count": counts.get(r.id, 0),
-        }
+        shaped(
+            ActorOut,
+            {
+                **r.model_dump(),
+                "country_name": country_name(r.country),
+                "children": children[r.id],
+                "incident_count": counts.get(r.id, 0),
+            },
+        )
         for r in rows
     ]
 
@@ -148,8 +158,8 @@ def sources_out(session: Session, rows: list[Source], *, with_text: bool) -> lis
         .order_by(col(IncidentExcerpt.incident_id))
     ):
         incidents[source_id].append(incident_id)
-    exclude = {"bundle_sha256"} | (set() if with_text else {"text"})
-    return [{**r.model_dump(exclude=exclude), "incident_ids": incidents[r.id]} for r in rows]
+    model = SourceDetail if with_text else SourceOut
+    return [shaped(model, {**r.model_dump(), "incident_ids": incidents[r.id]}) for r in rows]
 
 
 def list_sources(session: Session, query: SourceQuery) -> PageResult:

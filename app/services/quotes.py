@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 from app.errors import NotFound
 from app.models import Actor, Quote, QuoteIncident
 from app.schemas.queries import QuoteQuery
+from app.schemas.resources import QuoteOut, shaped
 from app.services.pagination import PageResult, page_by_id
 from app.services.search import Matches, words
 
@@ -29,12 +30,15 @@ def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
     ):
         incidents[quote_id].append(incident_id)
     return [
-        {
-            **q.model_dump(exclude={"span_start", "span_end"}),
-            "speaker_name": names.get(q.speaker_id),
-            "span": {"start": q.span_start, "end": q.span_end},
-            "incident_ids": incidents[q.id],
-        }
+        shaped(
+            QuoteOut,
+            {
+                **q.model_dump(),
+                "speaker_name": names.get(q.speaker_id),
+                "span": {"start": q.span_start, "end": q.span_end},
+                "incident_ids": incidents[q.id],
+            },
+        )
         for q in quotes
     ]
 
