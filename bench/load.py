@@ -350,6 +350,7 @@ def wrk(port: int, paths: list[str], seconds: int, workdir: Path, pids: list[int
     cpu = cpu_seconds(pids)
     out = sh(*command, env=env, capture_output=True).stdout
     cpu = cpu_seconds(pids) - cpu
+    listing.unlink()
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
     v = dict(item.split("=") for item in line.split()[1:])
     errors = sum(int(v[k]) for k in ("non200", "connect_err", "read_err", "write_err", "timeouts"))
