@@ -36,6 +36,9 @@ from tests.helpers_server import LiveServer, cli_write_key, running_server
 
 LARGE = 2000
 """Incidents in the large bundle: a few seconds of writing on either backend."""
+SPILLING = {"SQLITE_CACHE_KIB": "512"}
+"""A SQLite page cache small enough that the large import's pages spill into the WAL
+before it commits, which is how `writing` sees it mid-write (the default cache holds it)."""
 
 
 def post(server: LiveServer, key: str, data: dict[str, Any]) -> httpx.Response:
@@ -110,7 +113,8 @@ def test_sigkill_in_the_middle_of_a_large_import(
 ) -> None:
     small = many_incidents("before-the-crash", 3)
     large = many_incidents("cut-short", LARGE)
-    with running_server(tmp_path / "first", database_url=database.url) as server:
+    first = running_server(tmp_path / "first", database_url=database.url, env=SPILLING)
+    with first as server:
         key = cli_write_key(database.url, "crash-test")
         assert post(server, key, small).status_code == 201
         if database.backend == "sqlite":
@@ -162,7 +166,7 @@ def test_sigterm_lets_an_import_in_flight_finish(tmp_path: Path) -> None:
 def test_sigterm_stops_within_the_grace_period(tmp_path: Path) -> None:
     database = Database("sqlite", f"sqlite:///{tmp_path / 'bounded.db'}")
     data = many_incidents("past-the-grace", LARGE)
-    env = {"GRACEFUL_SHUTDOWN_SECONDS": "1"}
+    env = {"GRACEFUL_SHUTDOWN_SECONDS": "1", **SPILLING}
     with running_server(tmp_path / "first", database_url=database.url, env=env) as server:
         key = cli_write_key(database.url, "graceful-test")
         empty_wal(database)

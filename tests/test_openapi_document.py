@@ -16,6 +16,7 @@ import importlib
 import json
 import os
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
@@ -148,7 +149,16 @@ def test_the_constraints_the_server_enforces_are_in_the_schema() -> None:
     assert parameters["limit"]["maximum"] == 1000
     assert parameters["limit"]["x-export-maximum"] == 100_000
     assert parameters["country"]["items"]["pattern"].startswith("^[^,\\x00]*")
-    assert parameters["q"]["pattern"] == "^[^\\x00]*$"
+    # q: a letter or digit of any script (else 422: no word to search for), and no NUL
+    q = re.compile(parameters["q"]["pattern"])
+    assert [bool(q.search(text)) for text in ("drone", "درون", "2022", "!?", "\U000d3a75\r")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert not q.search("drone\x00")
     assert parameters["bbox"]["pattern"].startswith("^ *-?(180")
     patch = DOCUMENT["paths"]["/v1/incidents/{incident_id}"]["patch"]
     assert {"name": "If-Match", "in": "header", "required": True} | {

@@ -130,7 +130,12 @@ BBox = Annotated[
     ),
 ]
 
-Words = Annotated[str | None, Field(min_length=1, json_schema_extra={"pattern": NO_NUL})]
+WORDS = r"^[^\x00]*[^\W_][^\x00]*$"
+"""At least one letter or digit (app.services.search.words), and no NUL. The one pattern
+that `re` and ECMA-262 read differently: "not a word character" is Unicode in `re`, ASCII
+in ECMA-262, so a JavaScript validator is stricter than the server (it wants a Latin
+letter or a digit)."""
+Words = Annotated[str | None, Field(min_length=1, json_schema_extra={"pattern": WORDS})]
 """`q`: words to look for, each of which must occur (any case). Its bounds are settings
 (MAX_Q_LENGTH, MAX_Q_TERMS), checked before the query is parsed (app.http.limits)."""
 

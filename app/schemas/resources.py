@@ -381,6 +381,8 @@ class StatsMeta(BaseModel):
 
 
 class IncidentStats(BaseModel):
+    # No null in the example: FastAPI writes the document without nulls, which would leave
+    # a required field out of it (StatsRow's own field examples show the null).
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -393,8 +395,8 @@ class IncidentStats(BaseModel):
                             "incidents": 3,
                             "fatalities": 0,
                             "fatalities_known": 1,
-                            "injuries": None,
-                            "injuries_known": 0,
+                            "injuries": 2,
+                            "injuries_known": 1,
                         }
                     ],
                     "meta": {
