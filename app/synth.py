@@ -12,7 +12,9 @@ verbatim at its span in its source's text (the texts are built from the same sen
 
 Rows are generated lazily, a few thousand incidents at a time, and written with Core
 `executemany` inserts (on PostgreSQL, `COPY`), all in one transaction: a failure leaves
-nothing behind. A database that already holds the set for this seed is refused.
+nothing behind. On SQLite the full-text indexes are rebuilt once at the end of it
+(app.db.full_text_after_bulk_write), not row by row. A database that already holds the
+set for this seed is refused.
 """
 
 import hashlib
@@ -30,7 +32,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from sqlmodel import SQLModel
 
 from app.countries import country_name
-from app.db import bulk_write_cache, bump_version, refresh_statistics
+from app.db import bulk_write_cache, bump_version, full_text_after_bulk_write, refresh_statistics
 from app.errors import Conflict
 
 PUBLISHER = "incident-record synth"
@@ -674,7 +676,7 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
     gen = _Generator(seed, incidents)
     summary = SynthSummary(seed=seed, rows=dict.fromkeys(["location", "actor", *TABLE_ORDER], 0))
     actor = _tables()["actor"]
-    with engine.begin() as conn, bulk_write_cache(conn):
+    with engine.begin() as conn, bulk_write_cache(conn), full_text_after_bulk_write(conn):
         taken = select(actor.c.id).where(actor.c.id.startswith(gen.prefix, autoescape=True))
         if conn.execute(taken.limit(1)).first() is not None:
             raise Conflict(
