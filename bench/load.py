@@ -79,7 +79,8 @@ DEEP_SORTS = {  # sort: its key in SQL (app.services.incidents.SORTS)
 }
 TREE = (
     "WITH RECURSIVE t(id) AS"
-    " (SELECT :u UNION SELECT a.id FROM actor a JOIN t ON a.parent_id = t.id)"
+    " (SELECT id FROM actor WHERE id = :u"  # a column, so PostgreSQL types both terms alike
+    " UNION SELECT a.id FROM actor a JOIN t ON a.parent_id = t.id)"
     " SELECT id FROM t ORDER BY id"
 )
 STATS_SQL = (
