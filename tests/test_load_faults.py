@@ -248,7 +248,13 @@ def load(server: LiveServer, key: str, outage: Callable[[bool], None]) -> tuple[
     """Run the workers for LOAD_SECONDS with the outage in the middle; return the times."""
     run = Run(key)
     numbers = itertools.count()
-    clients = [httpx.Client(base_url=server.base_url, timeout=30.0) for _ in range(8)]
+    # A client lets an idle connection go before the server does (uvicorn closes one after
+    # 5 s idle, httpx's default also): else a writer idle through the outage can send its
+    # next request on a connection the server is closing, and read a reset.
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    clients = [
+        httpx.Client(base_url=server.base_url, timeout=30.0, limits=limits) for _ in range(8)
+    ]
     jobs: list[tuple[Callable[..., None], tuple[Any, ...]]] = [
         *[(importer, (numbers,)) for _ in range(IMPORTERS)],
         (editor, ("patch",)),
