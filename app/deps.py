@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from app import request_context
 from app.config import Settings, get_settings
 from app.db import get_engine
 from app.errors import (
@@ -25,7 +26,6 @@ from app.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from app.http import context
 from app.http.auth_limit import FailedAuthLimiter
 from app.models import ApiKey
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
@@ -82,9 +82,9 @@ def _authenticated(request: Request, engine: Engine, presented: str | None, scop
             if presented:
                 limiter.failed(client)
             raise
-    request_context = context.current()
-    if request_context is not None:
-        request_context.key_name = key.name
+    context = request_context.current()
+    if context is not None:
+        context.key_name = key.name
     return key
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.http import context
+from app import request_context
 from app.http.routes import allowed_methods
 
 log = logging.getLogger("app")
@@ -298,7 +298,7 @@ def problem_response(error: ApiError) -> JSONResponse:
         detail=error.detail,
         errors=error.errors or None,
     )
-    request = context.current()
+    request = request_context.current()
     if request is not None:
         body.request_id = request.request_id
     content = body.model_dump(exclude_none=True)
@@ -413,7 +413,7 @@ def server_error(exc: Exception) -> ApiError:
             message = (str(driver).strip().splitlines() or [""])[0]
             log.warning("503 %s: %s: %s", unavailable.slug, type(driver).__name__, message)
             return unavailable
-    request = context.current()
+    request = request_context.current()
     log.exception("unhandled error (request %s)", request and request.request_id, exc_info=exc)
     return internal_error()
 

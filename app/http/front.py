@@ -4,7 +4,7 @@ In one pass, with one wrapper around `send`:
 
 - the request id: a sane incoming `X-Request-ID` (1 to 128 of `A-Z a-z 0-9 . _ : @ + = / -`)
   is kept, anything else is replaced by a new one; it is sent back on every response and
-  named in every problem body (app.http.context);
+  named in every problem body (app.request_context);
 - the bounds on the request (app.http.limits), answered before any route runs;
 - HEAD: answered as the GET it mirrors, without the body (RFC 9110 §9.3.2);
 - the headers every response carries (app.http.headers);
@@ -19,9 +19,10 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import request_context
 from app.config import Settings
 from app.errors import problem_response, server_error
-from app.http import access_log, context, routes
+from app.http import access_log, routes
 from app.http.headers import ResponseHeaders
 from app.http.limits import Limits
 
@@ -53,7 +54,7 @@ class FrontMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request = context.begin(_request_id(scope))
+        request = request_context.begin(_request_id(scope))
         request_id = request.request_id.encode()
         method, path = scope["method"], scope["path"]
         head = method == "HEAD"

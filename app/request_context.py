@@ -1,8 +1,9 @@
 """The request being answered: its id, and the name of the API key that authenticated it.
 
 Set once by the front layer (`app.http.front`) and read wherever a problem body or a log
-line is written. It is one object per request, so a dependency running in a worker thread
-(which sees a copy of the context) can still fill in the key name for the access log.
+line is written, `app.errors` included: it sits below the HTTP layer so that the errors
+need nothing from it. It is one object per request, so a dependency running in a worker
+thread (which sees a copy of the context) can still fill in the key name for the access log.
 """
 
 from contextvars import ContextVar
