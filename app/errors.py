@@ -1,39 +1,23 @@
-"""One error hierarchy, and the handlers that turn every error into RFC 9457 problem+json.
+"""One error hierarchy, and the one way an error becomes RFC 9457 problem+json.
 
 Every problem leaves through `problem_response`, built from an `ApiError` subclass: the
 class fixes the type, its title and status, so one type always has one title. Messages
-are ours: pydantic's wording is rewritten by `message_of`.
+are ours: pydantic's wording is rewritten by `app.schemas.messages`. The handlers that
+turn every exception into one of these are the HTTP layer's (`app.http.problems`).
 """
 
-import asyncio
-import logging
 import sqlite3
-from collections.abc import Iterator
-from functools import cache
-from http import HTTPStatus
 from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import request_context
-from app.http.routes import allowed_methods
-
-log = logging.getLogger("app")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "urn:incident-record:problem:"
-
-# Validation error types that mean "the request asks for something that does not exist"
-# (a country with no code): 400, like an unknown parameter. Malformed values are 422.
-BAD_REQUEST_TYPES = {"unknown_country"}
 
 
 class ProblemItem(BaseModel):
@@ -278,17 +262,6 @@ class NotReady(ServiceUnavailable):
     title = "Not ready"
 
 
-@cache
-def _http_error_class(status: int) -> type[ApiError]:
-    """The problem type of a status Starlette raised that none of ours covers."""
-    known = {c.status: c for c in (NotFound, MethodNotAllowed, PayloadTooLarge, UriTooLong)}
-    if status in known:
-        return known[status]
-    phrase = HTTPStatus(status).phrase
-    attributes = {"status": status, "slug": f"http-{status}", "title": phrase}
-    return type(f"Http{status}", (ApiError,), attributes)
-
-
 def problem_response(error: ApiError) -> JSONResponse:
     """The problem+json answer to `error`, with the request id of the request being answered."""
     body = Problem(
@@ -305,165 +278,6 @@ def problem_response(error: ApiError) -> JSONResponse:
     return JSONResponse(
         content, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers
     )
-
-
-# pydantic's messages in our words: "must be at least 1" rather than "Input should be
-# greater than or equal to 1", and never its "Value error, " prefix.
-_MESSAGES = {
-    "missing": "required",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_parsing": "must be a number",
-    "bool_parsing": "must be true or false",
-    "greater_than_equal": "must be at least {ge}",
-    "greater_than": "must be more than {gt}",
-    "less_than_equal": "must be at most {le}",
-    "less_than": "must be less than {lt}",
-    "string_too_long": "must be at most {max_length} characters long",
-    "literal_error": "must be one of {expected}",
-    "enum": "must be one of {expected}",
-    "string_pattern_mismatch": "must match the pattern {pattern}",
-}
-
-
-def message_of(error: ErrorDetails) -> str:
-    """The message of one pydantic error, in the project's words."""
-    kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "value_error" and "error" in ctx:
-        return str(ctx["error"])
-    if kind == "string_too_short":
-        least = ctx.get("min_length", 1)
-        return "must not be empty" if least == 1 else f"must be at least {least} characters long"
-    if kind in _MESSAGES:
-        return _MESSAGES[kind].format(**ctx)
-    message = error["msg"]
-    for theirs, ours in (("Input should be", "must be"), ("Value error, ", "")):
-        if message.startswith(theirs):
-            message = ours + message[len(theirs) :]
-    return message
-
-
-def _validation_items(exc: RequestValidationError) -> list[ProblemItem]:
-    items = []
-    for err in exc.errors():
-        where, *path = err["loc"] or ("body",)
-        message = message_of(err)
-        if where == "body":
-            name = ".".join(str(p) for p in path) or "body"
-            items.append(ProblemItem(field=name, message=message))
-            continue
-        # A check across parameters names the one to fix (PydanticCustomError ctx `param`);
-        # a list parameter is named without the index of its bad value, which is quoted.
-        ctx = err.get("ctx") or {}
-        name = ctx.get("param") or (str(path[0]) if path else str(where))
-        if len(path) > 1:
-            message = f"{err['input']!r}: {message}"
-        items.append(ProblemItem(param=name, message=message))
-    return items
-
-
-async def _api_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return problem_response(exc)
-
-
-async def _validation_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    bad_request = any(err["type"] in BAD_REQUEST_TYPES for err in exc.errors())
-    return problem_response(
-        (BadRequest if bad_request else InvalidValue).listing(_validation_items(exc))
-    )
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    headers = dict(exc.headers or {})
-    if exc.status_code == 405:
-        headers["Allow"] = ", ".join(allowed_methods(request.scope))
-        if request.method == "OPTIONS":  # RFC 9110 9.3.7: what the target supports
-            return Response(status_code=204, headers=headers)
-    detail = str(exc.detail)
-    if exc.status_code == 405:
-        detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
-    return problem_response(_http_error_class(exc.status_code)(detail, headers=headers))
-
-
-def internal_error() -> ApiError:
-    """What any unexpected failure answers: nothing about its cause leaves the server."""
-    return ApiError("An internal error.")
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def server_error(exc: Exception) -> ApiError:
-    """A 503 when the database is the cause of `exc` (or of an error raised on top of it,
-    e.g. by a streamed export whose first rows failed), else a 500 (logged)."""
-    for cause in _causes(exc):
-        unavailable = database_unavailable(cause)
-        if unavailable is not None:
-            driver = getattr(cause, "orig", None) or cause
-            # One line for the operator: the driver's message, never the statement.
-            message = (str(driver).strip().splitlines() or [""])[0]
-            log.warning("503 %s: %s: %s", unavailable.slug, type(driver).__name__, message)
-            return unavailable
-    request = request_context.current()
-    log.exception("unhandled error (request %s)", request and request.request_id, exc_info=exc)
-    return internal_error()
-
-
-async def _database_error(_: Request, exc: Exception) -> Response:
-    return problem_response(server_error(exc))
-
-
-async def _unexpected_error(_: Request, exc: Exception) -> Response:
-    # Starlette's outermost layer answers this, then closes the connection: say so.
-    response = problem_response(server_error(exc))
-    response.headers["Connection"] = "close"
-    return response
-
-
-class CancelledRequests:
-    """ASGI: a request cut off by shutdown answers a 503 problem, not the server's 500.
-
-    On SIGTERM, requests still running after GRACEFUL_SHUTDOWN_SECONDS are cancelled (a
-    write not yet committed is rolled back); a client that got nothing yet is told to
-    retry. Outermost, so that it knows whether anything was sent.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        except asyncio.CancelledError:
-            if scope["type"] == "http" and not started:
-                cut = ShuttingDown("the server stopped before this request finished")
-                await problem_response(cut)(scope, receive, send)
-            raise
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(PoolTimeout, _database_error)
-    app.add_exception_handler(Exception, _unexpected_error)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

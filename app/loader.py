@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from app.countries import to_alpha2
 from app.db import CLI, Author, bump_version, refresh_statistics, write_session
-from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem, message_of
+from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem
 from app.models import (
     Actor,
     Attribution,
@@ -46,6 +46,7 @@ from app.schemas.bundle import (
     BundleQuote,
     BundleSource,
 )
+from app.schemas.messages import message_of
 from app.services import changes
 from app.vocab import EVENT_TYPES
 

@@ -7,9 +7,10 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.deps import API_KEY_SCHEME, check_parameters, read_access
-from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.errors import PROBLEM_MEDIA_TYPE
 from app.explorer import install_explorer
 from app.http import limits, stack
+from app.http.problems import install_error_handlers
 from app.metrics import install_metrics
 from app.ogc import router as ogc
 from app.routers import catalog, changes, incidents, landing, ops, quotes, stats

@@ -21,10 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import request_context
 from app.config import Settings
-from app.errors import problem_response, server_error
+from app.errors import problem_response
 from app.http import access_log, routes
 from app.http.headers import ResponseHeaders
 from app.http.limits import Limits
+from app.http.problems import server_error
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:@+=/-]{1,128}")
 

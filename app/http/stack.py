@@ -2,7 +2,7 @@
 
 From the outside in (Prometheus' instrumentation, added with /metrics, sits outside all):
 
-0. `CancelledRequests` (app.errors): a request cut off by shutdown answers a 503 problem
+0. `CancelledRequests` (app.http.shutdown): a request cut off by shutdown answers a 503 problem
    if nothing was sent yet.
 1. `FrontMiddleware` (app.http.front): request id, request bounds, HEAD, the headers of
    every response, 500s, the access log. Outermost, so that every answer, the refusals
@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.config import Settings
-from app.errors import CancelledRequests
 from app.http.auth_limit import FailedAuthLimiter
 from app.http.front import FrontMiddleware
 from app.http.representation import RepresentationMiddleware
+from app.http.shutdown import CancelledRequests
 
 
 def install(app: FastAPI, settings: Settings) -> None:
