@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from app import backup
 from app.config import get_settings
 from app.db import get_engine, without_time_limit, write_session
-from app.errors import ApiError, database_unavailable
+from app.db_errors import database_unavailable
+from app.errors import ApiError
 from app.loader import import_bundle, load_folder, read_bundle_file
 from app.migrate import head_revision, upgrade
 from app.models import Source

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlmodel import Session, col, create_engine
 
 from app.config import get_settings
-from app.errors import sqlite_result_code
+from app.db_errors import sqlite_result_code
 from app.models import RecordVersion
 from app.models.common import utcnow
 
@@ -66,7 +66,7 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
 
     A statement over the limit fails (SQLite: interrupted by a progress handler;
     PostgreSQL: `statement_timeout`), and so does a wait for a lock that long (SQLite:
-    `busy_timeout`); `app.errors` answers both with a 503.
+    `busy_timeout`); `app.db_errors` makes both a 503.
     """
     if statement_timeout_ms is None:
         statement_timeout_ms = get_settings().statement_timeout_ms

@@ -22,7 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app.db import make_engine, without_time_limit
-from app.errors import StatementTimeout, database_unavailable
+from app.db_errors import database_unavailable
+from app.errors import StatementTimeout
 from tests.conftest import BACKENDS, Database, client_for, fresh_database, migrated_engine
 from tests.factories import bundle
 from tests.helpers_server import cli_write_key, run_cli, running_server

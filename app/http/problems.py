@@ -18,13 +18,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import request_context
+from app.db_errors import database_unavailable
 from app.errors import (
     ApiError,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     UriTooLong,
-    database_unavailable,
     problem_response,
 )
 from app.http.routes import allowed_methods
