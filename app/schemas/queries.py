@@ -89,7 +89,7 @@ BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
 
 
 def invalid(param: str, message: str) -> PydanticCustomError:
-    """An error of a check across the model that names the parameter to fix (app.errors)."""
+    """An error of a check across the model naming the parameter to fix (app.http.validation)."""
     return PydanticCustomError("parameter", "{message}", {"param": param, "message": message})
 
 
