@@ -297,7 +297,9 @@ def find_places(text: str, known: Known, dateline: str | None = None) -> list[Pl
         hit = record.get(fold_name(full)) or record.get(fold_name(bare))
         if hit is not None:
             stop = end + (facility.end() if facility and record.get(fold_name(full)) else 0)
-            places.append(_from_record(hit, start, stop, text[start:stop], precision))
+            places.append(
+                _from_record(hit, start, stop, text[start:stop], precision, bool(locative))
+            )
         elif (kind := _facility_kind(bare, facility, prefix)) and not _indefinite(before):
             quoted = facility is not None and bool(re.match(r"\s*[”\"’]", after))
             stop = end + facility.end() if facility and not quoted else end
@@ -372,7 +374,10 @@ def _record_index(locations: list[KnownLocation]) -> dict[str, KnownLocation]:
     return out
 
 
-def _from_record(loc: KnownLocation, start: int, end: int, words: str, precision: int) -> Place:
+def _from_record(
+    loc: KnownLocation, start: int, end: int, words: str, precision: int, locative: bool
+) -> Place:
+    """A place of the record; a country or region only where the sentence uses it as one."""
     return Place(
         start,
         end,
@@ -380,7 +385,7 @@ def _from_record(loc: KnownLocation, start: int, end: int, words: str, precision
         loc.name,
         loc.kind,  # type: ignore[arg-type]  # a stored location's kind is one of the vocabulary's
         loc.country,
-        True,
+        locative or loc.kind not in ("country", "region"),
         max(precision, loc.geo_precision),
         loc.admin1,
         loc.latitude,
