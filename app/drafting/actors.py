@@ -67,7 +67,8 @@ _PARTICLES = {"al", "el", "bin", "ibn", "de", "van", "von", "der", "da", "du", "
 _NAME_TOKEN = re.compile(r"^(?:(?:al|el|bin|ibn|abu)-)?[A-Z][\w’'.-]*$")
 _UNNAMED = re.compile(
     r"^(?P<mod>.*?)\s*\b(?P<noun>(?:official|spokesman|spokeswoman|spokesperson|source|officer"
-    r"|diplomat|commander)s?)$"
+    r"|diplomat|commander)s?)$",
+    re.IGNORECASE,
 )
 _ORG_HEADS = "|".join(n.title() for n in ORG_NOUNS if n not in ("officials", "groups", "factions"))
 _ORGANISATION = re.compile(
@@ -108,7 +109,7 @@ def split_person(phrase: str) -> tuple[str, str | None]:
             break
         n -= 1
     name_words = words[n:]
-    while name_words and name_words[0].lower() in _PARTICLES:
+    while name_words and name_words[0] in _PARTICLES:
         n, name_words = n + 1, name_words[1:]
     name = " ".join(name_words).rstrip(",.")
     title = " ".join(words[:n]).strip(" ,") or None

@@ -152,23 +152,31 @@ def group_sentences(
     """The sentence groups that report events, in order."""
     groups: list[Group] = []
     current: Group | None = None
+    last: Sentence | None = None
     for sentence in sentences:
         own_dates = _within(dates, sentence)
         own_places = [p for p in _within(places, sentence) if p.locative]
         eventful = bool(_EVENT.search(sentence.text))
         if current is not None:
-            new_date = (
-                own_dates
-                and current.date
-                and (own_dates[0].first, own_dates[0].last)
-                != (current.date.first, current.date.last)
-            )
+            if current.date is None:
+                # A dated event in a new paragraph is a new event, not this one's date.
+                new_date = bool(
+                    own_dates and eventful and last and sentence.paragraph != last.paragraph
+                )
+            else:
+                new_date = bool(
+                    own_dates
+                    and (own_dates[0].first, own_dates[0].last)
+                    != (current.date.first, current.date.last)
+                )
             countries = {p.country for p in own_places if p.country}
             new_country = (
                 countries and current.countries and countries.isdisjoint(current.countries)
             )
-            carries_on = eventful or bool(_CARRIES_ON.search(sentence.text))
+            quoted = sentence.text[:1] in '“"«'
+            carries_on = eventful or quoted or bool(_CARRIES_ON.search(sentence.text))
             if not new_date and not new_country and carries_on:
+                last = sentence
                 current.sentences.append(sentence)
                 current.dates += own_dates
                 current.places += own_places
@@ -176,7 +184,7 @@ def group_sentences(
             groups.append(current)
             current = None
         if eventful:
-            current = Group([sentence], own_dates, own_places)
+            current, last = Group([sentence], own_dates, own_places), sentence
     if current is not None:
         groups.append(current)
     return groups
