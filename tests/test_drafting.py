@@ -1,13 +1,22 @@
 """The draft rules one by one (app.drafting), on short texts written for these tests."""
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.drafting import DRAFT, Article, Known, KnownActor, KnownLocation, draft_bundle
+from app.drafting import (
+    DRAFT,
+    Article,
+    Known,
+    KnownActor,
+    KnownLocation,
+    draft_bundle,
+    measure,
+)
 from app.drafting.actors import Actors, split_person
 from app.drafting.dates import find_dates
 from app.drafting.events import event_type
@@ -16,7 +25,7 @@ from app.drafting.known import known_from_session
 from app.drafting.places import cities, find_places
 from app.drafting.quotes import attribute, passages
 from app.drafting.text import sentences, slug
-from app.loader import validate_bundle
+from app.loader import read_bundle_file, validate_bundle
 from app.schemas.bundle import Bundle, BundleActor, BundleIncident, BundleLocation, BundleQuote
 from tests.writing import seed
 
@@ -506,3 +515,80 @@ def test_known_from_session_reads_names_and_taken_ids(engine: Engine) -> None:
         taken = known.taken("incident", ["2020-01-03-baghdad-airport-drone-strike", "nope"])
         assert taken == {"2020-01-03-baghdad-airport-drone-strike"}
         assert known.taken("quote", []) == set()
+
+
+# Measured against hand-written bundles
+
+
+def bundle_of(quotes: list[dict[str, Any]], incidents: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "quotes": quotes,
+        "incidents": incidents,
+        "actors": [
+            {"id": "ann", "name": "Ann Lee", "aliases": ["Lee"]},
+            {"id": "bo", "name": "Bo Dahl", "aliases": []},
+        ],
+        "locations": [
+            {"id": "vell", "name": "Vell base", "aliases": ["Vell"]},
+            {"id": "kelm", "name": "Kelm", "aliases": []},
+        ],
+    }
+
+
+def quote(start: int, speaker: str) -> dict[str, Any]:
+    return {"span": {"start": start, "end": start + 5}, "text": "words", "speaker_id": speaker}
+
+
+def incident(start: int, day: str, where: str) -> dict[str, Any]:
+    return {
+        "excerpts": [{"start": start, "end": start + 10}],
+        "date_start": day,
+        "date_end": day,
+        "date_precision": "day",
+        "location_id": where,
+    }
+
+
+def test_the_measure_counts_recall_and_precision() -> None:
+    reviewed = bundle_of(
+        [quote(0, "ann"), quote(10, "bo"), quote(20, "ann")],
+        [incident(0, "2031-03-10", "vell"), incident(40, "2031-03-11", "kelm")],
+    )
+    drafted = bundle_of(
+        # the draft's own actor "Lee" is Ann Lee by alias; one speaker wrong, one extra quote
+        [quote(0, "lee"), quote(10, "ann"), quote(30, "unidentified-speaker")],
+        [incident(5, "2031-03-10", "kelm"), incident(45, "2031-03-11", "kelm")],
+    )
+    drafted["actors"] = [{"id": "lee", "name": "Lee", "aliases": []}]
+    assert measure.quotes(drafted, reviewed) == measure.Score(2, 3, 2, 3)
+    assert measure.speakers(drafted, reviewed) == measure.Score(1, 3, 1, 2)
+    assert measure.incident_dates(drafted, reviewed) == measure.Score(2, 2, 2, 2)
+    assert measure.places(drafted, reviewed) == measure.Score(1, 2, 1, 2)
+    assert measure.incidents(drafted, reviewed) == measure.Score(1, 2, 1, 2)
+    assert measure.Score(1, 2, 1, 4).line("x").split() == [
+        "x",
+        "recall",
+        "1/2",
+        "(50%)",
+        "precision",
+        "1/4",
+        "(25%)",
+    ]
+
+
+SEED_BUNDLE = Path(__file__).parent.parent / "seed" / "000_4649b48b659e9093.json"
+
+
+def test_the_seed_article_meets_the_targets_against_its_hand_written_bundle() -> None:
+    """Quotes 8/8 verbatim at their spans, speakers at least 6/8, every weekday resolved to
+    the seed's date (bench/drafting.py prints every figure)."""
+    reviewed = read_bundle_file(SEED_BUNDLE)
+    s = reviewed["source"]
+    published = date.fromisoformat(s["published_on"])
+    drafted = draft_bundle(Article(s["text"], published, s["publisher"], None, s["dateline"]))
+    found = measure.quotes(drafted, reviewed)
+    assert (found.found, found.reviewed) == (8, 8)
+    assert measure.speakers(drafted, reviewed).found >= 6
+    weekdays = measure.weekdays(s["text"], published, reviewed)
+    assert weekdays.reviewed == 6
+    assert weekdays.found == weekdays.reviewed

@@ -3,12 +3,10 @@ name and alias, and the ids already taken (so a draft's new ids do not collide).
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import select
-from sqlmodel import Session, col
-
-from app.models import Actor, Attribution, Incident, Location, Quote, Source
+if TYPE_CHECKING:  # the rules need no database: the models are imported only to read one
+    from sqlmodel import Session
 
 IdKind = Literal["source", "incident", "quote", "attribution", "actor", "location"]
 Taken = Callable[[IdKind, Collection[str]], set[str]]
@@ -50,18 +48,44 @@ class Known:
     taken: Taken = _nothing_taken
 
 
-_MODELS = {
-    "source": Source,
-    "incident": Incident,
-    "quote": Quote,
-    "attribution": Attribution,
-    "actor": Actor,
-    "location": Location,
-}
+def known_from_bundle(bundle: dict[str, Any]) -> Known:
+    """The actors and locations of a bundle as the record's names (no ids taken)."""
+    actors = [
+        KnownActor(a["id"], a["name"], tuple(a.get("aliases", [])), a["kind"], a.get("country"))
+        for a in bundle.get("actors", [])
+    ]
+    locations = [
+        KnownLocation(
+            loc["id"],
+            loc["name"],
+            loc["kind"],
+            loc["country"],
+            tuple(loc.get("aliases", [])),
+            loc.get("admin1"),
+            loc.get("latitude"),
+            loc.get("longitude"),
+            loc.get("geo_precision", 1),
+        )
+        for loc in bundle.get("locations", [])
+    ]
+    return Known(actors, locations)
 
 
-def known_from_session(session: Session) -> Known:
+def known_from_session(session: "Session") -> Known:
     """The actors and locations of the record, and a look-up of taken ids in it."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from app.models import Actor, Attribution, Incident, Location, Quote, Source
+
+    models = {
+        "source": Source,
+        "incident": Incident,
+        "quote": Quote,
+        "attribution": Attribution,
+        "actor": Actor,
+        "location": Location,
+    }
     actors = [
         KnownActor(a.id, a.name, tuple(a.aliases or ()), a.kind, a.country)
         for a in session.scalars(select(Actor))
@@ -84,7 +108,7 @@ def known_from_session(session: Session) -> Known:
     def taken(kind: IdKind, ids: Collection[str]) -> set[str]:
         if not ids:
             return set()
-        column = col(_MODELS[kind].id)  # type: ignore[attr-defined]
+        column = col(models[kind].id)  # type: ignore[attr-defined]
         return set(session.scalars(select(column).where(column.in_(list(ids)))))
 
     return Known(actors, locations, taken)
