@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from app.deps import BundleBody, SessionDep, WriteKey
 from app.errors import InvalidValue, ProblemItem, message_of
 from app.routers.common import write_responses
+from app.schemas.bundle import Bundle
 from app.schemas.drafts import DraftRequest
 from app.services import drafts
 
@@ -16,11 +17,9 @@ router = APIRouter()
 
 @router.post(
     "/drafts",
+    response_model=Bundle,
     responses={
-        200: {
-            "description": "The draft bundle, in the import format of `POST /v1/sources`",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bundle"}}},
-        },
+        200: {"description": "The draft bundle, in the import format of `POST /v1/sources`"},
         **write_responses(400, 413, 415, 422),
     },
     openapi_extra={
