@@ -19,8 +19,16 @@ from dataclasses import dataclass
 
 QUOTATION_MARKS = "\"'`‘’‚‛“”„‟‹›«»′″"
 DASHES = "-‐‑‒–—―−﹘﹣－"
-_FOLD = str.maketrans({**dict.fromkeys(QUOTATION_MARKS, '"'), **dict.fromkeys(DASHES, "-")})
+_WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()]  # every one is below U+3001
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys(QUOTATION_MARKS, '"'),
+        **dict.fromkeys(DASHES, "-"),
+        **dict.fromkeys(_WHITESPACE, " "),
+    }
+)
 _SPACES = re.compile(r"\s+")
+_RUNS = re.compile(r" {2,}")
 _WORD = re.compile(r"\w")
 _NOT_WORD = ' "-.,;:!?()…'
 CONTEXT = 30
@@ -62,12 +70,12 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        folded = text.translate(_FOLD)
+        folded = text.translate(_FOLD)  # same length: every whitespace character is a space
         parts: list[str] = []
         index = array("q")
         pos = 0
-        for run in _SPACES.finditer(folded):
-            parts.append(folded[pos : run.start()] + " ")
+        for run in _RUNS.finditer(folded):
+            parts.append(folded[pos : run.start() + 1])
             index.extend(range(pos, run.start() + 1))
             pos = run.end()
         parts.append(folded[pos:])
