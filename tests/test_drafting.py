@@ -132,6 +132,14 @@ def test_pronouns_surnames_and_the_official_point_back() -> None:
     assert got[0][2] == "Defence Minister"  # the title where he was first named
 
 
+def test_a_speaker_before_the_quote_and_a_quote_left_open_at_the_paragraph_end() -> None:
+    text = "Mayor Tom Ek said: “We are safe.”\n\n“The road is open\n\nNext paragraph."
+    assert speakers(text) == [
+        ("We are safe.", "Tom Ek", "Mayor"),
+        ("The road is open", "Tom Ek", "Mayor"),  # a paragraph of nothing but the quote
+    ]
+
+
 def test_a_quote_without_attribution_continues_the_one_before() -> None:
     text = "“No damage,” the mayor, Tom Ek, said. “No casualties.”"
     assert [s for _, s, _ in speakers(text)] == ["Tom Ek", "Tom Ek"]
@@ -201,6 +209,14 @@ def test_relative_days_weeks_and_months() -> None:
         ("last week", date(2031, 3, 3), date(2031, 3, 9), "week"),
         ("last month", date(2031, 2, 1), date(2031, 2, 28), "month"),
         ("This morning", THURSDAY, THURSDAY, "day"),
+    ]
+
+
+def test_looking_ahead_this_week_and_last_year() -> None:
+    assert dates_of("They meet next Friday. This week was calm; last year too.") == [
+        ("next Friday", date(2031, 3, 14), date(2031, 3, 14), "day"),
+        ("This week", date(2031, 3, 10), THURSDAY, "week"),
+        ("last year", date(2030, 1, 1), date(2030, 12, 31), "year"),
     ]
 
 
