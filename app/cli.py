@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.migration import MigrationContext
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -18,7 +19,7 @@ from app import backup
 from app.config import get_settings
 from app.db import get_engine, without_time_limit, write_session
 from app.drafting import Step
-from app.errors import ApiError, database_unavailable
+from app.errors import ApiError, database_unavailable, message_of
 from app.loader import import_bundle, load_folder, read_bundle_file
 from app.migrate import head_revision, upgrade
 from app.models import Source
@@ -44,13 +45,19 @@ def _draft(args: argparse.Namespace) -> None:
         text = args.article.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SystemExit(f"error: cannot read {args.article}: {exc}") from None
-    request = DraftRequest(
-        text=text,
-        published_on=args.published_on,
-        publisher=args.publisher,
-        title=args.title,
-        dateline=args.dateline,
-    )
+    try:
+        request = DraftRequest(
+            text=text,
+            published_on=args.published_on,
+            publisher=args.publisher,
+            title=args.title,
+            dateline=args.dateline,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {message_of(e)}" for e in exc.errors()
+        )
+        raise SystemExit(f"error: {problems}") from None
     steps = tuple(_step(name) for name in args.step)
     if _record_exists():
         with Session(get_engine()) as session:

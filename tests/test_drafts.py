@@ -101,6 +101,7 @@ def test_a_draft_needs_a_write_key(
         ({**BODY, "published_on": "2022-13-01"}, {"published_on"}),
         ({**BODY, "published_on": 20220105}, {"published_on"}),
         ({**BODY, "text": "a\x00b"}, {"text"}),
+        ({**BODY, "text": "x" * 200_001}, {"text"}),
         ({**BODY, "url": "x"}, {"url"}),
         ([BODY], {"body"}),
     ],
@@ -214,6 +215,12 @@ def test_the_command_runs_extra_steps_and_reports_bad_input(tmp_path: Path) -> N
     bad_date = run_cli(url, "draft", str(article), "--published-on", "5 Jan")
     assert bad_date.returncode == 2
     assert "--published-on" in bad_date.stderr
+    (tmp_path / "nul.txt").write_text("a\x00b", encoding="utf-8")
+    nul = run_cli(url, "draft", str(tmp_path / "nul.txt"), "--published-on", "2022-01-05")
+    assert (nul.returncode, nul.stderr.splitlines()) == (
+        1,
+        ["error: text: must match the pattern ^[^\\x00]*$"],
+    )
     no_file = run_cli(url, "draft", str(tmp_path / "nope.txt"), "--published-on", "2022-01-05")
     assert no_file.returncode == 1
     assert no_file.stderr.startswith("error: cannot read")

@@ -74,6 +74,8 @@ _ORG_HEADS = "|".join(n.title() for n in ORG_NOUNS if n not in ("officials", "gr
 _ORGANISATION = re.compile(
     rf"\b(?!(?:The|A|An|In|On)\b)(?:[A-Z][\w’'-]*\s+){{1,4}}(?:{_ORG_HEADS})\b|\bPentagon\b"
 )
+_PREFIX = re.compile(r"(?:(?:[A-Z][\w’'-]*|[a-z]+-led) )+$")
+_NOT_PREFIX = {"A", "An", "The", "In", "On"}
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an|one|another|its|their)\s+", re.IGNORECASE)
 _STATEMENT = re.compile(r"^(?P<org>.+?)\s+(?:statement|communique|communiqué)$", re.IGNORECASE)
 
@@ -128,6 +130,7 @@ class Actors:
             for name in (actor.name, *actor.aliases):
                 self._known.setdefault(fold_name(name), actor)
         self._known_ids = {a.id for a in known.actors}
+        self._fullest: dict[str, str] = {}
 
     def named_organisations(self, outside: list[tuple[int, int]]) -> None:
         """Register the organisations the narrative names ("The Brackwater Brigade denied"),
@@ -274,21 +277,26 @@ class Actors:
             self.mentioned(org, at)
         return self.mentioned(actor, at)
 
+    def _fuller(self, phrase: str) -> str:
+        """The longest name the text gives ending with `phrase` ("US-led coalition")."""
+        if phrase not in self._fullest:
+            written = f"(?i:{re.escape(phrase)})" if phrase.islower() else re.escape(phrase)
+            options = []
+            for m in re.finditer(rf"\b{written}\b", self.text):
+                head = _PREFIX.search(self.text, max(0, m.start() - 80), m.start())
+                if head is not None:
+                    words = [w for w in head.group(0).split() if w not in _NOT_PREFIX]
+                    options += [" ".join(words)] if words else []
+            self._fullest[phrase] = f"{max(options, key=len)} {phrase}" if options else phrase
+        return self._fullest[phrase]
+
     def organisation(self, phrase: str, at: int) -> DraftActor:
         """An organisation by the fullest name the article gives it before `at`."""
         phrase = _LEADING_ARTICLE.sub("", phrase.strip(" ,.;:“”\"'‘’"))
         head = fold_name(phrase).split()[-1] if fold_name(phrase) else ""
         name = phrase
         if phrase.islower() or len(phrase.split()) == 1:
-            written = f"(?i:{re.escape(phrase)})" if phrase.islower() else re.escape(phrase)
-            fuller = re.findall(rf"((?:(?:[A-Z][\w’'-]*|[a-z]+-led)[ ])+){written}\b", self.text)
-            options = [
-                " ".join(w for w in f.split() if w not in ("A", "An", "The", "In", "On"))
-                for f in fuller
-            ]
-            options = [o for o in options if o and fold_name(o) not in ("a", "an", "the")]
-            if options:
-                name = max(options, key=len) + " " + phrase
+            name = self._fuller(phrase)
         actor = self._lookup(name) or self._lookup(phrase)
         if actor is None:
             kind = ORG_NOUNS.get(head, "armed_group")

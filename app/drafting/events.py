@@ -7,6 +7,7 @@ and a place becomes an incident.
 """
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -143,7 +144,9 @@ class Group:
 
 
 def _within(items: list[T], sentence: Sentence) -> list[T]:
-    return [x for x in items if sentence.start <= x.start < sentence.end]
+    """The items (sorted by start) that start in the sentence."""
+    starts = [x.start for x in items]
+    return items[bisect_left(starts, sentence.start) : bisect_left(starts, sentence.end)]
 
 
 def group_sentences(

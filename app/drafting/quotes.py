@@ -101,7 +101,7 @@ def attribute(text: str, quotes: list[DraftQuote], actors: Actors) -> None:
     for quote in quotes:
         start, end = _sentence_bounds(text, quote)
         after = text[quote.end + 1 : end]
-        before = text[start : max(start, quote.start - 1)]
+        before = text[max(start, quote.start - 300) : max(start, quote.start - 1)]
         spoken = _after(after) or _before(before)
         if spoken is not None:
             phrase, verb, rest, appositive = spoken
