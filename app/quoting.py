@@ -3,7 +3,8 @@
 An editor quotes the article rather than counting characters. Typed text and the article
 may differ in their quotation marks and apostrophes (`'` for `’`, `"` for `“`), their
 dashes (hyphen, en and em dash, minus) and their runs of whitespace; those differences
-are matched, but the span found is the source's, and so is the text at it.
+are matched (every quotation mark and apostrophe is one mark; every dash one dash), but
+the span found is the source's, and so is the text at it.
 
 Offsets are Python string indices (code points), as everywhere in the record: a span
 `start..end` holds `text[start:end]`.
