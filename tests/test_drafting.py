@@ -103,7 +103,7 @@ def test_said_x_according_to_x_and_told_reporters() -> None:
     got = speakers(text)
     assert [(s, t) for _, s, t in got] == [
         ("Omar Haddad", "Deputy Minister"),
-        ("Lina Park", None),
+        ("Lina Park", "local medic"),
         ("Ravi Menon", "police chief"),
     ]
 
@@ -608,3 +608,16 @@ def test_the_seed_article_meets_the_targets_against_its_hand_written_bundle() ->
     weekdays = measure.weekdays(s["text"], published, reviewed)
     assert weekdays.reviewed == 6
     assert weekdays.found == weekdays.reviewed
+
+
+def test_inverted_attribution_with_a_title_after_the_name() -> None:
+    text = "“The blast was huge,” said Matiullah Rohani, the provincial head of culture."
+    assert speakers(text) == [
+        ("The blast was huge,", "Matiullah Rohani", "provincial head of culture")
+    ]
+
+
+def test_any_plural_noun_counts_the_dead_after_killing() -> None:
+    found = casualties("A bomber struck, killing at least 46 worshippers and wounding 143 others.")
+    assert (found.fatalities, found.injuries) == (46, 143)
+    assert casualties("The killing of the envoy shocked all.").fatalities is None

@@ -67,8 +67,8 @@ _VICTIMS = (
     r"|men|women|members|officers|guards|workers|others)"
 )
 _KILLED_AFTER = re.compile(
-    rf"\b(?:killing|killed|kills|left)\s+(?:at least\s+)?(?P<qty>{NUMBER})\s+"
-    rf"(?:\w+\s+)?{_VICTIMS}\b",
+    rf"\b(?:killing|killed|kills|left)\s+(?:at least\s+|some\s+|about\s+)?(?P<qty>{NUMBER})"
+    rf"\s+(?:\w+\s+)?(?:{_VICTIMS}|\w+(?<!s)s)\b",
     re.IGNORECASE,
 )
 _KILLED_BEFORE = re.compile(

@@ -164,11 +164,13 @@ def _after(words: str) -> Spoken | None:
             # "Colonel Ingrid Mallowby, commander of Fort X, said"
             return segments[-2], verb, rest, segments[-1]
         return segments[-1] if segments else pre, verb, rest, None
-    # "said X", "according to X"
+    # "said X", "according to X", "said X, the provincial governor."
     subject = re.split(r"[,.;]|\s(?:in|on|at|during|following|after|who)\s", rest.strip())[0]
     if not subject:
         return None
-    return subject, verb, rest[len(subject) + 1 :], None
+    after = rest.strip()[len(subject) :]
+    appositive = re.match(r",\s+((?:the|a|an)\s+)?([a-z][^,.;]*)", after)
+    return subject, verb, after, appositive.group(2).strip() if appositive else None
 
 
 def _before(words: str) -> Spoken | None:
