@@ -1,9 +1,16 @@
 """The `incident-record` command (also `python -m app`)."""
 
 import argparse
+import importlib
+import json
 import sys
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+from alembic.migration import MigrationContext
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, select
@@ -12,11 +19,14 @@ from app import backup
 from app.config import get_settings
 from app.db import get_engine, without_time_limit, write_session
 from app.db_errors import database_unavailable
+from app.drafting import Step
 from app.errors import ApiError
 from app.loader import import_bundle, load_folder, read_bundle_file
 from app.migrate import head_revision, upgrade
 from app.models import Source
-from app.services import keys
+from app.schemas.drafts import DraftRequest
+from app.schemas.messages import message_of
+from app.services import drafts, keys
 from app.synth import synthesize
 
 
@@ -29,6 +39,55 @@ def _seed(folder: Path) -> None:
 def _load(path: Path, *, replace: bool) -> None:
     outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace)
     print(f"{path.name}: {outcome}")
+
+
+def _draft(args: argparse.Namespace) -> None:
+    """Print the draft bundle of an article, reusing the record's names where it has some."""
+    try:
+        text = args.article.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"error: cannot read {args.article}: {exc}") from None
+    try:
+        request = DraftRequest(
+            text=text,
+            published_on=args.published_on,
+            publisher=args.publisher,
+            title=args.title,
+            dateline=args.dateline,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {message_of(e)}" for e in exc.errors()
+        )
+        raise SystemExit(f"error: {problems}") from None
+    steps = tuple(_step(name) for name in args.step)
+    if _record_exists():
+        with Session(get_engine()) as session:
+            bundle = drafts.draft(session, request, steps)
+    else:
+        print("no record at DATABASE_URL: names are not matched to it", file=sys.stderr)
+        bundle = drafts.draft(None, request, steps)
+    print(json.dumps(bundle, ensure_ascii=False, indent=2))
+
+
+def _record_exists() -> bool:
+    """Whether DATABASE_URL holds a migrated record (a draft never creates one)."""
+    url = make_url(get_settings().database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return False
+    with get_engine().connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head_revision()
+
+
+def _step(name: str) -> Step:
+    module, _, attribute = name.partition(":")
+    try:
+        step: Any = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise SystemExit(f"error: no drafting step {name}: {exc}") from None
+    if not callable(step):
+        raise SystemExit(f"error: the drafting step {name} is not callable")
+    return step
 
 
 def _keys(args: argparse.Namespace) -> None:
@@ -130,6 +189,25 @@ def build_parser() -> argparse.ArgumentParser:
     key_actions.add_parser("list", help="name, scope, created, revoked (never the key)")
     revoke = key_actions.add_parser("revoke", help="revoke a key: it stops working at once")
     revoke.add_argument("name")
+    draft = commands.add_parser(
+        "draft",
+        help="print a draft bundle of an article (a .txt file) for review; stores nothing",
+    )
+    draft.add_argument("article", type=Path, metavar="ARTICLE.txt")
+    draft.add_argument(
+        "--published-on", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD"
+    )
+    draft.add_argument("--publisher")
+    draft.add_argument("--title", help="default: the first line of the article")
+    draft.add_argument("--dateline", help="e.g. BAGHDAD")
+    draft.add_argument(
+        "--step",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="an extra drafting step to run after the rules (for example one calling a local "
+        "model): a callable (bundle, article) -> bundle; repeatable",
+    )
     synth = commands.add_parser("synth", help="write synthetic incidents, for benchmarks")
     synth.add_argument("--incidents", type=_positive, required=True, metavar="N")
     synth.add_argument("--seed", type=_natural, default=0, metavar="S", help="default 0")
@@ -164,6 +242,8 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "keys":
             upgrade(get_engine())
             _keys(args)
+        elif args.command == "draft":
+            _draft(args)
         elif args.command == "synth":
             upgrade(get_engine())
             engine = without_time_limit(get_engine())  # a bulk load, run by an operator

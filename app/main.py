@@ -13,8 +13,9 @@ from app.http import limits, stack
 from app.http.problems import install_error_handlers
 from app.metrics import install_metrics
 from app.ogc import router as ogc
-from app.routers import catalog, changes, incidents, landing, ops, quotes, stats
+from app.routers import catalog, changes, drafts, incidents, landing, ops, quotes, stats
 from app.schemas.bundle import IncidentPatch
+from app.schemas.drafts import DraftRequest
 
 DESCRIPTION = """
 A structured record of armed-conflict incidents (attacks, strikes, interceptions), their
@@ -97,7 +98,7 @@ def _document(schema: dict[str, Any], read_requires_key: bool) -> dict[str, Any]
 
 
 _VALIDATION_ERROR = "#/components/schemas/HTTPValidationError"
-BODIES_READ_RAW = (IncidentPatch,)
+BODIES_READ_RAW = (IncidentPatch, DraftRequest)
 """Request bodies a route reads itself (a merge patch's nulls mean "remove"): their schemas
 join the components for the routes' `openapi_extra` to refer to."""
 
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     stack.install(app, settings)
     checked = [Depends(check_parameters)]
-    for module in (incidents, quotes, catalog, stats, changes):
+    for module in (incidents, quotes, catalog, drafts, stats, changes):
         app.include_router(
             module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
         )

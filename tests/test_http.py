@@ -204,13 +204,15 @@ def test_openapi_documents_every_operation(client: TestClient) -> None:
     for path, item in schema["paths"].items():
         if path == "/metrics":  # Prometheus' own format, scraped, never cached
             continue
-        operation = item["get"]
-        assert operation["summary"], path
-        responses = operation["responses"]
-        assert "304" in responses, path
-        assert "400" in responses, path
-        for status, response in responses.items():
-            if status[0] in "45":
-                assert list(response["content"]) == ["application/problem+json"], (path, status)
+        for method, operation in item.items():
+            assert operation["summary"], (path, method)
+            responses = operation["responses"]
+            if method == "get":
+                assert "304" in responses, path
+                assert "400" in responses, path
+            for status, response in responses.items():
+                if status[0] in "45":
+                    content = list(response["content"])
+                    assert content == ["application/problem+json"], (path, method, status)
     example = schema["components"]["schemas"]["IncidentOut"]["properties"]["id"]["examples"]
     assert example == ["2022-01-05-ain-al-asad-rockets"]
