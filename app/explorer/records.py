@@ -51,10 +51,8 @@ def incident_page(session: Session, incident_id: str) -> IncidentPage:
     incident = orjson.loads(incidents.incident_json(session, incident_id))
     where = incident["location"]
     place = catalog.get_location(session, where["id"]) if where else None
-    texts = {
-        s["source_id"]: catalog.get_source(session, s["source_id"]).text
-        for s in incident["sources"]
-    }
+    source_ids = dict.fromkeys(s["source_id"] for s in incident["sources"])
+    texts = {sid: catalog.get_source(session, sid).text for sid in source_ids}
     excerpts = []
     for s in incident["sources"]:
         text, start, end = texts[s["source_id"]], s["span"]["start"], s["span"]["end"]
