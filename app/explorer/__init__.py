@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app.countries import country_name, to_alpha2
 from app.deps import SessionDep
 from app.errors import ApiError, NotFound
 from app.explorer import records
@@ -158,6 +159,7 @@ def explore(request: Request, session: SessionDep) -> HTMLResponse:
         problem=problem,
         view=f"?{request.url.query}" if request.url.query else "",
         form={name: ",".join(params.getlist(name)) for name in records.FORM_FILTERS},
+        countries=_countries(",".join(params.getlist("country"))),
         event_types=list(dict.fromkeys(t["event_type"] for t in catalog.event_types())),
         others=others,
         api_query=urlencode(filters),
@@ -166,6 +168,12 @@ def explore(request: Request, session: SessionDep) -> HTMLResponse:
         group_by=params.get("group_by") or "",
         page_size=records.PAGE,
     )
+
+
+def _countries(value: str) -> str:
+    """The URL's countries by name, until the scripts read the list with their counts."""
+    parts = value.split(",")
+    return ", ".join(country_name(to_alpha2(part.strip())) or part for part in parts)
 
 
 def _view(search: list[tuple[str, str]]) -> str:
