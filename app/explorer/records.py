@@ -252,4 +252,5 @@ def table_page(session: Session, params: QueryParams) -> TablePage:
     an ApiError (a bad filter, say) as the API would answer it."""
     query = _query(session, params)
     rows, total, cursor = incidents.list_incidents(session, query)
+    # The rows hold their children as the JSON text the API sends: the template reads values.
     return TablePage(orjson.loads(orjson.dumps(rows)), total, cursor, query.sort)
