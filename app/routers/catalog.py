@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.db import Author
 from app.deps import BundleBody, EngineDep, ResolvedActorQuery, SessionDep, WriteKey
 from app.http.etag import http_date
-from app.loader import export_bundle, import_bundle
+from app.loader import bundle_json, import_bundle
 from app.routers.common import (
     ETAG_HEADER,
     LAST_MODIFIED_HEADER,
@@ -178,13 +178,14 @@ def get_source_text(session: SessionDep, source_id: PathId) -> PlainTextResponse
     responses=read_responses(400, 404, 409),
     tags=["sources"],
 )
-def get_source_bundle(session: SessionDep, source_id: PathId) -> dict[str, Any]:
+def get_source_bundle(session: SessionDep, source_id: PathId) -> Response:
     """The source's bundle in the import format: edit it and POST it back with replace=true.
 
     Exactly what `POST /v1/sources` takes, edits included, so posting it back unchanged
-    answers `unchanged`. An unknown id is a 404.
+    answers `unchanged`. Its `ETag` is what `If-Match` repeats to replace the source only
+    if nobody changed it meanwhile. An unknown id is a 404.
     """
-    return export_bundle(session, source_id)
+    return Response(bundle_json(session, source_id), media_type="application/json")
 
 
 SOURCE_LINKS = {
@@ -212,7 +213,7 @@ SOURCE_LINKS = {
             },
             "links": SOURCE_LINKS,
         },
-        **write_responses(400, 409, 413, 415, 422),
+        **write_responses(400, 409, 412, 413, 415, 422),
     },
     openapi_extra={
         "requestBody": {
@@ -230,14 +231,26 @@ def import_source(
     replace: Annotated[
         bool, Query(description="Replace the records of an existing source with this bundle.")
     ] = False,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="The `ETag` of `GET /v1/sources/{id}/bundle` the change was made "
+            "from: the import is made only if the stored bundle is still that one (412 if "
+            "not). Optional.",
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Import one article bundle (the format of `seed/*.json`, with inline `text`), atomically.
 
     The bundle is validated whole first: every error is listed in one 422 and nothing is
     written. The same bundle again changes nothing (200); a different bundle under an
-    existing source id is a 409 unless `replace=true`. Needs a key with scope `write`.
+    existing source id is a 409 unless `replace=true`. With `If-Match`, a 412 when the
+    source's bundle changed since that ETag. Needs a key with scope `write`.
     """
-    outcome = import_bundle(engine, data, replace=replace, author=Author("api", key.name))
+    outcome = import_bundle(
+        engine, data, replace=replace, author=Author("api", key.name), if_match=if_match
+    )
     source_id = data["source"]["id"]
     body = ImportResult(source_id=source_id, outcome=outcome).model_dump()
     if outcome != "created":
