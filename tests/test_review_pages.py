@@ -1,8 +1,15 @@
-"""The replacing import the review pages rely on: `POST /v1/sources` with `If-Match` (the
-`ETag` of `GET /v1/sources/{id}/bundle`) writes only if the stored bundle is still that
-one. On SQLite and PostgreSQL.
+"""The review pages as plain GETs, and the replacing import they rely on (`If-Match`).
+
+`/explore/new` and `/explore/sources/{id}/edit` are served under the pages' policy with no
+inline script; an unknown source's edit page is a 404. `POST /v1/sources` with `If-Match`
+(the `ETag` of `GET /v1/sources/{id}/bundle`) writes only if the stored bundle is still that
+one. On SQLite and PostgreSQL. The pages at work: tests/test_review_browser.py.
 """
 
+import json
+import re
+
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.http.etag import etag_for, uncoded
@@ -12,6 +19,55 @@ from tests.writing import SEED_SOURCE, dump, new_key, seed
 
 INCIDENT = "2022-01-05-ain-al-asad-rockets"
 IDENTITY = {"Accept-Encoding": "identity"}
+
+
+def _page(c: TestClient, path: str, status: int = 200) -> str:
+    response = c.get(path)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    # Scripts come from files; no element runs code of its own.
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", response.text, flags=re.S)
+    assert all('src="/explore/static/js/' in attrs and not body.strip() for attrs, body in scripts)
+    assert not re.search(r"\son[a-z]+=", response.text)
+    return response.text
+
+
+def test_the_review_pages_are_served_under_the_policy(seeded_engine: Engine) -> None:
+    with client_for(seeded_engine) as c:
+        new = _page(c, "/explore/new")
+        assert '<script type="module" src="/explore/static/js/review.js">' in new
+        assert 'id="article"' in new
+        assert 'data-source=""' in new
+        edit = _page(c, f"/explore/sources/{SEED_SOURCE}/edit")
+        assert f'data-source="{SEED_SOURCE}"' in edit
+        assert 'id="article"' not in edit  # the text is the stored one
+        assert 'id="reason"' in edit
+        # The vocabularies the page offers are the loader's.
+        terms = json.loads(re.search(r'data-terms="([^"]*)"', edit)[1].replace("&#34;", '"'))
+        assert terms["draft"] == "Draft guess (rule-based, not reviewed)"
+        assert "Air/drone strike" in terms["event_types"]["Explosions/Remote violence"]
+        assert terms["geo_precision"] == {"1": "exact", "2": "near", "3": "region"}
+        for path in (
+            "/explore",
+            f"/explore/incidents/{INCIDENT}",
+            f"/explore/sources/{SEED_SOURCE}",
+        ):
+            assert 'href="/explore/new"' in c.get(path).text, path  # in the header of each page
+        source = c.get(f"/explore/sources/{SEED_SOURCE}").text
+        assert f'href="/explore/sources/{SEED_SOURCE}/edit"' in source
+        for script in ("review", "fields", "key", "marks", "words"):
+            asset = c.get(f"/explore/static/js/{script}.js")
+            assert asset.status_code == 200, script
+            assert asset.headers["content-type"].startswith("text/javascript")
+
+
+def test_an_unknown_source_has_no_edit_page(seeded_engine: Engine) -> None:
+    with client_for(seeded_engine) as c:
+        body = _page(c, "/explore/sources/no-such-source/edit", 404)
+        assert "no source with id &#39;no-such-source&#39;" in body
 
 
 def test_a_replace_with_if_match_writes_only_the_version_it_was_made_from(engine: Engine) -> None:

@@ -2,7 +2,9 @@
 
 `GET /explore` (map, timeline and table, its state in the query string with the API's own
 parameter names), `GET /explore/incidents/{id}` and `GET /explore/sources/{id}` (the text
-with every excerpt and quote highlighted). Each page is written on the server from the
+with every excerpt and quote highlighted); `GET /explore/new` and
+`GET /explore/sources/{id}/edit` (an article's records reviewed and submitted, `review.js`).
+Each page is written on the server from the
 services the API's routes call (`records.py`, templates in `pages/`), so it reads in full
 without JavaScript (curl, an archive, a citation tool); small ES modules under
 `static/js/` then enhance it, reading `/v1/...` like any other client: the map, the
@@ -14,16 +16,19 @@ no page holds an inline script or event handler: a strict `script-src 'self'` su
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import quote, urlencode
 
+import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app import vocab
 from app.countries import country_name, to_alpha2
 from app.deps import SessionDep
+from app.drafting import DRAFT
 from app.errors import ApiError, NotFound
 from app.explorer import records
 from app.services import catalog
@@ -198,6 +203,39 @@ def source_page(request: Request, session: SessionDep, source_id: str) -> HTMLRe
         return _not_found(error)
     canonical = request.url_for("source_page", source_id=source_id)
     return _html("source.html", script="source", page=page, canonical=canonical)
+
+
+# The review page's vocabularies, as the loader takes them (app.vocab), and the words that
+# mark a draft's guesses (app.drafting): the page's script reads them from the page.
+REVIEW_TERMS = orjson.dumps(
+    {
+        "event_types": {t: list(subs) for t, subs in vocab.EVENT_TYPES.items()},
+        "date_precision": get_args(vocab.DatePrecision),
+        "damage": get_args(vocab.Damage),
+        "stance": get_args(vocab.Stance),
+        "relation": get_args(vocab.Relation),
+        "channel": get_args(vocab.Channel),
+        "actor_kind": get_args(vocab.ActorKind),
+        "location_kind": get_args(vocab.LocationKind),
+        "role": get_args(vocab.Role),
+        "geo_precision": {str(p): GEO_PRECISION[p] for p in get_args(vocab.GeoPrecision)},
+        "draft": DRAFT,
+    }
+).decode()
+
+
+@router.get("/explore/new")
+def new_source_page() -> HTMLResponse:
+    return _html("review.html", script="review", source=None, terms=REVIEW_TERMS)
+
+
+@router.get("/explore/sources/{source_id}/edit")
+def edit_source_page(session: SessionDep, source_id: str) -> HTMLResponse:
+    try:
+        source = catalog.get_source(session, source_id)
+    except NotFound as error:
+        return _not_found(error)
+    return _html("review.html", script="review", source=source, terms=REVIEW_TERMS)
 
 
 def install_explorer(app: FastAPI) -> None:

@@ -1,4 +1,4 @@
-// The public API as the pages read it: JSON GETs whose errors keep the problem's words.
+// The public API as the pages use it: JSON GETs and writes whose errors keep the problem's words.
 
 export class ApiError extends Error {
   constructor(status, problem, url) {
@@ -14,9 +14,7 @@ export function apiUrl(path, params) {
   return url;
 }
 
-async function get(path, params, signal, accept) {
-  const url = apiUrl(path, params);
-  const response = await fetch(url, { headers: { Accept: accept }, signal });
+async function checked(response, url) {
   if (!response.ok) {
     let problem = null;
     try {
@@ -27,6 +25,24 @@ async function get(path, params, signal, accept) {
     throw new ApiError(response.status, problem, url);
   }
   return response;
+}
+
+async function get(path, params, signal, accept) {
+  const url = apiUrl(path, params);
+  return checked(await fetch(url, { headers: { Accept: accept }, signal }), url);
+}
+
+// A JSON document and its ETag (what `If-Match` repeats to change it).
+export async function getTagged(path) {
+  const response = await get(path, null, undefined, "application/json");
+  return { body: await response.json(), etag: response.headers.get("ETag") };
+}
+
+// A write with a JSON body: its JSON answer, or an ApiError with the problem.
+export async function sendJSON(method, path, { params, body, headers } = {}) {
+  const url = apiUrl(path, params);
+  const init = { method, headers: { Accept: "application/json", "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
+  return (await checked(await fetch(url, init), url)).json();
 }
 
 export async function getJSON(path, params, signal) {
