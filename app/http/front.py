@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.errors import problem_response, server_error
 from app.http import access_log, context, routes
-from app.http.headers import ResponseHeaders
+from app.http.headers import ResponseHeaders, add_record_version
 from app.http.limits import Limits
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:@+=/-]{1,128}")
@@ -66,6 +66,8 @@ class FrontMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 self.headers.add(message, method, path, request_id)
+                if request.record_version is not None:
+                    add_record_version(message, request.record_version, method)
             elif head and message["type"] == "http.response.body":
                 if body_sent:
                     raise _BodyDropped
