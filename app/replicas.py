@@ -183,6 +183,8 @@ class ReadPool:
 
     def check(self) -> list[Replica]:
         """Measure every replica now, and put each in the pool or out of it."""
+        if not self.replicas:
+            return []
         with self._lock:
             try:
                 with self.primary.connect() as connection:
