@@ -16,8 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
 
-from tests.conftest import Database
+from app.config import Settings
+from app.db import record_state, record_version
+from app.loader import import_bundle
+from app.models import Source
+from app.replicas import ReadPool, ReadSession
+from tests.conftest import Database, client_for
 from tests.factories import bundle
 from tests.helpers_replica import Pair, replica_pair
 from tests.helpers_server import (
@@ -28,6 +35,7 @@ from tests.helpers_server import (
     run_cli,
     running_server,
 )
+from tests.writing import new_key, seed
 
 CHECK = {"REPLICA_CHECK_SECONDS": "0.2"}
 
@@ -309,3 +317,46 @@ def test_serve_no_migrate_leaves_the_schema_to_a_step_of_its_own(
         assert listed.status_code == 200
         assert listed.json()["meta"]["total"] > 0
     assert server.process.poll() is not None
+
+
+# In-process, on both backends: the version a read names is the data it reads.
+
+
+def test_a_read_names_the_version_it_reads_and_a_write_the_one_holding_it(
+    engine: Engine,
+) -> None:
+    seed(engine)
+    with client_for(engine) as c:
+        listed = c.get("/v1/incidents")
+        version = int(listed.headers["X-Record-Version"])
+        with Session(engine) as session:
+            assert version == record_version(session)
+        assert "X-Min-Record-Version" in listed.headers["Vary"]
+        written = c.post("/v1/sources", json=bundle(), headers=new_key(engine))
+        assert written.status_code == 201, written.text
+        assert int(written.headers["X-Record-Version"]) == version + 1
+        assert "X-Min-Record-Version" not in written.headers.get("Vary", "")
+        # Without replicas, the version a client names is the primary's business alone.
+        after = c.get("/v1/sources", headers={"X-Min-Record-Version": str(version + 1)})
+        assert int(after.headers["X-Record-Version"]) == version + 1
+        assert c.get("/healthz").headers.get("X-Record-Version") is None
+        for bad in ("latest", "-1", "1.5", "9" * 30):
+            refused = c.get("/v1/incidents", headers={"X-Min-Record-Version": bad})
+            assert refused.status_code == 400, (bad, refused.text)
+            assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_read_sees_one_snapshot_whatever_is_written_meanwhile(engine: Engine) -> None:
+    """The version read first and every later read of the request agree, though a write
+    commits between them (PostgreSQL: REPEATABLE READ; SQLite: one read transaction)."""
+    pool = ReadPool(engine, [], Settings())
+    session = ReadSession(engine, pool, None)
+    try:
+        before = record_state(session)
+        import_bundle(engine, bundle())
+        assert session.scalar(select(func.count()).select_from(Source)) == 0
+        assert record_state(session) == before
+        with Session(engine) as other:
+            assert record_version(other) == before.version + 1
+    finally:
+        session.close()
