@@ -386,6 +386,7 @@ class Writer:
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self.run) for _ in range(clients)]
         self.seconds = 0.0
+        self.write_seconds: list[float] = []
 
     def count(self, what: str) -> None:
         with self.lock:
@@ -398,7 +399,10 @@ class Writer:
             while not self.stop.is_set():
                 with self.lock:
                     n = next(self.numbers)
+                began = time.perf_counter()
                 written = client.post("/v1/sources", json=variant(n), headers=auth)
+                with self.lock:
+                    self.write_seconds.append(time.perf_counter() - began)
                 self.count(f"write {written.status_code}")
                 if written.status_code == 201:
                     version = written.headers["X-Record-Version"]
@@ -587,7 +591,10 @@ def caching(
 
 
 def lag(say: Any, workdir: Path, args: Any, key: str) -> None:
-    say(f"\n### Replica lag under {args.write_rate:.0f} writes/s (each read back), with reads\n")
+    say(
+        f"\n### Replica lag under a steady write load (4 clients aiming at {args.write_rate:.0f}"
+        " writes/s, each write read back), with reads beside it\n"
+    )
     samples: list[dict[str, Any]] = []
     with (
         nginx(workdir, ["api1", "api2"], cache=True) as (base, _, _),
@@ -606,14 +613,14 @@ def lag(say: Any, workdir: Path, args: Any, key: str) -> None:
     writes = writer.statuses["write 201"]
     say(
         "| samples | lag s median | lag s max | lag bytes median | lag bytes max "
-        "| out of pool | writes | own reads missing |"
+        "| out of pool | writes | write p50 ms | own reads missing |"
     )
-    say("|---|---|---|---|---|---|---|---|")
+    say("|---|---|---|---|---|---|---|---|---|")
     say(
         f"| {len(samples)} | {statistics.median(seconds):.3f} | {max(seconds):.3f} "
         f"| {statistics.median(sizes):.0f} "
         f"| {max(sizes)} | {out} | {writes} ({writes / writer.seconds:.1f}/s) "
-        f"| {len(writer.stale)} |"
+        f"| {statistics.median(writer.write_seconds) * 1000:.0f} | {len(writer.stale)} |"
     )
 
 
