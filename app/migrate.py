@@ -64,8 +64,9 @@ def one_at_a_time(engine: Engine) -> Iterator[None]:
 
     PostgreSQL: a session advisory lock, on a connection of its own that leaves the pool
     and has no statement time limit (the wait lasts as long as a migration). SQLite: an
-    exclusive `flock` of the database file itself (SQLite locks with POSIX locks, which a
-    flock neither takes nor waits for).
+    exclusive `flock` of the folder that holds the database file. Not of the file itself:
+    SQLite locks it with POSIX locks, and closing any descriptor of the file drops every
+    POSIX lock this process holds on it, under the feet of its open connections.
     """
     if engine.dialect.name == "sqlite":
         path = engine.url.database
@@ -73,8 +74,8 @@ def one_at_a_time(engine: Engine) -> Iterator[None]:
             yield
             return
         try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError:  # no such folder, no permission: SQLite says so in its own words
+            descriptor = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+        except OSError:  # no such folder: SQLite says so in its own words
             yield
             return
         try:
