@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +67,26 @@ class Settings(BaseSettings):
     """Unknown or revoked API keys a client may present within `auth_failure_window`."""
     auth_failure_window: int = Field(60, ge=1)
     """Seconds over which failed authentications count; after the limit, 429."""
+    database_read_url: CommaList = []
+    """PostgreSQL streaming replicas of DATABASE_URL that serve reads (comma-separated
+    URLs). Writes, API keys and every write's reads stay on DATABASE_URL. Empty: no replica."""
+    max_replica_lag_seconds: float = Field(5.0, gt=0)
+    """A replica further behind the primary than this serves no read until it catches up."""
+    replica_wait_ms: int = Field(250, ge=0)
+    """How long a read with `X-Min-Record-Version` waits for a replica to reach that version
+    before the primary serves it."""
+    replica_check_seconds: float = Field(1.0, gt=0)
+    """How often each server process measures its replicas' lag."""
+
+    @model_validator(mode="after")
+    def _replicas_of_postgresql(self) -> "Settings":
+        urls = [self.database_url, *self.database_read_url] if self.database_read_url else []
+        if any(not url.startswith("postgresql") for url in urls):
+            raise ValueError(
+                "DATABASE_READ_URL: replicas are PostgreSQL streaming replicas of a PostgreSQL"
+                " DATABASE_URL (postgresql+psycopg://...)"
+            )
+        return self
 
 
 @lru_cache

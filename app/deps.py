@@ -28,6 +28,7 @@ from app.errors import (
 )
 from app.http.auth_limit import FailedAuthLimiter
 from app.models import ApiKey
+from app.replicas import ReadPool, ReadSession, get_read_pool
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
 from app.services import names
 from app.services.keys import Scope, authenticate
@@ -36,10 +37,31 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
-    """The request's session. It connects at its first query (in the route's thread), so
-    making it here costs no hand-off to the thread pool: async for that reason alone."""
-    session = Session(engine)
+ReadPoolDep = Annotated[ReadPool, Depends(get_read_pool)]
+MIN_VERSION_HEADER = "X-Min-Record-Version"
+
+
+def _min_version(request: Request) -> int | None:
+    """`X-Min-Record-Version`: the version a read must reflect at least (a 400 if not one)."""
+    value = request.headers.get(MIN_VERSION_HEADER)
+    if value is None:
+        return None
+    if not value.strip().isdigit() or len(value.strip()) > 18:
+        message = "a record version: the X-Record-Version a write answered"
+        raise BadRequest(
+            f"{MIN_VERSION_HEADER} must be {message}, not {value[:40]!r}",
+            [ProblemItem(param=MIN_VERSION_HEADER, message=message)],
+        )
+    return int(value)
+
+
+async def get_session(
+    request: Request, engine: EngineDep, pool: ReadPoolDep
+) -> AsyncIterator[Session]:
+    """The request's session, for reading (app.replicas). It connects at its first query (in
+    the route's thread), so making it here costs no hand-off to the thread pool: async for
+    that reason alone."""
+    session = ReadSession(engine, pool, _min_version(request))
     try:
         yield session
     finally:

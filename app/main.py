@@ -25,6 +25,9 @@ exact words of the news report it came from.
 Lists answer `{"data", "meta", "links"}` with keyset pagination (`limit`, `cursor`).
 Filters may be repeated or comma-separated. Errors are RFC 9457 `application/problem+json`.
 Every GET carries an `ETag`; send it back in `If-None-Match` to get a `304`.
+`X-Record-Version` names the version of the record an answer reflects; after a write,
+send the version it answered as `X-Min-Record-Version` so that no read replica behind it
+answers your next read.
 
 Reading is public (unless the server sets `READ_REQUIRES_KEY`). Writing needs an API key
 with scope `write` (`incident-record keys create`), sent as `Authorization: Bearer <key>`;

@@ -79,3 +79,19 @@ class ResponseHeaders:
         if status in (200, 304) and not path.startswith(ALWAYS_FRESH):
             return self.reusable
         return b"no-cache"
+
+
+def add_record_version(message: Message, version: int, method: str) -> None:
+    """`X-Record-Version`: the version of the record the answer reflects (app.replicas).
+
+    A read may come from a replica, and one with `X-Min-Record-Version` from one that has
+    reached it: the answer varies with that field, so a shared cache keeps it apart from
+    the answers to reads without it (whose version may be older).
+    """
+    headers = list(message.get("headers", []))
+    headers.append((b"x-record-version", str(version).encode()))
+    if method in ("GET", "HEAD"):
+        vary = [v for k, v in headers if k == b"vary"]
+        headers = [(k, v) for k, v in headers if k != b"vary"]
+        headers.append((b"vary", b", ".join([*vary, b"X-Min-Record-Version"])))
+    message["headers"] = headers

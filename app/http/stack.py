@@ -37,6 +37,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             "If-Modified-Since",
             "If-Unmodified-Since",
             "X-Request-ID",
+            "X-Min-Record-Version",
         ],
         expose_headers=[
             "ETag",
@@ -46,6 +47,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             "Location",
             "X-Request-ID",
             "Retry-After",
+            "X-Record-Version",
         ],
         max_age=600,
     )

@@ -52,12 +52,11 @@ def list_locations(
     request: Request,
     response: Response,
     session: SessionDep,
-    engine: EngineDep,
     query: Annotated[LocationQuery, Query()],
 ) -> Any:
     """List places, with how many incidents each holds."""
     return exports.list_or_export(
-        request, response, session, engine, exports.LOCATIONS, query, catalog.list_locations
+        request, response, session, exports.LOCATIONS, query, catalog.list_locations
     )
 
 
@@ -89,12 +88,11 @@ def list_actors(
     request: Request,
     response: Response,
     session: SessionDep,
-    engine: EngineDep,
     query: ResolvedActorQuery,
 ) -> Any:
     """List actors: states, forces, groups, umbrella groups, people, bodies."""
     return exports.list_or_export(
-        request, response, session, engine, exports.ACTORS, query, catalog.list_actors
+        request, response, session, exports.ACTORS, query, catalog.list_actors
     )
 
 

@@ -35,7 +35,6 @@ def list_incidents(
     request: Request,
     response: Response,
     session: SessionDep,
-    engine: EngineDep,
     query: ResolvedIncidentQuery,
 ) -> Any:
     """List incidents matching every filter given, newest first by default.
@@ -43,7 +42,7 @@ def list_incidents(
     Date filters select incidents whose date range overlaps `date_from`..`date_to`.
     """
     return exports.list_or_export(
-        request, response, session, engine, exports.INCIDENTS, query, incidents.list_incidents
+        request, response, session, exports.INCIDENTS, query, incidents.list_incidents
     )
 
 

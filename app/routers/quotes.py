@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import EngineDep, ResolvedQuoteQuery, SessionDep
+from app.deps import ResolvedQuoteQuery, SessionDep
 from app.routers.common import PathId, first_item, link, list_responses, next_page, read_responses
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteList, QuoteOut
@@ -23,12 +23,11 @@ def list_quotes(
     request: Request,
     response: Response,
     session: SessionDep,
-    engine: EngineDep,
     query: ResolvedQuoteQuery,
 ) -> Any:
     """List verbatim quotes; `date_from`/`date_to` bound the day they were said."""
     return exports.list_or_export(
-        request, response, session, engine, exports.QUOTES, query, quotes.list_quotes
+        request, response, session, exports.QUOTES, query, quotes.list_quotes
     )
 
 

@@ -282,7 +282,6 @@ def list_or_export(
     request: Request,
     response: Response,
     session: Session,
-    engine: Engine,
     resource: Resource,
     query: ExportablePage,
     list_page: Callable[[Session, Any], PageResult],
@@ -290,7 +289,7 @@ def list_or_export(
     """The JSON page of a list, or its export when the request asks for another format."""
     fmt = negotiate(request, query)
     if fmt != "json":
-        return export(request, session, engine, resource, query, fmt)
+        return export(request, session, resource, query, fmt)
     data, total, cursor = list_page(session, query)
     body = list_body(request, data, total, query.limit, cursor)
     return Response(to_json(body), media_type=MEDIA_TYPE, headers={"Vary": "Accept"})
@@ -299,12 +298,16 @@ def list_or_export(
 def export(
     request: Request,
     session: Session,
-    engine: Engine,
     resource: Resource,
     query: ExportablePage,
     fmt: Format,
 ) -> StreamingResponse:
-    """The streamed export, with its headers worked out before the first row is read."""
+    """The streamed export, with its headers worked out before the first row is read.
+
+    Its rows come from the database server the headers were read from (a replica, or the
+    primary), so the stop key and the total are that server's.
+    """
+    engine = session.get_bind().engine
     order = resource.order(query)
     limit = query.limit if "limit" in query.model_fields_set else EXPORT_MAX_LIMIT
     stmt = resource.select(query, session.get_bind().dialect.name)

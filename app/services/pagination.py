@@ -17,7 +17,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlmodel import Session
 from starlette.requests import Request
 
-from app.db import record_version
+from app.db import record_state
 from app.errors import BadRequest, ProblemItem
 
 PageResult = tuple[list[dict[str, Any]], int, str | None]
@@ -107,10 +107,15 @@ PAGING = {"limit", "cursor", "sort", "format"}
 def cached_total(
     session: Session, resource: str, filters: BaseModel, compute: Callable[[], int]
 ) -> int:
-    """`compute()`, or the total it gave for the same filters on this version of the record."""
-    database = str(session.get_bind().engine.url)
+    """`compute()`, or the total it gave for the same filters on this version of the record.
+
+    The key is what the database says (its name, the record's version and last write), never
+    which server answered: the primary and its replicas at one version share a total.
+    """
+    database = session.get_bind().engine.url.database
+    state = record_state(session)
     fingerprint = orjson.dumps(filters.model_dump(mode="json", exclude=PAGING))
-    key = (database, record_version(session), resource, fingerprint)
+    key = (database, state.version, state.written_at, resource, fingerprint)
     return _TOTALS.get(key, compute)
 
 
