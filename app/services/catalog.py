@@ -55,7 +55,7 @@ def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]
     ]
 
 
-def locations_select(query: LocationQuery, _dialect: str = "") -> Select[Any]:
+def locations_select(query: LocationQuery) -> Select[Any]:
     lat, lon = col(Location.latitude), col(Location.longitude)
     stmt = select(Location).where(
         *in_bbox(lat, lon, query.bbox, unplaced=query.bbox_matches_unplaced),
@@ -120,7 +120,7 @@ def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
     ]
 
 
-def actors_select(query: ActorQuery, _dialect: str = "") -> Select[Any]:
+def actors_select(query: ActorQuery) -> Select[Any]:
     stmt = select(Actor).where(*_name_or_alias(Actor, query.q))
     if query.kind:
         stmt = stmt.where(col(Actor.kind).in_(query.kind))

@@ -106,8 +106,8 @@ class Order:
 @dataclass(frozen=True)
 class Resource:
     name: str
-    select: Callable[[Any, str], Select[Any]]
-    """The matching rows of a query, for a database dialect."""
+    select: Callable[[Any], Select[Any]]
+    """The matching rows of a query, unordered."""
     order: Callable[[Any], Order]
     hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]]
     """The JSON list items of rows of `select`: exports carry exactly what `data` items do."""
@@ -307,7 +307,7 @@ def export(
     """The streamed export, with its headers worked out before the first row is read."""
     order = resource.order(query)
     limit = query.limit if "limit" in query.model_fields_set else EXPORT_MAX_LIMIT
-    stmt = resource.select(query, session.get_bind().dialect.name)
+    stmt = resource.select(query)
     start = decode_cursor(query.cursor, order.sort, order.types) if query.cursor else None
     total = resource.total(session, query) if resource.total else count(session, stmt)
     window = stmt if start is None else stmt.where(after(order.keys, start, order.desc))
@@ -360,7 +360,7 @@ def _batches(
     """
     csv_hydrate = resource.csv_hydrate or resource.hydrate
     with Session(engine) as session:
-        stmt = resource.select(query, engine.dialect.name)
+        stmt = resource.select(query)
         if stop is not None:
             stmt = stmt.where(not_(after(order.keys, stop, order.desc)))
         position, left = start, limit

@@ -50,9 +50,8 @@ from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.services.filters import other_conditions, overlapping
 from app.services.pagination import PageResult, after, cached_total, decode_cursor, encode_cursor
 from app.services.prepared import Prepared
-from app.services.search import Relevance, words
-from app.services.sqljson import Json
-from app.services.sqljson import fragment as as_fragment
+from app.services.search import relevance, words
+from app.sql.dialect import JsonArray, JsonNested, JsonObject, JsonStored, JsonTimestamp
 
 # Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
 # the one indexed by ix_incident_fatalities_sort for the database to read that index.
@@ -66,7 +65,7 @@ SORTS: dict[str, tuple[list[Any], list[type], bool]] = {
 }
 
 
-def columns(json: Json) -> list[Any]:
+def columns() -> list[Any]:
     """What a list item is made of: the incident's columns and its place's, in the order
     `incidents_out` reads them. Timestamps and JSON come as text, as the response has them."""
     return [
@@ -90,7 +89,7 @@ def columns(json: Json) -> list[Any]:
         col(Incident.injuries),
         col(Incident.damage),
         col(Incident.claimed),
-        json.timestamp(col(Incident.updated_at)).label("updated_at"),
+        JsonTimestamp(col(Incident.updated_at)).label("updated_at"),
         col(Incident.notes),
         cast(col(Incident.added), Text).label("added"),
     ]
@@ -98,13 +97,13 @@ def columns(json: Json) -> list[Any]:
 
 def order_of(query: IncidentQuery) -> tuple[list[Any], list[type], bool]:
     """The keys of `query.sort`, their types and whether they descend. `relevance` ranks
-    by how well the incident's own text matches `q` (app.services.search.Relevance)."""
+    by how well the incident's own text matches `q` (app.services.search.relevance)."""
     if query.sort != "relevance":
         return SORTS[query.sort]
     if not query.q:
         message = "sort=relevance ranks the matches of q: give q"
         raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
-    return [Relevance(words(query.q)), col(Incident.id)], [float, str], False
+    return [relevance(words(query.q)), col(Incident.id)], [float, str], False
 
 
 def sort_key(sort: str, incident: Any) -> list[Any]:
@@ -119,28 +118,27 @@ def sort_key(sort: str, incident: Any) -> list[Any]:
     return [first, incident.id]
 
 
-def incidents_select(query: IncidentQuery, dialect: str) -> Select[Any]:
+def incidents_select(query: IncidentQuery) -> Select[Any]:
     """The rows (`columns`, `children`, and the first sort key as `k`) of the incidents
     matching every filter, unordered."""
     parts = overlapping(query.date_from, query.date_to)
     dates = parts[0].where if len(parts) == 1 else (or_(*(and_(*p.where) for p in parts)),)
     first_key = order_of(query)[0][0]
-    return _rows(dialect).add_columns(first_key.label("k")).where(*dates, *other_conditions(query))
+    return _rows().add_columns(first_key.label("k")).where(*dates, *other_conditions(query))
 
 
 @cache
-def _rows(dialect: str) -> Any:
+def _rows() -> Any:
     """Incidents as the list shows them: their columns, their place's, their children."""
-    json = Json(dialect)
     return (
-        select(*columns(json), *children(json))
+        select(*columns(), *children())
         .select_from(Incident)
         .outerjoin(Location, col(Location.id) == Incident.location_id)
     )
 
 
-def _by_ids(dialect: str, n: int) -> Any:
-    return _rows(dialect).where(col(Incident.id).in_([bindparam(f"id{i}") for i in range(n)]))
+def _by_ids(n: int) -> Any:
+    return _rows().where(col(Incident.id).in_([bindparam(f"id{i}") for i in range(n)]))
 
 
 BY_IDS = Prepared(_by_ids)
@@ -209,11 +207,11 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     return incidents_out(session, rows), total, cursor
 
 
-def children(json: Json) -> list[Any]:
+def children() -> list[Any]:
     """An incident's weapons, attributions and sources, each a JSON array (text)."""
     of = col(Incident.id)
-    weapons = json.array(
-        json.object(
+    weapons = JsonArray(
+        JsonObject(
             kind=col(Weapon.kind),
             quantity=col(Weapon.quantity),
             quantity_text=col(Weapon.quantity_text),
@@ -222,8 +220,8 @@ def children(json: Json) -> list[Any]:
         select(Weapon).where(col(Weapon.incident_id) == of).correlate(Incident),
         [col(Weapon.kind)],
     )
-    attributed = json.array(
-        json.object(
+    attributed = JsonArray(
+        JsonObject(
             actor_id=col(Attribution.actor_id),
             actor_name=col(Actor.name),
             stance=col(Attribution.stance),
@@ -235,7 +233,7 @@ def children(json: Json) -> list[Any]:
         .correlate(Incident),
         [col(Attribution.id)],
     )
-    sources = json.array(
+    sources = JsonArray(
         col(IncidentExcerpt.source_id),
         select(IncidentExcerpt).where(col(IncidentExcerpt.incident_id) == of).correlate(Incident),
         [col(IncidentExcerpt.source_id)],
@@ -325,6 +323,12 @@ def incidents_out(
     return out
 
 
+def as_fragment(value: str | None) -> orjson.Fragment | None:
+    """JSON text from the database, to go into a response as it is (never parsed and
+    written again)."""
+    return None if value is None else orjson.Fragment(value)
+
+
 def missing(session: Session, incident_id: str) -> NotFound:
     """The 404 for an incident id, saying when it was deleted if it was."""
     gone = session.get(Tombstone, ("incident", incident_id))
@@ -359,16 +363,15 @@ def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
 DETAIL_SECTIONS = ("actors", "attributions", "quotes", "sources", "related")
 
 
-def _detail(dialect: str) -> Any:
+def _detail() -> Any:
     """What the detail adds to the list shape (`DETAIL_SECTIONS`), each a JSON array of the
     shapes of `app.schemas.resources`, for the incident `:incident_id`."""
-    json = Json(dialect)
     incident_id: Any = bindparam("incident_id")
     by = aliased(Actor)
     speaker = aliased(Actor)
     linked = aliased(QuoteIncident)
-    actors = json.array(
-        json.object(
+    actors = JsonArray(
+        JsonObject(
             actor_id=col(IncidentActor.actor_id),
             actor_name=col(Actor.name),
             role=col(IncidentActor.role),
@@ -379,8 +382,8 @@ def _detail(dialect: str) -> Any:
         .where(col(IncidentActor.incident_id) == incident_id),
         [col(IncidentActor.role), col(IncidentActor.actor_id)],
     )
-    attributions = json.array(
-        json.object(
+    attributions = JsonArray(
+        JsonObject(
             id=col(Attribution.id),
             actor_id=col(Attribution.actor_id),
             actor_name=col(Actor.name),
@@ -391,12 +394,12 @@ def _detail(dialect: str) -> Any:
             excerpt=col(Attribution.excerpt_text),
             span=case(
                 (col(Attribution.excerpt_start).is_(None), None),
-                else_=json.object(
+                else_=JsonObject(
                     start=col(Attribution.excerpt_start), end=col(Attribution.excerpt_end)
                 ),
             ),
             notes=col(Attribution.notes),
-            added=json.stored(col(Attribution.added)),
+            added=JsonStored(col(Attribution.added)),
         ),
         select(Attribution)
         .join(Actor, col(Actor.id) == Attribution.actor_id)
@@ -404,13 +407,13 @@ def _detail(dialect: str) -> Any:
         .where(col(Attribution.incident_id) == incident_id),
         [col(Attribution.id)],
     )
-    incident_ids = json.array(
+    incident_ids = JsonArray(
         col(linked.incident_id),
         select(linked).where(col(linked.quote_id) == Quote.id).correlate(Quote),
         [col(linked.incident_id)],
     )
-    quotes = json.array(
-        json.object(
+    quotes = JsonArray(
+        JsonObject(
             id=col(Quote.id),
             text=col(Quote.text),
             speaker_id=col(Quote.speaker_id),
@@ -419,11 +422,11 @@ def _detail(dialect: str) -> Any:
             said_on=col(Quote.said_on),
             channel=col(Quote.channel),
             source_id=col(Quote.source_id),
-            span=json.object(start=col(Quote.span_start), end=col(Quote.span_end)),
-            incident_ids=json.nested(incident_ids),
-            updated_at=json.timestamp(col(Quote.updated_at)),
+            span=JsonObject(start=col(Quote.span_start), end=col(Quote.span_end)),
+            incident_ids=JsonNested(incident_ids),
+            updated_at=JsonTimestamp(col(Quote.updated_at)),
             notes=col(Quote.notes),
-            added=json.stored(col(Quote.added)),
+            added=JsonStored(col(Quote.added)),
         ),
         select(Quote)
         .join(speaker, col(speaker.id) == Quote.speaker_id)
@@ -431,12 +434,12 @@ def _detail(dialect: str) -> Any:
         .where(col(QuoteIncident.incident_id) == incident_id),
         [col(Quote.id)],
     )
-    sources = json.array(
-        json.object(
+    sources = JsonArray(
+        JsonObject(
             source_id=col(IncidentExcerpt.source_id),
             title=col(Source.title),
             excerpt=col(IncidentExcerpt.text),
-            span=json.object(
+            span=JsonObject(
                 start=col(IncidentExcerpt.span_start), end=col(IncidentExcerpt.span_end)
             ),
         ),
@@ -472,8 +475,8 @@ def _detail(dialect: str) -> Any:
         .where(col(IncidentRelation.related_incident_id) == incident_id)
     )
     both = union_all(outgoing, incoming).subquery("related")
-    related = json.array(
-        json.object(
+    related = JsonArray(
+        JsonObject(
             incident_id=both.c.incident_id,
             title=both.c.title,
             relation=both.c.relation,
