@@ -48,7 +48,7 @@ from app.models import (
 )
 from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.services.filters import other_conditions, overlapping
-from app.services.pagination import PageResult, after, cached_total, decode_cursor, encode_cursor
+from app.services.pagination import Order, PageResult, cached_total
 from app.services.prepared import Prepared
 from app.services.search import relevance, words
 from app.sql.dialect import JsonArray, JsonNested, JsonObject, JsonStored, JsonTimestamp
@@ -56,13 +56,32 @@ from app.sql.dialect import JsonArray, JsonNested, JsonObject, JsonStored, JsonT
 # Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
 # the one indexed by ix_incident_fatalities_sort for the database to read that index.
 FATALITIES = func.coalesce(Incident.fatalities, literal_column("-1"))
-SORTS: dict[str, tuple[list[Any], list[type], bool]] = {
-    "-date": ([col(Incident.date_start), col(Incident.id)], [date, str], True),
-    "date": ([col(Incident.date_start), col(Incident.id)], [date, str], False),
-    "-fatalities": ([FATALITIES, col(Incident.id)], [int, str], True),
-    "fatalities": ([FATALITIES, col(Incident.id)], [int, str], False),
-    "updated_at": ([col(Incident.updated_at), col(Incident.id)], [datetime, str], False),
+
+
+def _sort(name: str, key: Any, kind: type) -> Order:
+    # A row of the list holds its first key as `k` (`incidents_select`, `page_keys`).
+    desc = name.startswith("-")
+    return Order(name, (key, col(Incident.id)), (kind, str), desc, ("k", "id"))
+
+
+SORTS: dict[str, Order] = {
+    "-date": _sort("-date", col(Incident.date_start), date),
+    "date": _sort("date", col(Incident.date_start), date),
+    "-fatalities": _sort("-fatalities", FATALITIES, int),
+    "fatalities": _sort("fatalities", FATALITIES, int),
+    "updated_at": _sort("updated_at", col(Incident.updated_at), datetime),
 }
+
+
+def order_of(query: IncidentQuery) -> Order:
+    """The order of `query.sort`. `relevance` ranks by how well the incident's own text
+    matches `q` (app.services.search.relevance)."""
+    if query.sort != "relevance":
+        return SORTS[query.sort]
+    if not query.q:
+        message = "sort=relevance ranks the matches of q: give q"
+        raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
+    return _sort("relevance", relevance(words(query.q)), float)
 
 
 def columns() -> list[Any]:
@@ -95,35 +114,12 @@ def columns() -> list[Any]:
     ]
 
 
-def order_of(query: IncidentQuery) -> tuple[list[Any], list[type], bool]:
-    """The keys of `query.sort`, their types and whether they descend. `relevance` ranks
-    by how well the incident's own text matches `q` (app.services.search.relevance)."""
-    if query.sort != "relevance":
-        return SORTS[query.sort]
-    if not query.q:
-        message = "sort=relevance ranks the matches of q: give q"
-        raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
-    return [relevance(words(query.q)), col(Incident.id)], [float, str], False
-
-
-def sort_key(sort: str, incident: Any) -> list[Any]:
-    """The keyset of a row with a `k` column (its first sort key) or the incident's own."""
-    if "k" in incident._fields:
-        return [incident.k, incident.id]
-    first = {
-        "date": incident.date_start,
-        "fatalities": -1 if incident.fatalities is None else incident.fatalities,
-        "updated_at": incident.updated_at,
-    }[sort.lstrip("-")]
-    return [first, incident.id]
-
-
 def incidents_select(query: IncidentQuery) -> Select[Any]:
     """The rows (`columns`, `children`, and the first sort key as `k`) of the incidents
     matching every filter, unordered."""
     parts = overlapping(query.date_from, query.date_to)
     dates = parts[0].where if len(parts) == 1 else (or_(*(and_(*p.where) for p in parts)),)
-    first_key = order_of(query)[0][0]
+    first_key = order_of(query).keys[0]
     return _rows().add_columns(first_key.label("k")).where(*dates, *other_conditions(query))
 
 
@@ -150,7 +146,7 @@ def rows_by_id(session: Session, ids: Sequence[str]) -> list[Any]:
     if not ids:
         return []
     values = {f"id{i}": incident_id for i, incident_id in enumerate(ids)}
-    found = {row[0]: row for row in BY_IDS.rows(session.connection(), values, len(ids))}
+    found = {row.id: row for row in BY_IDS.rows(session.connection(), values, len(ids))}
     return [found[i] for i in ids if i in found]
 
 
@@ -172,14 +168,14 @@ def count_incidents(session: Session, query: IncidentFilters) -> int:
 def page_keys(query: IncidentQuery) -> list[Any]:
     """For each disjoint part of the date window (`overlapping`), the sort key (`k`) and id
     of its first `limit + 1` matches after the cursor, read in the order of an index."""
-    keys, types, desc = order_of(query)
+    order = order_of(query)
     where = other_conditions(query)
-    if query.cursor:
-        where.append(after(keys, decode_cursor(query.cursor, query.sort, types), desc))
-    order = [k.desc() if desc else k.asc() for k in keys]
+    start = order.start(query.cursor)
+    if start is not None:
+        where.append(order.after(start))
     return [
-        part.apply(select(keys[0].label("k"), col(Incident.id).label("id")).where(*where))
-        .order_by(*order)
+        part.apply(select(order.keys[0].label("k"), col(Incident.id).label("id")).where(*where))
+        .order_by(*order.by())
         .limit(query.limit + 1)
         for part in overlapping(query.date_from, query.date_to)
     ]
@@ -191,18 +187,18 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     The page's keys are the first of the union of each part's first keys; its rows are then
     read by id, with their places and children, in one prepared statement.
     """
-    desc = order_of(query)[2]
+    order = order_of(query)
     branches = page_keys(query)
     keys: Any = branches[0]
     if len(branches) > 1:
         union = union_all(*(b.subquery().select() for b in branches)).subquery("page")
-        order = [k.desc() if desc else k.asc() for k in (union.c.k, union.c.id)]
-        keys = select(union.c.k, union.c.id).order_by(*order).limit(query.limit + 1)
+        by = order.on(union.c.k, union.c.id).by()
+        keys = select(union.c.k, union.c.id).order_by(*by).limit(query.limit + 1)
     found = session.connection().execute(keys).all()
     total = count_incidents(session, query)
     cursor = None
     if len(found) > query.limit:
-        cursor = encode_cursor(query.sort, list(found[query.limit - 1]))
+        cursor = order.cursor(order.key_of(found[query.limit - 1]))
     rows = rows_by_id(session, [row.id for row in found[: query.limit]])
     return incidents_out(session, rows), total, cursor
 

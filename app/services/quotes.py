@@ -10,7 +10,7 @@ from app.errors import NotFound
 from app.models import Actor, Quote, QuoteIncident
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteOut, shaped
-from app.services.pagination import PageResult, page_by_id
+from app.services.pagination import PageResult, by_id, keyset_page
 from app.services.search import matches, words
 
 
@@ -43,6 +43,9 @@ def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
     ]
 
 
+QUOTE_ORDER = by_id(Quote)
+
+
 def quotes_select(query: QuoteQuery) -> Select[Any]:
     stmt = select(Quote)
     if query.speaker:
@@ -69,7 +72,7 @@ def quotes_select(query: QuoteQuery) -> Select[Any]:
 
 def list_quotes(session: Session, query: QuoteQuery) -> PageResult:
     stmt = quotes_select(query)
-    rows, total, cursor = page_by_id(session, stmt, Quote, query.limit, query.cursor)
+    rows, total, cursor = keyset_page(session, stmt, QUOTE_ORDER, query.limit, query.cursor)
     return quotes_out(session, rows), total, cursor
 
 
