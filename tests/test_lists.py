@@ -2,17 +2,19 @@
 
 The services take plain values and give plain data, with no HTTP: called directly they
 answer what the routes answer. One `Order` per list pages its JSON, its exports and its
-cursors.
+cursors. A list item has the fields of its response model, and the CSV columns and the
+GeoJSON properties are derived from that model.
 """
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -22,12 +24,14 @@ from app.errors import BadRequest
 from app.schemas.queries import ActorQuery, IncidentQuery, LocationQuery, QuoteQuery
 from app.schemas.resources import (
     ActorOut,
+    IncidentDetail,
     IncidentOut,
     LocationOut,
     QuoteOut,
+    WeaponOut,
 )
 from app.services import catalog, exports, incidents
-from app.services.exports import Resource
+from app.services.exports import Resource, csv_columns
 from app.services.pagination import keyset_page
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
@@ -175,3 +179,83 @@ def test_keyset_pages_of_records_follow_their_order(seeded_engine: Engine) -> No
                 break
     assert seen == sorted(seen)
     assert len(seen) == total > 2
+
+
+# One shape: the response model
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_items_have_the_fields_of_their_response_model(client: TestClient, name: str) -> None:
+    _, _, model = REGISTRY[name]
+    for item in client.get(f"/v1/{name}?limit=1000").json()["data"]:
+        assert list(item) == list(model.model_fields)
+        model.model_validate(item)
+    detail = client.get(f"/v1/incidents/{ROCKETS}").json()
+    assert list(detail) == list(IncidentDetail.model_fields)
+    IncidentDetail.model_validate(detail)
+
+
+def test_the_list_reads_each_field_by_its_name() -> None:
+    """Every field of an incident item is a labelled column of the list's statement, or is
+    made from them (`country_name`, `location`)."""
+    labels = [c.name for c in incidents.columns() + incidents.children()]
+    assert len(labels) == len(set(labels))
+    made = {"country_name", "location"}
+    assert set(IncidentOut.model_fields) - made <= set(labels)
+    assert {f"location_{f}" for f in incidents.PLACE} <= set(labels)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_geojson_properties_are_the_response_model(client: TestClient, name: str) -> None:
+    resource, _, model = REGISTRY[name]
+    for item in client.get(f"/v1/{name}?limit=1000").json()["data"]:
+        feature = resource.feature(item)
+        assert list(feature["properties"]) == list(model.model_fields)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_csv_columns_are_derived_from_the_response_model(name: str) -> None:
+    """Each field is a column under its own name, unless it holds a record (flattened),
+    in the model's order, with `updated_at` last."""
+    resource, _, model = REGISTRY[name]
+    columns = list(resource.columns)
+    fields = [f for f in model.model_fields if f != "updated_at"]
+    assert [c for c in columns if c in model.model_fields] == [
+        *(f for f in fields if f in columns),
+        "updated_at",
+    ]
+    for field in (f for f in fields if f not in columns):
+        if name == "incidents" and field in exports.INCIDENT_FLATTENED:
+            continue  # its columns are given
+        record = model.model_fields[field].annotation  # `span`: `span_start`, `span_end`
+        assert isinstance(record, type), field
+        assert issubclass(record, BaseModel), field
+        assert {f"{field}_{sub}" for sub in record.model_fields} <= set(columns)
+
+
+def test_a_new_field_of_the_model_is_a_new_csv_column_in_its_place() -> None:
+    """What adding an incident field takes: the model says it, the CSV follows."""
+    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in IncidentOut.model_fields.items()}
+    names = list(fields)
+    names.insert(names.index("injuries"), "deaths_civilians")
+    fields["deaths_civilians"] = (int | None, None)
+    widened = create_model("Widened", **{n: fields[n] for n in names})
+    columns = csv_columns(widened, exports.INCIDENT_FLATTENED)
+    before = list(exports.INCIDENTS.columns)
+    at = before.index("injuries")
+    assert list(columns) == [*before[:at], "deaths_civilians", *before[at:]]
+    assert columns["deaths_civilians"]({"deaths_civilians": 3}) == 3
+
+
+def test_a_list_of_records_needs_a_csv_rule() -> None:
+    model = create_model("Armed", id=(str, ...), weapons=(list[WeaponOut], ...))
+    with pytest.raises(TypeError, match="weapons"):
+        csv_columns(model)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_readme_lists_the_derived_csv_columns(name: str) -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    row = re.search(rf"^\| {name} \| (.*) \|$", readme, re.MULTILINE)
+    assert row is not None
+    assert re.findall(r"`([a-z0-9_]+)`", row.group(1)) == list(REGISTRY[name][0].columns)

@@ -1,11 +1,11 @@
 """The lists that export, and their exports as CSV, GeoJSON and NDJSON, in keyset batches.
 
 A `Resource` is a list's registry entry: the service that answers its JSON page, the
-select and order its export reads, how its rows become JSON items, and its CSV columns.
-`plan` works out with a few aggregate queries everything that must be known before an
-export's first byte (the total, where it stops, the next page's cursor, what its content
-depends on); `stream` then writes the body batch by batch from its own session, so memory
-stays flat however many rows are sent.
+select and order its export reads, how its rows become JSON items, and its CSV columns
+(derived from its response model). `plan` works out with a few aggregate queries
+everything that must be known before an export's first byte (the total, where it stops,
+the next page's cursor, what its content depends on); `stream` then writes the body batch
+by batch from its own session, so memory stays flat however many rows are sent.
 
 No HTTP here: `app.http.lists` answers a list request with these.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import orjson
 from pydantic import BaseModel
@@ -27,6 +27,7 @@ from sqlmodel import Session
 from app.db import record_version, record_written_at
 from app.encoding import to_json
 from app.schemas.queries import EXPORT_MAX_LIMIT, ExportablePage, Format
+from app.schemas.resources import ActorOut, IncidentOut, LocationOut, QuoteOut
 from app.services import catalog, incidents, quotes
 from app.services.pagination import Order, PageResult, count
 
@@ -53,7 +54,7 @@ class Resource:
     hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]]
     """The JSON list items of rows of `select`: exports carry exactly what `data` items do."""
     columns: dict[str, Getter]
-    """CSV header name: value, from the JSON item."""
+    """CSV header name: value, from the JSON item (`csv_columns`)."""
     point: Getter | None
     """(longitude, latitude) of the item, or None: the GeoJSON geometry."""
     total: Callable[[Session, Any], int] | None = None
@@ -74,8 +75,39 @@ class Resource:
         }
 
 
-def _plain(*names: str) -> dict[str, Getter]:
-    return {name: itemgetter(name) for name in names}
+LAST = "updated_at"
+"""The CSV column that ends every header, after the provenance (`notes`, `added`)."""
+
+
+def csv_columns(
+    model: type[BaseModel], flattened: dict[str, dict[str, Getter]] | None = None
+) -> dict[str, Getter]:
+    """The CSV columns of the JSON items of `model`, in the order of its fields (but
+    `LAST`): a column per field, a column per field of a record (`span` as `span_start`,
+    `span_end`), or the columns `flattened` gives for the field. A list of records needs
+    its columns given: there is no one way to flatten it."""
+    flattened = flattened or {}
+    columns: dict[str, Getter] = {}
+    for name, field in model.model_fields.items():
+        record = _record_in(field.annotation)
+        if name in flattened:
+            columns |= flattened[name]
+        elif record is None:
+            columns[name] = itemgetter(name)
+        elif get_origin(field.annotation) is list:
+            raise TypeError(f"{model.__name__}.{name}: say how its CSV columns flatten it")
+        else:
+            columns |= {f"{name}_{sub}": _of(name, sub) for sub in record.model_fields}
+    columns[LAST] = columns.pop(LAST)
+    return columns
+
+
+def _record_in(annotation: Any) -> type[BaseModel] | None:
+    """The model of the record(s) a field holds (`Span`, `LocationRef | None`, `list[...]`)."""
+    for kind in (annotation, *get_args(annotation)):
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return kind
+    return None
 
 
 def _each(key: str, field: str) -> Getter:
@@ -99,7 +131,23 @@ def _lon_lat(place: dict[str, Any] | None) -> tuple[float, float] | None:
     return place["longitude"], place["latitude"]
 
 
-PROVENANCE = _plain("notes", "added", "updated_at")
+INCIDENT_FLATTENED: dict[str, dict[str, Getter]] = {
+    "location": {
+        "location_id": _of("location", "id"),
+        "location_name": _of("location", "name"),
+        "latitude": _of("location", "latitude"),
+        "longitude": _of("location", "longitude"),
+        "geo_precision": _of("location", "geo_precision"),
+    },
+    "weapons": {"weapons": _weapons},
+    "attributed_to": {
+        "attributed_to": _each("attributed_to", "actor_id"),
+        "attributed_to_names": _each("attributed_to", "actor_name"),
+        "attribution_stances": _each("attributed_to", "stance"),
+        "attributed_by": _each("attributed_to", "by_actor_id"),
+    },
+}
+"""The incident's CSV columns that are not a field each (`csv_columns`)."""
 
 INCIDENTS = Resource(
     name="incidents",
@@ -107,24 +155,7 @@ INCIDENTS = Resource(
     select=incidents.incidents_select,
     order=incidents.order_of,
     hydrate=incidents.incidents_out,
-    columns={
-        **_plain("id", "title", "summary", "date_start", "date_end", "date_precision"),
-        **_plain("time_of_day", "event_type", "sub_event_type", "country", "country_name"),
-        **_plain("admin1"),
-        "location_id": _of("location", "id"),
-        "location_name": _of("location", "name"),
-        "latitude": _of("location", "latitude"),
-        "longitude": _of("location", "longitude"),
-        "geo_precision": _of("location", "geo_precision"),
-        **_plain("fatalities", "injuries", "damage"),
-        "weapons": _weapons,
-        "attributed_to": _each("attributed_to", "actor_id"),
-        "attributed_to_names": _each("attributed_to", "actor_name"),
-        "attribution_stances": _each("attributed_to", "stance"),
-        "attributed_by": _each("attributed_to", "by_actor_id"),
-        **_plain("claimed", "source_ids"),
-        **PROVENANCE,
-    },
+    columns=csv_columns(IncidentOut, INCIDENT_FLATTENED),
     point=lambda item: _lon_lat(item["location"]),
     total=incidents.count_incidents,
     rows=True,
@@ -137,11 +168,7 @@ LOCATIONS = Resource(
     select=catalog.locations_select,
     order=lambda _query: catalog.LOCATION_ORDER,
     hydrate=catalog.locations_out,
-    columns={
-        **_plain("id", "name", "aliases", "kind", "country", "country_name", "admin1"),
-        **_plain("latitude", "longitude", "geo_precision", "incident_count"),
-        **PROVENANCE,
-    },
+    columns=csv_columns(LocationOut),
     point=_lon_lat,
 )
 
@@ -151,12 +178,7 @@ ACTORS = Resource(
     select=catalog.actors_select,
     order=lambda _query: catalog.ACTOR_ORDER,
     hydrate=catalog.actors_out,
-    columns={
-        **_plain("id", "name", "aliases", "kind", "country", "country_name", "parent_id"),
-        "children": _each("children", "id"),
-        **_plain("description", "incident_count"),
-        **PROVENANCE,
-    },
+    columns=csv_columns(ActorOut, {"children": {"children": _each("children", "id")}}),
     point=None,
 )
 
@@ -166,14 +188,7 @@ QUOTES = Resource(
     select=quotes.quotes_select,
     order=lambda _query: quotes.QUOTE_ORDER,
     hydrate=quotes.quotes_out,
-    columns={
-        **_plain("id", "text", "speaker_id", "speaker_name", "speaker_title", "said_on"),
-        **_plain("channel", "source_id"),
-        "span_start": lambda item: item["span"]["start"],
-        "span_end": lambda item: item["span"]["end"],
-        "incident_ids": itemgetter("incident_ids"),
-        **PROVENANCE,
-    },
+    columns=csv_columns(QuoteOut),
     point=None,
 )
 

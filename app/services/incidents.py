@@ -6,13 +6,15 @@ document them, and tests check every answer against them, but the request path d
 validate again what the database returned.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 import orjson
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Select,
     Text,
     and_,
@@ -46,7 +48,9 @@ from app.models import (
     Tombstone,
     Weapon,
 )
+from app.models.common import UTCDateTime
 from app.schemas.queries import IncidentFilters, IncidentQuery
+from app.schemas.resources import IncidentOut, LocationRef
 from app.services.filters import other_conditions, overlapping
 from app.services.pagination import Order, PageResult, cached_total
 from app.services.prepared import Prepared
@@ -84,34 +88,38 @@ def order_of(query: IncidentQuery) -> Order:
     return _sort("relevance", relevance(words(query.q)), float)
 
 
+# The list item: each field of `IncidentOut` is a column of the list's statement under
+# its own name (`columns`, `children`), or `incidents_out` makes it from those. A new
+# column of the incident that the model names is selected and sent with no change here.
+
+_TABLE: Any = Incident.__table__  # type: ignore[attr-defined]
+FIELDS = tuple(IncidentOut.model_fields)
+PLACE = tuple(LocationRef.model_fields)
+OWN = tuple(name for name in FIELDS if name in _TABLE.c)
+"""The fields that are the incident's own columns."""
+CHILDREN = ("weapons", "attributed_to", "source_ids")
+"""The fields that are arrays of the incident's child rows (`children`)."""
+JSON_TEXT = (*CHILDREN, *(n for n in OWN if isinstance(_TABLE.c[n].type, JSON)))
+"""The fields that come as JSON text: sent as they are, or parsed for CSV."""
+BOOLEANS = tuple(n for n in OWN if isinstance(_TABLE.c[n].type, Boolean))
+
+
+def _own(name: str) -> Any:
+    """The incident's column `name`, as the list item has it."""
+    column = _TABLE.c[name]
+    if isinstance(column.type, UTCDateTime):  # as the response writes it
+        return JsonTimestamp(column).label(name)
+    if isinstance(column.type, JSON):  # as stored: the response carries it as it is
+        return cast(column, Text).label(name)
+    return column.label(name)
+
+
 def columns() -> list[Any]:
-    """What a list item is made of: the incident's columns and its place's, in the order
-    `incidents_out` reads them. Timestamps and JSON come as text, as the response has them."""
-    return [
-        col(Incident.id),
-        col(Incident.title),
-        col(Incident.summary),
-        col(Incident.date_start),
-        col(Incident.date_end),
-        col(Incident.date_precision),
-        col(Incident.time_of_day),
-        col(Incident.event_type),
-        col(Incident.sub_event_type),
-        col(Incident.country),
-        col(Incident.admin1),
-        col(Incident.location_id),
-        col(Location.name).label("location_name"),
-        col(Location.latitude).label("location_latitude"),
-        col(Location.longitude).label("location_longitude"),
-        col(Location.geo_precision).label("location_geo_precision"),
-        col(Incident.fatalities),
-        col(Incident.injuries),
-        col(Incident.damage),
-        col(Incident.claimed),
-        JsonTimestamp(col(Incident.updated_at)).label("updated_at"),
-        col(Incident.notes),
-        cast(col(Incident.added), Text).label("added"),
-    ]
+    """What a list item is made of besides its `children`: the incident's own fields, and
+    its place's as `location_<field>`. Timestamps and JSON come as text, as the response
+    has them."""
+    place: list[Any] = [col(getattr(Location, f)).label(f"location_{f}") for f in PLACE]
+    return [*(_own(name) for name in OWN), *place]
 
 
 def incidents_select(query: IncidentQuery) -> Select[Any]:
@@ -235,88 +243,50 @@ def children() -> list[Any]:
         [col(IncidentExcerpt.source_id)],
         distinct=True,
     )
-    return [
-        weapons.label("weapons"),
-        attributed.label("attributed_to"),
-        sources.label("source_ids"),
-    ]
+    found = {"weapons": weapons, "attributed_to": attributed, "source_ids": sources}
+    return [found[name].label(name) for name in CHILDREN]
 
 
 def incidents_out(
     session: Session, rows: Sequence[Any], *, parsed: bool = False
 ) -> list[dict[str, Any]]:
-    """The list shape of each incident, from rows of `columns` and `children`.
+    """The list shape of each incident (`IncidentOut`), from rows of `columns` and
+    `children`, read by name.
 
-    The children are JSON text, sent as they are unless `parsed` (CSV needs the values).
+    The JSON fields are text, sent as they are unless `parsed` (CSV needs the values).
     """
+    if not rows:
+        return []
+    item = _item_of(tuple(rows[0]._fields))
     json = orjson.loads if parsed else as_fragment
-    out = []
-    for (
-        incident_id,
-        title,
-        summary,
-        date_start,
-        date_end,
-        date_precision,
-        time_of_day,
-        event_type,
-        sub_event_type,
-        country,
-        admin1,
-        location_id,
-        location_name,
-        latitude,
-        longitude,
-        geo_precision,
-        fatalities,
-        injuries,
-        damage,
-        claimed,
-        updated_at,
-        notes,
-        added,
-        weapons,
-        attributed_to,
-        source_ids,
-        *_sort_key,
-    ) in rows:
-        place = None
-        if location_id is not None:
-            place = {
-                "id": location_id,
-                "name": location_name,
-                "latitude": latitude,
-                "longitude": longitude,
-                "geo_precision": geo_precision,
-            }
-        out.append(
-            {
-                "id": incident_id,
-                "title": title,
-                "summary": summary,
-                "date_start": date_start,
-                "date_end": date_end,
-                "date_precision": date_precision,
-                "time_of_day": time_of_day,
-                "event_type": event_type,
-                "sub_event_type": sub_event_type,
-                "country": country,
-                "country_name": country_name(country),
-                "admin1": admin1,
-                "location": place,
-                "fatalities": fatalities,
-                "injuries": injuries,
-                "damage": damage,
-                "weapons": json(weapons),
-                "attributed_to": json(attributed_to),
-                "claimed": None if claimed is None else bool(claimed),  # SQLite: 0 or 1
-                "source_ids": json(source_ids),
-                "updated_at": updated_at,
-                "notes": notes,
-                "added": json(added),
-            }
-        )
-    return out
+    return [item(row, json) for row in rows]
+
+
+@cache
+def _item_of(names: tuple[str, ...]) -> Callable[[Sequence[Any], Any], dict[str, Any]]:
+    """How to make the item of a row whose columns are `names` (those of `columns` and
+    `children`, in any order): a dict of `FIELDS` in their order, each read from the column
+    of its name, JSON text through `json`, the place's columns as `location`.
+
+    Written out as code once per statement, as `dataclasses` writes `__init__`: a dict
+    display builds the item twice as fast as a dict built name by name, and every row of
+    every list page is built here.
+    """
+    at = {name: f"v{i}" for i, name in enumerate(names)}
+    place = ", ".join(f"{f!r}: {at[f'location_{f}']}" for f in PLACE)
+    made = {
+        "country_name": f"country_name({at['country']})",
+        "location": f"None if {at['location_id']} is None else {{{place}}}",
+        **{name: f"json({at[name]})" for name in JSON_TEXT},
+        # SQLite gives booleans as 0 or 1.
+        **{name: f"None if {at[name]} is None else bool({at[name]})" for name in BOOLEANS},
+    }
+    display = ", ".join(f"{name!r}: {made.get(name) or at[name]}" for name in FIELDS)
+    source = f"def make(row, json):\n    {', '.join(at.values())}, = row\n    return {{{display}}}"
+    scope: dict[str, Any] = {"country_name": country_name}
+    exec(source, scope)  # the names and fields of this module only
+    make: Callable[[Sequence[Any], Any], dict[str, Any]] = scope["make"]
+    return make
 
 
 def as_fragment(value: str | None) -> orjson.Fragment | None:
