@@ -133,9 +133,8 @@ def documented(resource: Resource) -> Callable[[Callable[..., Any]], Callable[..
 <url>; rel="next"` gives the next page (same cursor as JSON); `X-Total-Count` is the number
 of matches. Sent as an attachment named `{resource.name}.csv`, `.geojson` or `.ndjson`.
 
-- CSV columns (header row, in this order): {columns}. Lists are `;`-joined (parallel
-  columns such as `attributed_to` and `attribution_stances` align); null is an empty cell;
-  booleans are `true`/`false`.
+- CSV columns (header row, in this order): {columns}. Lists are `;`-joined{resource.csv_note};
+  null is an empty cell; booleans are `true`/`false`.
 - GeoJSON: a FeatureCollection; each feature's `id` is the record id, `properties` the
   record as in JSON, and `geometry` {geometry}.
 - NDJSON: one JSON object per line, exactly as the JSON list's `data` items.

@@ -63,6 +63,8 @@ class Resource:
     """`select` gives rows of columns, not ORM objects."""
     csv_hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]] | None = None
     """For CSV, where `hydrate` leaves values as JSON text (CSV cells need the values)."""
+    csv_note: str = ""
+    """How its list columns line up, for the documentation."""
 
     def feature(self, item: dict[str, Any]) -> dict[str, Any]:
         """An item as a GeoJSON Feature: the record id, its point or null, the record."""
@@ -118,6 +120,12 @@ def _of(key: str, field: str) -> Getter:
     return lambda item: None if item[key] is None else item[key][field]
 
 
+def _per_actor(field: str) -> Getter:
+    """`field` of each actor an incident is attributed to, once per actor (in the order
+    first attributed), however many attributions name it."""
+    return lambda item: list({a["actor_id"]: a[field] for a in item["attributed_to"]}.values())
+
+
 def _weapons(item: dict[str, Any]) -> list[str]:
     return [
         w["kind"] if w["quantity"] is None else f"{w['kind']}:{w['quantity']}"
@@ -141,8 +149,8 @@ INCIDENT_FLATTENED: dict[str, dict[str, Getter]] = {
     },
     "weapons": {"weapons": _weapons},
     "attributed_to": {
-        "attributed_to": _each("attributed_to", "actor_id"),
-        "attributed_to_names": _each("attributed_to", "actor_name"),
+        "attributed_to": _per_actor("actor_id"),
+        "attributed_to_names": _per_actor("actor_name"),
         "attribution_stances": _each("attributed_to", "stance"),
         "attributed_by": _each("attributed_to", "by_actor_id"),
     },
@@ -160,6 +168,11 @@ INCIDENTS = Resource(
     total=incidents.count_incidents,
     rows=True,
     csv_hydrate=partial(incidents.incidents_out, parsed=True),
+    csv_note=(
+        " (`attributed_to` and `attributed_to_names` give each actor once, in the order first"
+        " attributed, and align; `attribution_stances` and `attributed_by` give each"
+        " attribution, and align)"
+    ),
 )
 
 LOCATIONS = Resource(
