@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Literal
 
 from sqlalchemy import Connection, Engine, event, select, text, update
-from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlmodel import Session, col, create_engine
 
 from app import request_context
@@ -46,15 +45,6 @@ CLI = Author()
 def _json(value: object) -> str:
     # Keep non-ASCII names searchable as written (Türkiye, not T\u00fcrkiye).
     return json.dumps(value, ensure_ascii=False)
-
-
-def _sqlite_table_hint(_compiler: SQLiteCompiler, _table: object, hint: str | None) -> str | None:
-    return hint
-
-
-# SQLAlchemy renders no table hints for SQLite; ours are `INDEXED BY <index>`, the one
-# hint SQLite takes (`Select.with_hint(table, "INDEXED BY ...", "sqlite")`).
-SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
 
 
 def _pool() -> dict[str, int]:
