@@ -66,7 +66,9 @@ def _serve(host: str, port: int, workers: int) -> None:
         "app.main:app",
         host=host,
         port=port,
-        proxy_headers=True,
+        # The app believes forwarded headers from FORWARDED_ALLOW_IPS (app.http.proxy);
+        # uvicorn's own would believe any local peer's, and apply them a second time.
+        proxy_headers=False,
         timeout_graceful_shutdown=grace,
         workers=workers,
         **options,

@@ -94,11 +94,27 @@ class InvalidBody(ApiError):
     title = "Malformed request body"
 
 
+class HostNotAllowed(ApiError):
+    status = 400
+    slug = "host-not-allowed"
+    title = "Host not served"
+
+
+class CorsPreflightRefused(ApiError):
+    status = 400
+    slug = "cors-preflight-refused"
+    title = "CORS preflight refused"
+
+
 class Unauthorized(ApiError):
     status = 401
     slug = "unauthorized"
     title = "API key missing or not valid"
     default_headers = {"WWW-Authenticate": "Bearer"}
+
+
+INVALID_TOKEN = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+"""What a 401 for a key that was sent but is unknown or revoked says (RFC 6750 §3.1)."""
 
 
 class Forbidden(ApiError):
@@ -129,6 +145,12 @@ class PreconditionFailed(ApiError):
     status = 412
     slug = "precondition-failed"
     title = "Precondition failed"
+
+
+class RequestTimeout(ApiError):
+    status = 408
+    slug = "request-timeout"
+    title = "Request not received in time"
 
 
 class PayloadTooLarge(ApiError):
