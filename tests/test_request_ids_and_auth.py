@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
-from app.http import access_log, auth_limit
-from app.http.auth_limit import FailedAuthLimiter
+from app.http import access_log
 from app.http.headers import DOCS_PAGE_POLICY, PAGE_POLICY, ResponseHeaders
 from tests.conftest import client_for
 from tests.factories import bundle
@@ -164,14 +163,3 @@ def test_serve_logs_json_lines_to_stdout_unless_turned_off(enabled: bool, level:
     assert logger["level"] == level
     handler = options["log_config"]["handlers"][logger["handlers"][0]]
     assert handler["stream"] == "ext://sys.stdout"
-
-
-def test_the_limiter_forgets_clients_beyond_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth_limit, "MAX_CLIENTS", 3)
-    limiter = FailedAuthLimiter(limit=1, window=60)
-    for client in "abcde":
-        limiter.failed(client)
-    assert list(limiter.failures) == ["c", "d", "e"]
-    limiter.check("a")  # forgotten: may try again
-    with pytest.raises(Exception, match="retry in"):
-        limiter.check("e")
