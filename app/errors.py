@@ -94,6 +94,12 @@ class InvalidBody(ApiError):
     title = "Malformed request body"
 
 
+class MalformedRequest(ApiError):
+    status = 400
+    slug = "malformed-request"
+    title = "Malformed HTTP request"
+
+
 class HostNotAllowed(ApiError):
     status = 400
     slug = "host-not-allowed"
@@ -311,8 +317,9 @@ def _http_error_class(status: int) -> type[ApiError]:
     return type(f"Http{status}", (ApiError,), attributes)
 
 
-def problem_response(error: ApiError) -> JSONResponse:
-    """The problem+json answer to `error`, with the request id of the request being answered."""
+def problem_response(error: ApiError, request_id: str | None = None) -> JSONResponse:
+    """The problem+json answer to `error`, with the request id of the request being answered
+    (`request_id`, or the one of the request context)."""
     body = Problem(
         type=PROBLEM_BASE + error.slug,
         title=error.title,
@@ -321,8 +328,7 @@ def problem_response(error: ApiError) -> JSONResponse:
         errors=error.errors or None,
     )
     request = context.current()
-    if request is not None:
-        body.request_id = request.request_id
+    body.request_id = request_id or (request.request_id if request else None)
     content = body.model_dump(exclude_none=True)
     return JSONResponse(
         content, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers
