@@ -16,12 +16,12 @@ From the outside in (Prometheus' instrumentation, added with /metrics, sits outs
 """
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
 from app.errors import CancelledRequests
 from app.http.auth_limit import FailedAuthLimiter
+from app.http.cors import Cors
 from app.http.front import FrontMiddleware
 from app.http.proxy import PublicOrigin
 from app.http.representation import RepresentationMiddleware
@@ -31,7 +31,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     # add_middleware wraps what is there: the innermost layer is added first.
     app.add_middleware(RepresentationMiddleware, minimum_size=1024)
     app.add_middleware(
-        CORSMiddleware,
+        Cors,
         allow_origins=settings.cors_origins,
         allow_methods=settings.cors_methods,
         allow_headers=[
