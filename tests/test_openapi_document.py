@@ -3,7 +3,8 @@
 - Its shape: unique component names, problem+json on every error, security, tags,
   descriptions, links to the next page, `id` first and provenance last in every record.
 - Linters: Redocly CLI's `recommended` ruleset and Spectral's `oas` ruleset, with no error
-  and no warning (npm packages that `.ci/run` installs under `.ci/node`).
+  and no warning (npm packages that `.ci/run` installs under `.ci/node`), on this document
+  and on the OGC API's own (`/ogc/api`, with and without READ_REQUIRES_KEY).
 - A stock generator: `openapi-python-client` generates a client with no warning, and that
   client reads every GET operation from a real `incident-record serve`, every response
   parsed into its model, with no field the document does not describe.
@@ -29,7 +30,7 @@ import attrs
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.main import create_app
 from tests.helpers_server import REPO_ROOT, LiveServer, run_cli, running_server
 
@@ -57,10 +58,27 @@ def _tool(name: str, *where: Path) -> str:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("openapi") / "openapi.json"
-    path.write_text(json.dumps(DOCUMENT))
+def _ogc_document(read_requires_key: bool) -> dict[str, Any]:
+    """The OGC API's own OpenAPI 3.0 document (`/ogc/api`), as a server serves it."""
+    settings = Settings(read_requires_key=read_requires_key)
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    document: dict[str, Any] = TestClient(app).get("/ogc/api").json()
+    return document
+
+
+LINTED = {
+    "openapi": lambda: DOCUMENT,
+    "ogc-api": lambda: _ogc_document(read_requires_key=False),
+    "ogc-api-with-keys": lambda: _ogc_document(read_requires_key=True),
+}
+"""The documents the linters check: the API's, and the OGC API's as open and keyed."""
+
+
+@pytest.fixture(scope="module", params=list(LINTED))
+def spec_file(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("openapi") / f"{request.param}.json"
+    path.write_text(json.dumps(LINTED[request.param]()))
     return path
 
 

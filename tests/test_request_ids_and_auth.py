@@ -86,7 +86,14 @@ def test_a_sane_incoming_request_id_is_kept(client: TestClient, incoming: str, k
 def test_pages_may_run_only_their_own_scripts(client: TestClient) -> None:
     assert client.get("/redoc").headers["content-security-policy"] == PAGE_POLICY.decode()
     docs = client.get("/docs").headers["content-security-policy"]
-    assert docs == DOCS_PAGE_POLICY.decode()  # Swagger UI starts from an inline script
+    assert docs == DOCS_PAGE_POLICY.decode()  # FastAPI's Swagger UI starts from an inline script
+    # The OGC API's Swagger UI starts from a script file: no inline script runs there.
+    ogc = client.get("/ogc/api.html")
+    assert ogc.headers["content-security-policy"] == PAGE_POLICY.decode()
+    assert "<script>" not in ogc.text
+    script = client.get("/ogc/api.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "SwaggerUIBundle(" in script.text
     assert "'unsafe-inline'" not in PAGE_POLICY.decode().split("script-src")[1].split(";")[0]
 
 
