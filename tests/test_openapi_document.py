@@ -75,9 +75,16 @@ LINTED = {
 """The documents the linters check: the API's, and the OGC API's as open and keyed."""
 
 
+@pytest.fixture(scope="module")
+def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("openapi") / "openapi.json"
+    path.write_text(json.dumps(DOCUMENT))
+    return path
+
+
 @pytest.fixture(scope="module", params=list(LINTED))
-def spec_file(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("openapi") / f"{request.param}.json"
+def linted_file(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("linted") / f"{request.param}.json"
     path.write_text(json.dumps(LINTED[request.param]()))
     return path
 
@@ -217,10 +224,10 @@ def test_records_put_id_first_and_provenance_last(client: TestClient) -> None:
 # Linters
 
 
-def test_redocly_recommended_finds_nothing(spec_file: Path, tmp_path: Path) -> None:
+def test_redocly_recommended_finds_nothing(linted_file: Path, tmp_path: Path) -> None:
     redocly = _tool("redocly", NODE_BIN)
     result = subprocess.run(
-        [redocly, "lint", "--extends", "recommended", "--format", "json", str(spec_file)],
+        [redocly, "lint", "--extends", "recommended", "--format", "json", str(linted_file)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -233,13 +240,13 @@ def test_redocly_recommended_finds_nothing(spec_file: Path, tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
 
 
-def test_spectral_oas_finds_nothing(spec_file: Path, tmp_path: Path) -> None:
+def test_spectral_oas_finds_nothing(linted_file: Path, tmp_path: Path) -> None:
     spectral = _tool("spectral", NODE_BIN)
     ruleset = tmp_path / ".spectral.yaml"
     ruleset.write_text('extends: ["spectral:oas"]\n')
     output = tmp_path / "spectral.json"
     result = subprocess.run(
-        [spectral, "lint", str(spec_file), "--ruleset", str(ruleset), "--format", "json"]
+        [spectral, "lint", str(linted_file), "--ruleset", str(ruleset), "--format", "json"]
         + ["--output", str(output), "--fail-severity", "hint"],
         capture_output=True,
         text=True,

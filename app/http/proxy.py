@@ -65,7 +65,7 @@ class PublicOrigin:
             name = _name(host.decode("latin-1"))
             if name not in self.allowed:
                 refused = HostNotAllowed(
-                    f"this server does not answer for the host {name!r}: the operator names"
+                    f"this server does not answer for the host {name[:100]!r}: the operator names"
                     " the hosts it serves in ALLOWED_HOSTS, or its address in PUBLIC_URL"
                 )
                 await problem_response(refused)(scope, receive, send)
