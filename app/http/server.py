@@ -140,7 +140,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         """What httptools cannot parse: a problem too, rather than uvicorn's plain text."""
-        self._refuse(MalformedRequest(f"the request is not valid HTTP/1.1 ({msg.rstrip('.')})"))
+        self._refuse(MalformedRequest("the request could not be read as HTTP/1.1"))
 
     def _too_large(self) -> ApiError:
         if len(getattr(self, "url", b"")) > self.max_uri:
