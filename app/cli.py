@@ -138,7 +138,11 @@ def _serve(host: str, port: int, workers: int, migrate: bool = True) -> None:
         "app.main:app",
         host=host,
         port=port,
-        proxy_headers=True,
+        # The app believes forwarded headers from FORWARDED_ALLOW_IPS (app.http.proxy);
+        # uvicorn's own would believe any local peer's, and apply them a second time.
+        proxy_headers=False,
+        # httptools, with the time and size of a request's head bounded (app.http.server).
+        http="app.http.server:BoundedHeadProtocol",
         timeout_graceful_shutdown=grace,
         workers=workers,
         **options,

@@ -3,8 +3,9 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +88,33 @@ class Settings(BaseSettings):
                 " DATABASE_URL (postgresql+psycopg://...)"
             )
         return self
+
+    public_url: str = ""
+    """The address clients reach the API at, as `https://api.example.org` or with a path
+    prefix the proxy removes (`https://example.org/incidents`): every link is built from it,
+    never from the request's Host. Empty: links name the host the request names."""
+    allowed_hosts: CommaList = []
+    """Host names (`Host`, port aside) the server answers; `*` any; others get 400. Empty:
+    `localhost,127.0.0.1,::1,testserver` without PUBLIC_URL, any host with it."""
+    forwarded_allow_ips: CommaList = []
+    """Addresses or networks of the proxies whose `X-Forwarded-For` and `X-Forwarded-Proto`
+    are believed (`*`: any peer). Empty: nobody's."""
+    header_timeout_seconds: float = Field(10, gt=0)
+    """Longest a client may take to send a request's line and headers, counted from when
+    the connection opens or the request's first byte; then the connection is closed."""
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value:
+            return value
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+            raise ValueError(
+                "PUBLIC_URL must be http:// or https://, a host, an optional port and path prefix,"
+                f" and no query or fragment: {value!r}"
+            )
+        return value.rstrip("/")
 
 
 @lru_cache

@@ -93,16 +93,17 @@ def _authenticated(request: Request, engine: Engine, presented: str | None, scop
     app.http.auth_limit); the key's name goes to the access log."""
     limiter: FailedAuthLimiter = request.app.state.failed_auth
     client = request.client.host if request.client else ""
-    if presented:
-        limiter.check(client)
     # A session of its own, closed at once: a write must not hold a pooled connection
     # while it waits for the write lock on another (the pool could run dry).
     with Session(engine) as session:
+        if presented:
+            limiter.check(session, client)
         try:
             key = authenticate(session, presented, scope)
         except Unauthorized:
             if presented:
-                limiter.failed(client)
+                session.close()  # its read transaction ends before the failure is written
+                limiter.failed(engine, client)
             raise
     context = request_context.current()
     if context is not None:
@@ -116,12 +117,16 @@ async def read_access(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["read"])],
 ) -> None:
-    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read.
+    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read. A
+    key that is sent is checked either way: an unknown or revoked one is a 401, not a
+    read that quietly passes as public (a client would not learn its key is bad).
 
     (`async`: a public read costs no hand-off to the thread pool; the key check does.)
     """
-    if settings.read_requires_key:
-        presented = credentials.credentials if credentials else None
+    if request.method != "GET":  # a write checks its key itself (`write_key`), once
+        return
+    presented = credentials.credentials if credentials else None
+    if settings.read_requires_key or presented:
         await run_in_threadpool(_authenticated, request, engine, presented, "read")
 
 

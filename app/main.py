@@ -107,19 +107,25 @@ join the components for the routes' `openapi_extra` to refer to."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     app = FastAPIOffline(
         title="Incident Record API",
         version="1.0.0",
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         contact={"name": "incident-record maintainers"},
-        servers=[{"url": "/", "description": "The server that serves this document."}],
+        servers=[
+            {
+                "url": settings.public_url or "/",
+                "description": "The server that serves this document.",
+            }
+        ],
+        root_path_in_servers=False,  # PUBLIC_URL has the path prefix, if any
         openapi_tags=TAGS,
         # The route's function name: `list_incidents`, `get_incident`, ... (what generated
         # clients call their methods).
         generate_unique_id_function=lambda route: route.name,
     )
-    settings = settings or get_settings()
     install_error_handlers(app)
     stack.install(app, settings)
     checked = [Depends(check_parameters)]
