@@ -17,6 +17,7 @@ import re
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Literal
 
 QUOTATION_MARKS = "\"'`‘’‚‛“”„‟‹›«»′″"
 DASHES = "-‐‑‒–—―−﹘﹣－"
@@ -64,6 +65,8 @@ class Problem:
 
     message: str
     places: tuple[Place, ...] = ()
+    about: Literal["text", "occurrence", "after"] = "text"
+    """What to change: the words, or the `occurrence` or `after` that chose among them."""
 
 
 class SourceText:
@@ -140,6 +143,7 @@ class SourceText:
                     f"text {what} does not occur after {_quoted(after)}; it occurs at "
                     + _listed(places),
                     places,
+                    "after",
                 )
         places = tuple(self.place(*s) for s in spans)
         if occurrence is not None:
@@ -148,6 +152,7 @@ class SourceText:
                     f"occurrence {occurrence} of text {what} does not exist: it occurs "
                     f"{_times(len(spans))}{_where(after)}, at " + _listed(places),
                     places,
+                    "occurrence",
                 )
             spans = [spans[occurrence - 1]]
         elif len(spans) > 1:
