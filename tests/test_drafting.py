@@ -464,12 +464,15 @@ def test_spans_come_through_the_matcher_and_steps_may_add_records_by_text() -> N
         extra = {**bundle["quotes"][0], "id": "by-a-model", "text": "the mayor, Tom Ek"}
         extra.pop("span")
         missing = {**extra, "id": "invented", "text": "Tom Ek resigned"}
-        bundle["quotes"] += [extra, missing]
+        nulled = {**extra, "id": "span-null", "text": "Tom Ek, said", "span": None}
+        bundle["quotes"] += [extra, missing, nulled]
         return bundle
 
     bundle = draft_bundle(Article(text, THURSDAY), None, [step])
     added = next(q for q in bundle["quotes"] if q["id"] == "by-a-model")
     assert added["span"] == {"start": text.index("the mayor"), "end": text.index(", said")}
+    nulled = next(q for q in bundle["quotes"] if q["id"] == "span-null")
+    assert nulled["span"] == {"start": text.index("Tom Ek"), "end": text.index(" on Monday")}
     assert not any(q["id"] == "invented" for q in bundle["quotes"])
     assert "'Tom Ek resigned' is not in the source text" in bundle["source"]["notes"]
 
