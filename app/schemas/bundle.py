@@ -121,18 +121,10 @@ class BundleSpan(Strict):
     end: Count
 
 
-def _span_optional(schema: dict[str, Any], cls: type[BaseModel]) -> None:
-    """`start` and `end` go together, or are both left out for the loader to find."""
-    _checks_in_schema(schema, cls)
-    schema["dependentRequired"] = {"start": ["end"], "end": ["start"]}
-
-
 class BundleExcerpt(Strict):
     """Words of the source, verbatim, at `text[start:end]`; or only the words, quoted, for
     the loader to find (`occurrence` or `after` saying which, where they occur more than
-    once). A bundle exported or read back always has the span."""
-
-    model_config = ConfigDict(json_schema_extra=_span_optional)
+    once). An exported bundle always has the span."""
 
     start: Count | None = Field(
         None, description="Offset of the first character in the source text (code points)."
