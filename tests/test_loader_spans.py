@@ -258,6 +258,31 @@ def test_a_span_with_occurrence_or_after_or_half_a_span_is_refused(engine: Engin
     )
 
 
+def test_null_offsets_are_left_out_and_half_a_null_span_is_refused(engine: Engine) -> None:
+    data = quoting()
+    data["quotes"][0]["span"] = None
+    data["incidents"][0]["excerpts"][0].update(start=None, end=None)
+    with Session(engine) as s:
+        assert load_bundle(s, data) == "created"
+    assert spans(engine)["quote"][0] == FIRST_QUOTE
+    data["incidents"][0]["excerpts"][0]["start"] = 0
+    assert refused(engine, data) == {
+        "incidents[0].excerpts[0].end": "start and end go together: give both, or neither "
+        "for the text to be found in the source"
+    }
+
+
+def test_the_second_article_in_the_test_data_keeps_the_span_form() -> None:
+    """The seed quotes its words; tests/data's second article gives every span, so both
+    forms are loaded whole by the suite."""
+    path = Path(__file__).parent / "data" / "nw_2099_06_18_kestrelholm.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    excerpts = [ex for i in data["incidents"] for ex in i["excerpts"]]
+    excerpts += [a["excerpt"] for i in data["incidents"] for a in i["attributions"] if a["excerpt"]]
+    assert all(isinstance(q["span"]["start"], int) for q in data["quotes"])
+    assert all(isinstance(ex["start"], int) and isinstance(ex["end"], int) for ex in excerpts)
+
+
 def test_the_quoting_form_and_its_spans_are_one_bundle(engine: Engine) -> None:
     """Resolved first, then compared: the quoting form, its export, the form with spans and
     the same words typed with other marks are all `unchanged` once one is loaded."""
