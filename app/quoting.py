@@ -17,6 +17,7 @@ import re
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 QUOTATION_MARKS = "\"'`‘’‚‛“”„‟‹›«»′″"
@@ -74,7 +75,11 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        folded = text.translate(_FOLD)  # same length: every whitespace character is a space
+
+    @cached_property
+    def _folding(self) -> tuple[str, "array[int]"]:
+        """Built on the first look-up (checking a given span needs none of it)."""
+        folded = self.text.translate(_FOLD)  # same length: every whitespace character is a space
         parts: list[str] = []
         index = array("q")
         pos = 0
@@ -84,9 +89,17 @@ class SourceText:
             pos = run.end()
         parts.append(folded[pos:])
         index.extend(range(pos, len(folded)))
-        self.folded = "".join(parts)
-        self._index = index
+        return "".join(parts), index
+
+    @property
+    def folded(self) -> str:
+        """The text as compared (`fold`)."""
+        return self._folding[0]
+
+    @property
+    def _index(self) -> "array[int]":
         """The source offset of each character of `folded` (a run of spaces: its first)."""
+        return self._folding[1]
 
     def occurrences(self, words: str) -> list[tuple[int, int]]:
         """Every (start, end) in the source where `words` occur, as compared by `fold`."""

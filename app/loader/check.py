@@ -81,7 +81,8 @@ def _day(record: dict[str, Any], key: str) -> date | None:
 
 
 class _Checker:
-    """Every semantic error (spans, references, dates, countries, vocabularies).
+    """Every semantic error (references, dates, countries, vocabularies; spans are
+    found and checked in `app.loader.spans`).
 
     It reads the raw data, not the parsed bundle, so that it reports its errors even
     where the structure is also wrong: one refusal lists everything to fix.
