@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app.db import CLI, Author, write_session
 from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem
 from app.loader.check import validate_bundle
+from app.loader.spans import resolve_spans
 from app.loader.write import bundle_sha256, stored_form, write_bundle
 from app.models import Source, SourceBundle
 from app.schemas.bundle import Bundle
@@ -28,6 +29,7 @@ __all__ = [
     "load_bundle",
     "load_folder",
     "read_bundle_file",
+    "resolve_spans",
     "validate_bundle",
     "write_bundle",
 ]
