@@ -22,7 +22,7 @@ from app.db_errors import database_unavailable
 from app.drafting import Step
 from app.errors import ApiError
 from app.loader import import_bundle, load_folder, read_bundle_file
-from app.migrate import head_revision, upgrade
+from app.migrate import head_revision, one_at_a_time, upgrade
 from app.models import Source
 from app.schemas.drafts import DraftRequest
 from app.schemas.messages import message_of
@@ -107,16 +107,28 @@ def _keys(args: argparse.Namespace) -> None:
             print(f"{k.name}\t{k.scope}\t{k.created_at:%Y-%m-%dT%H:%M:%SZ}\t{revoked}")
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _upgrade() -> None:
+    with one_at_a_time(get_engine()):
+        upgrade(get_engine())
+
+
+def _prepare(seed_dir: Path) -> None:
+    """Migrate, and seed an empty database: once, however many hosts start together."""
+    with one_at_a_time(get_engine()):
+        upgrade(get_engine())
+        with Session(get_engine()) as session:
+            empty = session.exec(select(Source.id).limit(1)).first() is None
+        if empty:
+            _seed(seed_dir)
+
+
+def _serve(host: str, port: int, workers: int, migrate: bool = True) -> None:
     import uvicorn
 
     from app.http import access_log
 
-    upgrade(get_engine())
-    with Session(get_engine()) as session:
-        empty = session.exec(select(Source.id).limit(1)).first() is None
-    if empty:
-        _seed(get_settings().seed_dir)
+    if migrate:
+        _prepare(get_settings().seed_dir)
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish for this long,
     # then cancels them (a write not committed by then is rolled back) and exits.
     settings = get_settings()
@@ -126,7 +138,11 @@ def _serve(host: str, port: int, workers: int) -> None:
         "app.main:app",
         host=host,
         port=port,
-        proxy_headers=True,
+        # The app believes forwarded headers from FORWARDED_ALLOW_IPS (app.http.proxy);
+        # uvicorn's own would believe any local peer's, and apply them a second time.
+        proxy_headers=False,
+        # httptools, with the time and size of a request's head bounded (app.http.server).
+        http="app.http.server:BoundedHeadProtocol",
         timeout_graceful_shutdown=grace,
         workers=workers,
         **options,
@@ -136,7 +152,7 @@ def _serve(host: str, port: int, workers: int) -> None:
 def _db(args: argparse.Namespace) -> None:
     url = get_settings().database_url
     if args.action == "upgrade":
-        upgrade(get_engine())
+        _upgrade()
         print("database schema is at the latest migration")
     elif args.action == "backup":
         print(backup.backup(url, args.path).line("backup written to"))
@@ -159,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=settings.port)
     serve.add_argument(
         "--workers", type=_positive, default=settings.workers, help="server processes (WORKERS)"
+    )
+    serve.add_argument(
+        "--no-migrate",
+        dest="migrate",
+        action="store_false",
+        help="neither migrate nor seed: for deployments that run `db upgrade` and `seed` as a"
+        " step of their own",
     )
     db = commands.add_parser("db", help="database schema, backup and restore")
     db_actions = db.add_subparsers(dest="action", required=True)
@@ -230,22 +253,23 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            _serve(args.host, args.port, args.workers)
+            _serve(args.host, args.port, args.workers, migrate=args.migrate)
         elif args.command == "db":
             _db(args)
         elif args.command == "seed":
-            upgrade(get_engine())
-            _seed(args.dir)
+            with one_at_a_time(get_engine()):
+                upgrade(get_engine())
+                _seed(args.dir)
         elif args.command == "import":
-            upgrade(get_engine())
+            _upgrade()
             _load(args.file, replace=args.replace)
         elif args.command == "keys":
-            upgrade(get_engine())
+            _upgrade()
             _keys(args)
         elif args.command == "draft":
             _draft(args)
         elif args.command == "synth":
-            upgrade(get_engine())
+            _upgrade()
             engine = without_time_limit(get_engine())  # a bulk load, run by an operator
             print(synthesize(engine, args.incidents, args.seed).line())
     except (DBAPIError, PoolTimeout) as exc:

@@ -28,6 +28,7 @@ from app.errors import (
 )
 from app.http.auth_limit import FailedAuthLimiter
 from app.models import ApiKey
+from app.replicas import ReadPool, ReadSession, get_read_pool
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
 from app.services import names
 from app.services.keys import Scope, authenticate
@@ -36,10 +37,31 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
-    """The request's session. It connects at its first query (in the route's thread), so
-    making it here costs no hand-off to the thread pool: async for that reason alone."""
-    session = Session(engine)
+ReadPoolDep = Annotated[ReadPool, Depends(get_read_pool)]
+MIN_VERSION_HEADER = "X-Min-Record-Version"
+
+
+def _min_version(request: Request) -> int | None:
+    """`X-Min-Record-Version`: the version a read must reflect at least (a 400 if not one)."""
+    value = request.headers.get(MIN_VERSION_HEADER)
+    if value is None:
+        return None
+    if not value.strip().isdigit() or len(value.strip()) > 18:
+        message = "a record version: the X-Record-Version a write answered"
+        raise BadRequest(
+            f"{MIN_VERSION_HEADER} must be {message}, not {value[:40]!r}",
+            [ProblemItem(param=MIN_VERSION_HEADER, message=message)],
+        )
+    return int(value)
+
+
+async def get_session(
+    request: Request, engine: EngineDep, pool: ReadPoolDep
+) -> AsyncIterator[Session]:
+    """The request's session, for reading (app.replicas). It connects at its first query (in
+    the route's thread), so making it here costs no hand-off to the thread pool: async for
+    that reason alone."""
+    session = ReadSession(engine, pool, _min_version(request))
     try:
         yield session
     finally:
@@ -71,16 +93,17 @@ def _authenticated(request: Request, engine: Engine, presented: str | None, scop
     app.http.auth_limit); the key's name goes to the access log."""
     limiter: FailedAuthLimiter = request.app.state.failed_auth
     client = request.client.host if request.client else ""
-    if presented:
-        limiter.check(client)
     # A session of its own, closed at once: a write must not hold a pooled connection
     # while it waits for the write lock on another (the pool could run dry).
     with Session(engine) as session:
+        if presented:
+            limiter.check(session, client)
         try:
             key = authenticate(session, presented, scope)
         except Unauthorized:
             if presented:
-                limiter.failed(client)
+                session.close()  # its read transaction ends before the failure is written
+                limiter.failed(engine, client)
             raise
     context = request_context.current()
     if context is not None:
@@ -94,12 +117,16 @@ async def read_access(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["read"])],
 ) -> None:
-    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read.
+    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read. A
+    key that is sent is checked either way: an unknown or revoked one is a 401, not a
+    read that quietly passes as public (a client would not learn its key is bad).
 
     (`async`: a public read costs no hand-off to the thread pool; the key check does.)
     """
-    if settings.read_requires_key:
-        presented = credentials.credentials if credentials else None
+    if request.method != "GET":  # a write checks its key itself (`write_key`), once
+        return
+    presented = credentials.credentials if credentials else None
+    if settings.read_requires_key or presented:
         await run_in_threadpool(_authenticated, request, engine, presented, "read")
 
 

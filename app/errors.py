@@ -75,11 +75,33 @@ class InvalidBody(ApiError):
     title = "Malformed request body"
 
 
+class MalformedRequest(ApiError):
+    status = 400
+    slug = "malformed-request"
+    title = "Malformed HTTP request"
+
+
+class HostNotAllowed(ApiError):
+    status = 400
+    slug = "host-not-allowed"
+    title = "Host not served"
+
+
+class CorsPreflightRefused(ApiError):
+    status = 400
+    slug = "cors-preflight-refused"
+    title = "CORS preflight refused"
+
+
 class Unauthorized(ApiError):
     status = 401
     slug = "unauthorized"
     title = "API key missing or not valid"
     default_headers = {"WWW-Authenticate": "Bearer"}
+
+
+INVALID_TOKEN = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+"""What a 401 for a key that was sent but is unknown or revoked says (RFC 6750 §3.1)."""
 
 
 class Forbidden(ApiError):
@@ -110,6 +132,12 @@ class PreconditionFailed(ApiError):
     status = 412
     slug = "precondition-failed"
     title = "Precondition failed"
+
+
+class RequestTimeout(ApiError):
+    status = 408
+    slug = "request-timeout"
+    title = "Request not received in time"
 
 
 class PayloadTooLarge(ApiError):
@@ -203,8 +231,9 @@ class NotReady(ServiceUnavailable):
     title = "Not ready"
 
 
-def problem_response(error: ApiError) -> JSONResponse:
-    """The problem+json answer to `error`, with the request id of the request being answered."""
+def problem_response(error: ApiError, request_id: str | None = None) -> JSONResponse:
+    """The problem+json answer to `error`, with the request id of the request being answered
+    (`request_id`, or the one of the request context)."""
     body = Problem(
         type=PROBLEM_BASE + error.slug,
         title=error.title,
@@ -213,8 +242,7 @@ def problem_response(error: ApiError) -> JSONResponse:
         errors=error.errors or None,
     )
     request = request_context.current()
-    if request is not None:
-        body.request_id = request.request_id
+    body.request_id = request_id or (request.request_id if request else None)
     content = body.model_dump(exclude_none=True)
     return JSONResponse(
         content, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers

@@ -25,6 +25,9 @@ exact words of the news report it came from.
 Lists answer `{"data", "meta", "links"}` with keyset pagination (`limit`, `cursor`).
 Filters may be repeated or comma-separated. Errors are RFC 9457 `application/problem+json`.
 Every GET carries an `ETag`; send it back in `If-None-Match` to get a `304`.
+`X-Record-Version` names the version of the record an answer reflects; after a write,
+send the version it answered as `X-Min-Record-Version` so that no read replica behind it
+answers your next read.
 
 Reading is public (unless the server sets `READ_REQUIRES_KEY`). Writing needs an API key
 with scope `write` (`incident-record keys create`), sent as `Authorization: Bearer <key>`;
@@ -104,19 +107,25 @@ join the components for the routes' `openapi_extra` to refer to."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     app = FastAPIOffline(
         title="Incident Record API",
         version="1.0.0",
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         contact={"name": "incident-record maintainers"},
-        servers=[{"url": "/", "description": "The server that serves this document."}],
+        servers=[
+            {
+                "url": settings.public_url or "/",
+                "description": "The server that serves this document.",
+            }
+        ],
+        root_path_in_servers=False,  # PUBLIC_URL has the path prefix, if any
         openapi_tags=TAGS,
         # The route's function name: `list_incidents`, `get_incident`, ... (what generated
         # clients call their methods).
         generate_unique_id_function=lambda route: route.name,
     )
-    settings = settings or get_settings()
     install_error_handlers(app)
     stack.install(app, settings)
     checked = [Depends(check_parameters)]

@@ -17,6 +17,8 @@ import re
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
 
 QUOTATION_MARKS = "\"'`‘’‚‛“”„‟‹›«»′″"
 DASHES = "-‐‑‒–—―−﹘﹣－"
@@ -64,6 +66,8 @@ class Problem:
 
     message: str
     places: tuple[Place, ...] = ()
+    about: Literal["text", "occurrence", "after"] = "text"
+    """What to change: the words, or the `occurrence` or `after` that chose among them."""
 
 
 class SourceText:
@@ -71,7 +75,11 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        folded = text.translate(_FOLD)  # same length: every whitespace character is a space
+
+    @cached_property
+    def _folding(self) -> tuple[str, "array[int]"]:
+        """Built on the first look-up (checking a given span needs none of it)."""
+        folded = self.text.translate(_FOLD)  # same length: every whitespace character is a space
         parts: list[str] = []
         index = array("q")
         pos = 0
@@ -81,9 +89,17 @@ class SourceText:
             pos = run.end()
         parts.append(folded[pos:])
         index.extend(range(pos, len(folded)))
-        self.folded = "".join(parts)
-        self._index = index
+        return "".join(parts), index
+
+    @property
+    def folded(self) -> str:
+        """The text as compared (`fold`)."""
+        return self._folding[0]
+
+    @property
+    def _index(self) -> "array[int]":
         """The source offset of each character of `folded` (a run of spaces: its first)."""
+        return self._folding[1]
 
     def occurrences(self, words: str) -> list[tuple[int, int]]:
         """Every (start, end) in the source where `words` occur, as compared by `fold`."""
@@ -140,6 +156,7 @@ class SourceText:
                     f"text {what} does not occur after {_quoted(after)}; it occurs at "
                     + _listed(places),
                     places,
+                    "after",
                 )
         places = tuple(self.place(*s) for s in spans)
         if occurrence is not None:
@@ -148,6 +165,7 @@ class SourceText:
                     f"occurrence {occurrence} of text {what} does not exist: it occurs "
                     f"{_times(len(spans))}{_where(after)}, at " + _listed(places),
                     places,
+                    "occurrence",
                 )
             spans = [spans[occurrence - 1]]
         elif len(spans) > 1:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 class RequestContext:
     request_id: str
     key_name: str | None = None
+    record_version: int | None = None
+    """The version of the record the answer reflects (`X-Record-Version`), once it is known."""
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("request_context", default=None)

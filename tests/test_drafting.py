@@ -25,7 +25,7 @@ from app.drafting.known import known_from_session
 from app.drafting.places import cities, find_places
 from app.drafting.quotes import attribute, passages
 from app.drafting.text import sentences, slug
-from app.loader import read_bundle_file, validate_bundle
+from app.loader import read_bundle_file, resolve_spans, validate_bundle
 from app.schemas.bundle import Bundle, BundleActor, BundleIncident, BundleLocation, BundleQuote
 from tests.writing import seed
 
@@ -464,12 +464,15 @@ def test_spans_come_through_the_matcher_and_steps_may_add_records_by_text() -> N
         extra = {**bundle["quotes"][0], "id": "by-a-model", "text": "the mayor, Tom Ek"}
         extra.pop("span")
         missing = {**extra, "id": "invented", "text": "Tom Ek resigned"}
-        bundle["quotes"] += [extra, missing]
+        nulled = {**extra, "id": "span-null", "text": "Tom Ek, said", "span": None}
+        bundle["quotes"] += [extra, missing, nulled]
         return bundle
 
     bundle = draft_bundle(Article(text, THURSDAY), None, [step])
     added = next(q for q in bundle["quotes"] if q["id"] == "by-a-model")
     assert added["span"] == {"start": text.index("the mayor"), "end": text.index(", said")}
+    nulled = next(q for q in bundle["quotes"] if q["id"] == "span-null")
+    assert nulled["span"] == {"start": text.index("Tom Ek"), "end": text.index(" on Monday")}
     assert not any(q["id"] == "invented" for q in bundle["quotes"])
     assert "'Tom Ek resigned' is not in the source text" in bundle["source"]["notes"]
 
@@ -598,7 +601,8 @@ SEED_BUNDLE = Path(__file__).parent.parent / "seed" / "000_4649b48b659e9093.json
 def test_the_seed_article_meets_the_targets_against_its_hand_written_bundle() -> None:
     """Quotes 8/8 verbatim at their spans, speakers at least 6/8, every weekday resolved to
     the seed's date (bench/drafting.py prints every figure)."""
-    reviewed = read_bundle_file(SEED_BUNDLE)
+    reviewed, problems = resolve_spans(read_bundle_file(SEED_BUNDLE))  # the seed quotes words
+    assert problems == []
     s = reviewed["source"]
     published = date.fromisoformat(s["published_on"])
     drafted = draft_bundle(Article(s["text"], published, s["publisher"], None, s["dateline"]))

@@ -3,7 +3,8 @@
 - Its shape: unique component names, problem+json on every error, security, tags,
   descriptions, links to the next page, `id` first and provenance last in every record.
 - Linters: Redocly CLI's `recommended` ruleset and Spectral's `oas` ruleset, with no error
-  and no warning (npm packages that `.ci/run` installs under `.ci/node`).
+  and no warning (npm packages that `.ci/run` installs under `.ci/node`), on this document
+  and on the OGC API's own (`/ogc/api`, with and without READ_REQUIRES_KEY).
 - A stock generator: `openapi-python-client` generates a client with no warning, and that
   client reads every GET operation from a real `incident-record serve`, every response
   parsed into its model, with no field the document does not describe.
@@ -29,7 +30,7 @@ import attrs
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.main import create_app
 from tests.helpers_server import REPO_ROOT, LiveServer, run_cli, running_server
 
@@ -57,10 +58,34 @@ def _tool(name: str, *where: Path) -> str:
     pytest.skip(reason)
 
 
+def _ogc_document(read_requires_key: bool) -> dict[str, Any]:
+    """The OGC API's own OpenAPI 3.0 document (`/ogc/api`), as a server serves it."""
+    settings = Settings(read_requires_key=read_requires_key)
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    document: dict[str, Any] = TestClient(app).get("/ogc/api").json()
+    return document
+
+
+LINTED = {
+    "openapi": lambda: DOCUMENT,
+    "ogc-api": lambda: _ogc_document(read_requires_key=False),
+    "ogc-api-with-keys": lambda: _ogc_document(read_requires_key=True),
+}
+"""The documents the linters check: the API's, and the OGC API's as open and keyed."""
+
+
 @pytest.fixture(scope="module")
 def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("openapi") / "openapi.json"
     path.write_text(json.dumps(DOCUMENT))
+    return path
+
+
+@pytest.fixture(scope="module", params=list(LINTED))
+def linted_file(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("linted") / f"{request.param}.json"
+    path.write_text(json.dumps(LINTED[request.param]()))
     return path
 
 
@@ -199,10 +224,10 @@ def test_records_put_id_first_and_provenance_last(client: TestClient) -> None:
 # Linters
 
 
-def test_redocly_recommended_finds_nothing(spec_file: Path, tmp_path: Path) -> None:
+def test_redocly_recommended_finds_nothing(linted_file: Path, tmp_path: Path) -> None:
     redocly = _tool("redocly", NODE_BIN)
     result = subprocess.run(
-        [redocly, "lint", "--extends", "recommended", "--format", "json", str(spec_file)],
+        [redocly, "lint", "--extends", "recommended", "--format", "json", str(linted_file)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -215,13 +240,13 @@ def test_redocly_recommended_finds_nothing(spec_file: Path, tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
 
 
-def test_spectral_oas_finds_nothing(spec_file: Path, tmp_path: Path) -> None:
+def test_spectral_oas_finds_nothing(linted_file: Path, tmp_path: Path) -> None:
     spectral = _tool("spectral", NODE_BIN)
     ruleset = tmp_path / ".spectral.yaml"
     ruleset.write_text('extends: ["spectral:oas"]\n')
     output = tmp_path / "spectral.json"
     result = subprocess.run(
-        [spectral, "lint", str(spec_file), "--ruleset", str(ruleset), "--format", "json"]
+        [spectral, "lint", str(linted_file), "--ruleset", str(ruleset), "--format", "json"]
         + ["--output", str(output), "--fail-severity", "hint"],
         capture_output=True,
         text=True,

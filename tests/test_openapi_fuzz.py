@@ -105,8 +105,9 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
     ),
     (
         "A bundle that fits the schema but not the loader's checks: quotes and excerpts "
-        "verbatim at their spans, references that resolve, countries that parse, dates in "
-        "order, parents without cycles.",
+        "verbatim at their spans, or found in the text where only their words are given, "
+        "references that resolve, countries that parse, dates in order, parents without "
+        "cycles.",
         422,
         lambda case, param, message: (
             case.operation.label == "POST /v1/sources" and _body_fits_its_model(case)

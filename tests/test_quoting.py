@@ -30,6 +30,7 @@ def test_absent_text_is_a_problem_without_places() -> None:
     problem = refused(locate(TEXT, "Many casualties"))
     assert problem.message == "text 'Many casualties' is not in the source text"
     assert problem.places == ()
+    assert problem.about == "text"
 
 
 def test_ambiguous_text_lists_every_place_with_context() -> None:
@@ -54,6 +55,7 @@ def test_occurrence_picks_one_place_and_an_impossible_one_is_refused() -> None:
     problem = refused(locate(TEXT, "“No damage,”", occurrence=3))
     assert problem.message.startswith("occurrence 3 of text '“No damage,”' does not exist")
     assert len(problem.places) == 2
+    assert problem.about == "occurrence"
     assert refused(locate(TEXT, "No damage", occurrence=0)).places
 
 
@@ -66,6 +68,7 @@ def test_after_names_the_words_just_before_skipping_spaces_and_punctuation() -> 
     problem = refused(locate(TEXT, "No damage", after="again"))
     assert "does not occur after 'again'" in problem.message
     assert len(problem.places) == 2
+    assert problem.about == "after"
     # A word's tail is not the word: "day" is not what comes before.
     assert isinstance(locate(TEXT, "No damage", after="day"), Problem)
 

@@ -397,10 +397,10 @@ def finish(bundle: dict[str, Any], known: Known) -> dict[str, Any]:
         item["text"] = found.text
         return True
 
+    for q in bundle.get("quotes", []):
+        q["span"] = q.get("span") or {}  # a step may leave it out or null: found below
     bundle["quotes"] = [
-        q
-        for n, q in enumerate(bundle.get("quotes", []))
-        if placed(q, q.setdefault("span", {}), f"quote {n + 1}")
+        q for n, q in enumerate(bundle.get("quotes", [])) if placed(q, q["span"], f"quote {n + 1}")
     ]
     for n, inc in enumerate(bundle.get("incidents", [])):
         inc["excerpts"] = [

@@ -6,6 +6,9 @@ right. A quote is right at the same span with the same text; its speaker is righ
 two actors share a name or an alias; a draft incident is compared with the reviewed
 incidents whose excerpts overlap its own, its dates right if equal, its place right if
 the two locations share a name or an alias.
+
+Both bundles have their spans: a reviewed bundle that quotes words without them is read
+through `app.loader.resolve_spans` first.
 """
 
 import re

@@ -23,7 +23,7 @@ from app import request_context
 from app.config import Settings
 from app.errors import problem_response
 from app.http import access_log, routes
-from app.http.headers import ResponseHeaders
+from app.http.headers import ResponseHeaders, add_record_version
 from app.http.limits import Limits
 from app.http.problems import server_error
 
@@ -68,6 +68,8 @@ class FrontMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 self.headers.add(message, method, path, request_id)
+                if request.record_version is not None:
+                    add_record_version(message, request.record_version, method)
             elif head and message["type"] == "http.response.body":
                 if body_sent:
                     raise _BodyDropped

@@ -18,6 +18,7 @@ from app.encoding import to_json
 from app.errors import Conflict, InvalidBundle, NotFound, PreconditionFailed, ProblemItem
 from app.http.etag import etag_for, if_match_holds
 from app.loader.check import validate_bundle
+from app.loader.spans import resolve_spans
 from app.loader.write import bundle_sha256, stored_form, write_bundle
 from app.models import Source, SourceBundle
 from app.schemas.bundle import Bundle
@@ -31,6 +32,7 @@ __all__ = [
     "load_bundle",
     "load_folder",
     "read_bundle_file",
+    "resolve_spans",
     "validate_bundle",
     "write_bundle",
 ]

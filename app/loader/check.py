@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from app.countries import to_alpha2
 from app.errors import InvalidBundle, ProblemItem
+from app.loader.spans import resolve_spans
 from app.models import Actor, Attribution, Incident, Location, Quote, Tombstone
 from app.schemas.bundle import (
     BUNDLE_FORMAT,
@@ -26,6 +27,7 @@ from app.schemas.bundle import (
     BundleLocation,
     BundleQuote,
     BundleSource,
+    record_fields,
 )
 from app.schemas.messages import message_of
 from app.vocab import EVENT_TYPES
@@ -79,7 +81,8 @@ def _day(record: dict[str, Any], key: str) -> date | None:
 
 
 class _Checker:
-    """Every semantic error (spans, references, dates, countries, vocabularies).
+    """Every semantic error (references, dates, countries, vocabularies; spans are
+    found and checked in `app.loader.spans`).
 
     It reads the raw data, not the parsed bundle, so that it reports its errors even
     where the structure is also wrong: one refusal lists everything to fix.
@@ -115,20 +118,6 @@ class _Checker:
             return {}
         rows = self.session.scalars(select(model).where(model.id.in_(ids)))
         return {row.id: row for row in rows}
-
-    def span(self, field: str, where: Any, text: Any = None) -> None:
-        """`text` (by default `where["text"]`) must be the source's text at `where`'s span."""
-        if not isinstance(where, dict):
-            return
-        start, end = where.get("start"), where.get("end")
-        text = where.get("text") if text is None else text
-        if not (isinstance(start, int) and isinstance(end, int) and isinstance(text, str)):
-            return
-        if not 0 <= start < end <= len(self.text):
-            self.err(field, f"span {start}..{end} is outside the source text (0..{len(self.text)})")
-        elif self.text[start:end] != text:
-            found = self.text[start:end]
-            self.err(field, f"text is not verbatim at {start}..{end}: the source has {found!r}")
 
     def country(self, field: str, record: dict[str, Any]) -> None:
         value = _str(record, "country")
@@ -177,7 +166,7 @@ class _Checker:
         for field, record, model in records:
             added = record.get("added")
             for name in added if isinstance(added, list) else []:
-                if isinstance(name, str) and name not in model.model_fields:
+                if isinstance(name, str) and name not in record_fields(model):
                     self.err(f"{field}.added", f"{name} is not a field of this record")
 
     def _references(self) -> None:
@@ -254,7 +243,6 @@ class _Checker:
 
     def _quotes(self) -> None:
         for n, q in _items(self.data, "quotes"):
-            self.span(f"quotes[{n}].span", q.get("span"), q.get("text"))
             self.ref(f"quotes[{n}].speaker_id", q.get("speaker_id"), self.actor_ids, "actor")
             incident_ids = q.get("incident_ids")
             for k, iid in enumerate(incident_ids if isinstance(incident_ids, list) else []):
@@ -282,8 +270,6 @@ class _Checker:
             if here and there and here != there:
                 self.err(f"{f}.country", f"{inc['country']} is not the country of {loc['id']}")
             excerpts = _items(inc, "excerpts")
-            for k, ex in excerpts:
-                self.span(f"{f}.excerpts[{k}]", ex)
             self.duplicates(
                 f"{f}.excerpts",
                 [ex.get("start") for _, ex in excerpts],
@@ -311,15 +297,14 @@ class _Checker:
             self.ref(f"{g}.actor_id", at.get("actor_id"), self.actor_ids, "actor")
             self.ref(f"{g}.by_actor_id", at.get("by_actor_id"), self.actor_ids, "actor")
             self.ref(f"{g}.evidence_quote_id", at.get("evidence_quote_id"), self.quote_ids, "quote")
-            excerpt = at.get("excerpt")
-            self.span(f"{g}.excerpt", excerpt)
-            if at.get("evidence_quote_id") is None and excerpt is None:
+            if at.get("evidence_quote_id") is None and at.get("excerpt") is None:
                 self.err(g, "an attribution needs an evidence_quote_id or an excerpt")
 
 
 def validate_bundle(data: Any, session: Session) -> Bundle:
-    """The parsed bundle, or InvalidBundle listing every structural and semantic error."""
-    errors: list[ProblemItem] = []
+    """The parsed bundle, every span found or checked, or InvalidBundle listing every
+    structural and semantic error."""
+    data, errors = resolve_spans(data)
     bundle = None
     try:
         # Strict: as JSON Schema reads the bundle (no "5" for 5, no 0 for a date).

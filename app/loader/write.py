@@ -204,7 +204,8 @@ def write_bundle(session: Session, b: Bundle) -> None:
     for qid in q_new + q_upd:
         q = quotes[qid]
         row = q.model_dump(exclude={"id", "span", "incident_ids"})
-        row.update(source_id=sid, span_start=q.span.start, span_end=q.span.end, updated_at=now)
+        start, end = q.offsets()
+        row.update(source_id=sid, span_start=start, span_end=end, updated_at=now)
         _put(session, Quote, qid, row)
     session.flush()
     for qid in q_new + q_upd:
@@ -258,12 +259,13 @@ def _touch_embedding(
 
 def _add_children(session: Session, source_id: str, inc: BundleIncident) -> None:
     for ex in inc.excerpts:
+        start, end = ex.offsets()
         session.add(
             IncidentExcerpt(
                 incident_id=inc.id,
                 source_id=source_id,
-                span_start=ex.start,
-                span_end=ex.end,
+                span_start=start,
+                span_end=end,
                 text=ex.text,
             )
         )
@@ -277,8 +279,8 @@ def _add_children(session: Session, source_id: str, inc: BundleIncident) -> None
             Attribution(
                 **at.model_dump(exclude={"excerpt"}),
                 incident_id=inc.id,
-                excerpt_start=span.start if span else None,
-                excerpt_end=span.end if span else None,
+                excerpt_start=span.offsets()[0] if span else None,
+                excerpt_end=span.offsets()[1] if span else None,
                 excerpt_text=span.text if span else None,
             )
         )

@@ -11,7 +11,7 @@ from app.models.incidents import (
     IncidentRelation,
     Weapon,
 )
-from app.models.keys import ApiKey
+from app.models.keys import ApiKey, AuthFailure
 from app.models.locations import Location
 from app.models.quotes import Quote, QuoteIncident
 from app.models.sources import Source, SourceBundle
@@ -20,6 +20,7 @@ __all__ = [
     "Actor",
     "ApiKey",
     "Attribution",
+    "AuthFailure",
     "Change",
     "Incident",
     "IncidentActor",

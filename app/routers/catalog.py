@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from app.db import Author
 from app.deps import BundleBody, EngineDep, ResolvedActorQuery, SessionDep, WriteKey
 from app.http.etag import http_date
+from app.http.lists import documented, list_body, list_or_export
 from app.loader import bundle_json, import_bundle
 from app.routers.common import (
     ETAG_HEADER,
@@ -34,7 +35,6 @@ from app.schemas.resources import (
     SourceList,
 )
 from app.services import catalog, exports
-from app.services.pagination import list_body
 
 router = APIRouter()
 
@@ -47,18 +47,14 @@ router = APIRouter()
     ),
     tags=["locations"],
 )
-@exports.documented(exports.LOCATIONS)
+@documented(exports.LOCATIONS)
 def list_locations(
     request: Request,
-    response: Response,
     session: SessionDep,
-    engine: EngineDep,
     query: Annotated[LocationQuery, Query()],
 ) -> Any:
     """List places, with how many incidents each holds."""
-    return exports.list_or_export(
-        request, response, session, engine, exports.LOCATIONS, query, catalog.list_locations
-    )
+    return list_or_export(request, session, exports.LOCATIONS, query)
 
 
 @router.get(
@@ -84,18 +80,10 @@ def get_location(session: SessionDep, location_id: PathId) -> dict[str, Any]:
     ),
     tags=["actors"],
 )
-@exports.documented(exports.ACTORS)
-def list_actors(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    engine: EngineDep,
-    query: ResolvedActorQuery,
-) -> Any:
+@documented(exports.ACTORS)
+def list_actors(request: Request, session: SessionDep, query: ResolvedActorQuery) -> Any:
     """List actors: states, forces, groups, umbrella groups, people, bodies."""
-    return exports.list_or_export(
-        request, response, session, engine, exports.ACTORS, query, catalog.list_actors
-    )
+    return list_or_export(request, session, exports.ACTORS, query)
 
 
 @router.get(

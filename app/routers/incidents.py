@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request, Response
 from app.db import Author
 from app.deps import EngineDep, MergePatchBody, ResolvedIncidentQuery, SessionDep, WriteKey
 from app.http.etag import etag_for
+from app.http.lists import documented, list_or_export
 from app.routers.common import (
     ETAG_HEADER,
     PathId,
@@ -30,21 +31,13 @@ router = APIRouter(tags=["incidents"])
         {**next_page("list_incidents", IncidentQuery), **first_item("get_incident", "incident_id")}
     ),
 )
-@exports.documented(exports.INCIDENTS)
-def list_incidents(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    engine: EngineDep,
-    query: ResolvedIncidentQuery,
-) -> Any:
+@documented(exports.INCIDENTS)
+def list_incidents(request: Request, session: SessionDep, query: ResolvedIncidentQuery) -> Any:
     """List incidents matching every filter given, newest first by default.
 
     Date filters select incidents whose date range overlaps `date_from`..`date_to`.
     """
-    return exports.list_or_export(
-        request, response, session, engine, exports.INCIDENTS, query, incidents.list_incidents
-    )
+    return list_or_export(request, session, exports.INCIDENTS, query)
 
 
 EDIT_LINKS = {

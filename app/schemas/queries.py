@@ -162,7 +162,7 @@ class ExportablePage(Page):
 
     Which limit applies depends on the format, and the format may come from the `Accept`
     header, so the JSON bound (1000) is checked once the format is known
-    (`app.services.exports.negotiate`).
+    (`app.http.lists.negotiate`).
     """
 
     format: Format | None = Field(

@@ -417,10 +417,30 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class ReplicaState(BaseModel):
+    """A read replica (DATABASE_READ_URL) as this process last measured it."""
+
+    url: str = Field(description="Its URL, without the password.")
+    in_pool: bool = Field(
+        description="It serves reads: it answers and is at most MAX_REPLICA_LAG_SECONDS behind."
+    )
+    lag_bytes: int | None = Field(
+        description="WAL the primary has written that it has not replayed."
+    )
+    lag_seconds: float | None = Field(description="How long it has been behind (0: caught up).")
+    record_version: int | None = Field(description="The record's version it has replayed.")
+    error: str | None = Field(description="Why it does not answer, if it does not.")
+
+
 class Readiness(BaseModel):
     status: Literal["ready"]
     database: Literal["reachable"]
     schema_revision: str
+    replicas: list[ReplicaState] = Field(
+        default_factory=list,
+        description="Each read replica, measured now; one out of the pool leaves its reads to"
+        " the others and the primary, and this server stays ready.",
+    )
 
 
 class LandingLink(BaseModel):
