@@ -10,6 +10,7 @@ from the API, the map and the source reader, and compared with what the page sho
 """
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -238,9 +239,23 @@ def _from_article_to_the_record(review: Review, key: str) -> None:
     assert ADDED_EXCERPT in review.marked().values()
     review.shot("review-reviewed")
 
-    page.get_by_role("button", name="Store these records").click()
+    with page.expect_request("**/v1/sources") as posted:
+        page.get_by_role("button", name="Store these records").click()
     done = page.locator("#done")
     expect(done).to_be_focused()
+    # Words typed go as text alone, for the loader's matcher; words selected with their span.
+    sent = posted.value.post_data_json
+    assert (
+        [q for q in sent["quotes"] if q["text"] == CORRECTED_QUOTE][0]
+        .keys()
+        .isdisjoint({"span", "occurrence", "after"})
+    )
+    sent_strike = next(i for i in sent["incidents"] if i["id"] == strike["id"])
+    at = ARTICLE.index(ADDED_EXCERPT)
+    assert {"start": at, "end": at + len(ADDED_EXCERPT), "text": ADDED_EXCERPT} in sent_strike[
+        "excerpts"
+    ]
+    assert protest["id"] not in {i["id"] for i in sent["incidents"]}
     expect(done).to_contain_text("The source and 2 incidents are in the record.")
     review.shot("review-stored")
 
@@ -310,10 +325,19 @@ def test_a_problem_is_shown_next_to_its_field_and_nothing_is_stored(
     card.get_by_text("Correct its fields").first.click()
     card.get_by_label("Country (ISO code or name)").fill("Atlantis")
     card.get_by_label("Fatalities (empty: not said)").fill("two")
+    # Words typed that occur five times, and no choice made: the loader's matcher says so.
+    quote = page.locator(f"#{review.card('quotes', 'The bomb was hidden').get_attribute('id')}")
+    quote.get_by_text("Correct its fields").click()
+    words = quote.get_by_label("The quoted words")
+    words.fill("Kirkuk")
+    expect(quote.locator(".where")).to_have_text("These words are in the text 5 times: say which.")
     page.get_by_role("button", name="Store these records").click()
     errors = page.locator("#errors")
     expect(errors).to_be_focused()
-    expect(errors).to_contain_text("2 error(s) in the bundle. Nothing was stored")
+    expect(errors).to_contain_text("3 error(s) in the bundle. Nothing was stored")
+    ambiguous = quote.locator('[data-field~="text"] .field-error')
+    expect(ambiguous).to_contain_text("text 'Kirkuk' occurs 5 times: say which with occurrence")
+    expect(words).to_have_attribute("aria-invalid", "true")
     country = card.get_by_label("Country (ISO code or name)")
     expect(country).to_have_attribute("aria-invalid", "true")
     message = card.locator('[data-field="country"] .field-error')
@@ -327,10 +351,17 @@ def test_a_problem_is_shown_next_to_its_field_and_nothing_is_stored(
     # Corrected, it goes through.
     country.fill("IQ")
     card.get_by_label("Fatalities (empty: not said)").fill("2")
+    quote.get_by_label("Which place").select_option("3")  # Kirkuk police colonel Dara Wahid
+    expect(quote.locator(".where")).to_contain_text("In the text at characters")
     page.get_by_role("button", name="Store these records").click()
     _wait_stored(page, "are in the record")
     assert review.status(f"/v1/sources/{drafted['source']['id']}") == 200
     assert review.api(f"/v1/incidents/{bomb['id']}")["country"] == "IQ"
+    third = [m.start() for m in re.finditer("Kirkuk", ARTICLE)][2]
+    stored = review.api("/v1/quotes", source=drafted["source"]["id"], q="Kirkuk")["data"]
+    assert [(q["text"], q["span"]) for q in stored] == [
+        ("Kirkuk", {"start": third, "end": third + len("Kirkuk")})
+    ]
     assert [e for e in review.traffic.errors if "status of 422" not in e] == []
 
 

@@ -5,8 +5,9 @@
 // its ETag (`GET /v1/sources/{id}/bundle`). Either way, words selected in the text (or
 // typed) become excerpts, quotes or incidents, places and actors are picked by name, and the
 // whole bundle goes to `POST /v1/sources` (an edit with `replace=true` and `If-Match`): the
-// server checks it as any import, and each problem of its one 422 is shown next to the field
-// it names. The write key is the tab's (key.js).
+// server checks it as any import (typed words sent as text alone, for its matcher to find),
+// and each problem of its one 422 is shown next to the field it names. The write key is the
+// tab's (key.js).
 
 import { ApiError, describe, getJSON, getTagged, sendJSON } from "./api.js";
 import { checkboxes, choice, field, input, locate, showPlaces, uid, whereText, wordsField } from "./fields.js";
@@ -18,9 +19,6 @@ import { offsetIn, SourceWords } from "./words.js";
 const page = document.getElementById("main");
 const TERMS = JSON.parse(page.dataset.terms);
 const EDITED = page.dataset.source; // the source edited; "" on /explore/new
-// Whether the loader finds words given without a span (issue 16, "quoting"): then typed
-// words are sent as text alone, and the server's matcher has the last word.
-const SERVER_FINDS_WORDS = false;
 const REVIEWED = "Draft (rule-based), reviewed";
 const LISTS = ["incidents", "quotes", "actors", "locations"];
 const NOUN = { incidents: "incident", quotes: "quote", actors: "actor", locations: "place", attributions: "attribution" };
@@ -674,13 +672,16 @@ class Review {
     const dropped = (list) => new Set(this.lists[list].filter((r) => !r.live).map((r) => r.data.id));
     const [goneIncidents, goneQuotes] = [dropped("incidents"), dropped("quotes")];
     const reviewed = (rec, data) => (rec.accepted ? { ...data, notes: reviewedNotes(data.notes) } : data);
+    // Words as stored or selected go with their span, checked exactly; words typed go alone
+    // (with the `occurrence` chosen, if any), for the loader's matcher to find: where they
+    // are absent or ambiguous, its 422 says so of this field.
     const located = (w) => {
-      if (SERVER_FINDS_WORDS && w.typed) return w.occurrence ? { text: w.text, occurrence: w.occurrence } : { text: w.text };
-      return w.start === null ? { text: w.text } : { start: w.start, end: w.end, text: this.words.at(w.start, w.end) };
+      if (w.typed || w.start === null) return w.occurrence ? { text: w.text, occurrence: w.occurrence } : { text: w.text };
+      return { start: w.start, end: w.end, text: this.words.at(w.start, w.end) };
     };
     const quoteWords = (w) => {
       const { start, end, ...rest } = located(w);
-      return start === undefined ? (SERVER_FINDS_WORDS ? rest : { ...rest, span: null }) : { ...rest, span: { start, end } };
+      return start === undefined ? rest : { ...rest, span: { start, end } };
     };
     const live = (list) => this.lists[list].filter((r) => r.live);
     const bundle = { format: "incident-record.bundle/1", source: { ...this.source, text: this.words.text }, locations: [], actors: [], quotes: [], incidents: [] };
@@ -693,7 +694,7 @@ class Review {
     }
     live("quotes").forEach((r, n) => {
       places.push([`quotes[${n}]`, r.card]);
-      const { span, text, ...rest } = r.data;
+      const { span, text, occurrence, after, ...rest } = r.data;
       bundle.quotes.push(reviewed(r, { ...rest, ...quoteWords(r.words), incident_ids: r.data.incident_ids.filter((i) => !goneIncidents.has(i)) }));
     });
     live("incidents").forEach((r, n) => {

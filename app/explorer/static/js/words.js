@@ -67,7 +67,7 @@ export class SourceWords {
       const [start, end] = places[occurrence - 1];
       return { start, end, places };
     }
-    if (places.length > 1) return { places, problem: `occurs ${places.length} times: say which` };
+    if (places.length > 1) return { places, problem: `in the text ${places.length} times: say which` };
     return { start: places[0][0], end: places[0][1], places };
   }
 }
