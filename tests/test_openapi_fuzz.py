@@ -132,10 +132,13 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
     ("(the same)", 431, lambda case, param, message: "header" in message),
     ("(the same)", 422, lambda case, param, message: "are accepted" in message),
     (
-        "`If-Match` with another ETag than the incident's current one: the state, not the "
-        "shape, of the request.",
+        "`If-Match` with another ETag than the current one of the incident (PATCH, DELETE) "
+        "or of the source's bundle (POST /v1/sources): the state, not the shape, of the request.",
         412,
-        lambda case, param, message: case.operation.method.upper() in ("PATCH", "DELETE"),
+        lambda case, param, message: (
+            case.operation.method.upper() in ("PATCH", "DELETE")
+            or case.operation.label == "POST /v1/sources"
+        ),
     ),
 ]
 
