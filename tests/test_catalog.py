@@ -196,6 +196,32 @@ def test_unknown_parameters_are_400_everywhere(client: TestClient, path: str) ->
     assert response.json()["errors"] == [{"param": "colour", "message": "unknown query parameter"}]
 
 
+@pytest.mark.parametrize(
+    ("path", "typo", "meant"),
+    [
+        ("/v1/incidents", "fatalities_min", "min_fatalities"),  # the words in another order
+        ("/v1/incidents", "subevent_type", "event_type or sub_event_type"),
+        ("/v1/stats/incidents?group_by=year", "fatalities_min", "min_fatalities"),
+        ("/v1/locations", "contry", "country"),
+        ("/v1/actors", "Parent", "parent"),
+        ("/v1/quotes", "speakr", "speaker"),
+        ("/v1/sources", "updated-since", "updated_since"),
+        ("/v1/changes", "snice", "since"),
+        ("/ogc/collections/incidents/items", "limt", "limit"),
+        ("/ogc/collections/locations/items", "date_time", "datetime"),
+    ],
+)
+def test_an_unknown_parameter_names_the_closest_accepted_ones(
+    client: TestClient, path: str, typo: str, meant: str
+) -> None:
+    joiner = "&" if "?" in path else "?"
+    response = client.get(f"{path}{joiner}{typo}=1")
+    assert response.status_code == 400
+    message = f"unknown query parameter (did you mean {meant}?)"
+    assert response.json()["errors"] == [{"param": typo, "message": message}]
+    assert response.json()["detail"] == f"{typo}: {message}"
+
+
 @pytest.mark.parametrize("path", ["/v1/locations", "/v1/actors", "/v1/quotes", "/v1/sources"])
 def test_every_list_paginates(client: TestClient, path: str) -> None:
     everything = client.get(f"{path}?limit=1000").json()["data"]
