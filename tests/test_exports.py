@@ -9,6 +9,7 @@ import io
 import json
 import re
 import struct
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -387,6 +388,18 @@ def test_a_bad_cursor_is_a_400_before_anything_streams(client: TestClient) -> No
 def test_exports_are_named_attachments(client: TestClient, resource: str, fmt: str) -> None:
     response = export(client, resource, "", fmt)
     assert response.headers["content-disposition"] == (f'attachment; filename="{resource}.{fmt}"')
+
+
+@pytest.mark.parametrize("resource", QUERIES)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_saved_in_the_checkout_is_ignored_by_git(resource: str, fmt: str) -> None:
+    """`curl -OJ` in the checkout, as the README does, leaves nothing for `git status`."""
+    if not (PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--quiet", f"{resource}.{fmt}"], cwd=PROJECT_ROOT, check=False
+    )
+    assert ignored.returncode == 0
 
 
 # ETag
