@@ -17,11 +17,11 @@ from app.db import make_engine
 from app.errors import Conflict, InvalidValue
 from app.migrate import upgrade
 from tests.conftest import fresh_database
-from tests.factories import many_incidents
+from tests.helpers_bundles import many_incidents
 from tests.helpers_faults import bundle_state, snapshot, sqlite_intact
 from tests.helpers_pg import pg_tool
 from tests.helpers_server import cli_write_key, run_cli, running_server
-from tests.writing import dump, seed
+from tests.helpers_writes import dump, seed
 
 
 @dataclass(frozen=True)

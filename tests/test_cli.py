@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
 
 CLI = Path(sys.executable).parent / "incident-record"

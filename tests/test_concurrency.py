@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import Database
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_faults import sqlite_is_write_locked
 from tests.helpers_server import LiveServer, cli_write_key, running_server
 

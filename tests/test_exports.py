@@ -28,9 +28,9 @@ from app.loader import load_bundle
 from app.models import Incident
 from app.services.exports import BATCH
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import running_server
-from tests.writing import new_key, seed
+from tests.helpers_writes import new_key, seed
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 AIN_AL_ASAD = ("ain-al-asad-air-base", 33.7856, 42.4411)  # id, latitude, longitude

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.loader import load_bundle
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 GREEN_VILLAGE = "2022-01-05-green-village-indirect-fire"

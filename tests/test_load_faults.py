@@ -46,7 +46,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import many_incidents
+from tests.helpers_bundles import many_incidents
 from tests.helpers_faults import bundle_state, snapshot, sqlite_intact
 from tests.helpers_pg import amcheck, own_cluster
 from tests.helpers_server import LiveServer, cli_write_key, running_server

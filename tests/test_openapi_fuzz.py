@@ -36,7 +36,7 @@ from app.db import get_engine, make_engine
 from app.main import create_app
 from app.schemas.bundle import Bundle, IncidentPatch
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT
-from tests.writing import new_key, seed
+from tests.helpers_writes import new_key, seed
 
 APP = create_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

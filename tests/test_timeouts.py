@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from app.db import make_engine, without_time_limit
 from app.errors import StatementTimeout, database_unavailable
 from tests.conftest import BACKENDS, Database, client_for, fresh_database, migrated_engine
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import cli_write_key, run_cli, running_server
 
 COUNT = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) "

@@ -17,9 +17,9 @@ from app.loader import read_bundle_file
 from app.models import SourceBundle
 from app.schemas.bundle import Bundle
 from tests.conftest import client_for
-from tests.factories import TEXT, bundle, span
+from tests.helpers_bundles import TEXT, bundle, span
 from tests.helpers_server import run_cli, running_server
-from tests.writing import SEED_SOURCE, changes, dump, new_key, seed
+from tests.helpers_writes import SEED_SOURCE, changes, dump, new_key, seed
 
 INCIDENT = "2022-01-05-ain-al-asad-rockets"
 
