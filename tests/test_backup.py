@@ -23,6 +23,8 @@ from tests.helpers_pg import pg_tool
 from tests.helpers_server import cli_write_key, run_cli, running_server
 from tests.helpers_writes import dump, seed
 
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
+
 
 @dataclass(frozen=True)
 class Write:
@@ -131,6 +133,7 @@ def test_backup_and_restore_refusals(tmp_path: Path) -> None:
         backup("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path / "x.db")
 
 
+@pytest.mark.postgres
 def test_the_readme_pg_dump_recipe(tmp_path: Path) -> None:
     """README, Backups: `pg_dump --format=custom`, then `pg_restore --no-owner` into an
     empty database, which `db upgrade` finds at the latest migration, every row alike."""

@@ -34,6 +34,8 @@ from tests.helpers_faults import bundle_state, snapshot, sqlite_intact, sqlite_i
 from tests.helpers_pg import amcheck
 from tests.helpers_server import LiveServer, cli_write_key, running_server
 
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
+
 LARGE = 2000
 """Incidents in the large bundle: a few seconds of writing on either backend."""
 SPILLING = {"SQLITE_CACHE_KIB": "512"}

@@ -509,6 +509,7 @@ def _many_incidents(engine: Engine, n: int) -> list[str]:
     return ["test-rockets"] + [f"bulk-{k:05d}" for k in reversed(range(n))]
 
 
+@pytest.mark.slow
 def test_a_large_export_streams_in_batches(engine: Engine) -> None:
     expected = _many_incidents(engine, 2500)
     with client_for(engine) as client:

@@ -104,6 +104,7 @@ def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(f"sqlite:///{db}", "keys", *args)
 
 
+@pytest.mark.slow
 def test_keys_commands_end_to_end(tmp_path: Path) -> None:
     db = tmp_path / "keys.db"
     created = cli(db, "create", "--name", "dashboard", "--scope", "write")

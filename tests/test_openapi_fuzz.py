@@ -38,6 +38,8 @@ from app.schemas.bundle import Bundle, IncidentPatch
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT
 from tests.helpers_writes import new_key, seed
 
+pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
+
 APP = create_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 # Invalid inputs too: malformed dates, out-of-range limits, unknown enum values.

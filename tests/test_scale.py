@@ -21,6 +21,8 @@ from tests.conftest import BACKENDS, client_for, migrated_engine
 from tests.helpers_bundles import bundle
 from tests.helpers_writes import new_key, seed
 
+pytestmark = pytest.mark.slow
+
 N = 3000
 STATS = "/v1/stats/incidents"
 FIGURES = ("incidents", "fatalities", "fatalities_known", "injuries", "injuries_known")

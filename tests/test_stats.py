@@ -55,6 +55,7 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+@pytest.mark.postgres
 def test_the_issue_example_is_zero_filled_and_identical_on_both_backends(
     tmp_path: Path,
 ) -> None:

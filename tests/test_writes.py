@@ -77,6 +77,7 @@ def test_an_invalid_bundle_is_refused_whole_and_nothing_changes(engine: Engine) 
     assert dump(engine) == before
 
 
+@pytest.mark.slow
 def test_import_on_the_command_line_gives_the_same_errors(engine: Engine, tmp_path: Path) -> None:
     key = new_key(engine)
     with client_for(engine) as c:
@@ -384,6 +385,7 @@ def test_of_concurrent_patches_on_one_etag_exactly_one_wins(engine: Engine) -> N
         assert len(updates) == 1
 
 
+@pytest.mark.slow
 def test_concurrent_patches_against_the_real_server(tmp_path: Path) -> None:
     with running_server(tmp_path) as server:
         made = run_cli(
