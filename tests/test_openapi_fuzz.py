@@ -91,6 +91,11 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
         lambda case, param, message: "after date_to" in message,
     ),
     (
+        "`sort=relevance` without `q`: a constraint between two parameters.",
+        422,
+        lambda case, param, message: param == "sort" and "give q" in message,
+    ),
+    (
         "A bbox whose minimum exceeds its maximum: a constraint between its values.",
         422,
         lambda case, param, message: param == "bbox" and "min_lon<=max_lon" in message,
