@@ -1,8 +1,10 @@
 """The `incident-record` command (also `python -m app`)."""
 
 import argparse
+import errno
 import importlib
 import json
+import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -122,11 +124,32 @@ def _prepare(seed_dir: Path) -> None:
             _seed(seed_dir)
 
 
+def _can_listen(host: str, port: int) -> None:
+    """Exit with one line naming the setting when `host:port` cannot be listened on (uvicorn
+    would say only `[Errno 98] address already in use`), tried as uvicorn binds: every
+    address of `host`, with SO_REUSEADDR."""
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        ):
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            problem = f"port {port} on {host} is in use: set PORT (or --port) to another"
+        else:
+            problem = f"cannot listen on {host}:{port} ({exc.strerror}): check HOST and PORT"
+        print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def _serve(host: str, port: int, workers: int, migrate: bool = True) -> None:
     import uvicorn
 
     from app.http import access_log
 
+    _can_listen(host, port)
     if migrate:
         _prepare(get_settings().seed_dir)
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish for this long,

@@ -1,6 +1,8 @@
 """The dependencies every router uses, as Annotated aliases."""
 
-from collections.abc import AsyncIterator, Callable
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+from difflib import get_close_matches
 from inspect import isclass
 from typing import Annotated, Any, TypeVar
 
@@ -224,6 +226,30 @@ def _accepted(route: APIRoute) -> frozenset[str]:
     return names
 
 
+def _words(name: str) -> str:
+    return "_".join(sorted(re.split(r"[-_]", name.lower())))
+
+
+def did_you_mean(name: str, accepted: Iterable[str]) -> list[str]:
+    """The accepted names closest to `name`, best first: its words in another order or
+    case (`fatalities_min`: `min_fatalities`), which spelling alone misses, else the
+    closest in spelling, either way."""
+    by_words = {_words(a): a for a in accepted}
+    if _words(name) in by_words:
+        return [by_words[_words(name)]]
+    # A cutoff above difflib's 0.6, which offers `country` for `colour`.
+    reordered = [by_words[w] for w in get_close_matches(_words(name), by_words, 3, 0.7)]
+    spelled = get_close_matches(name.lower(), by_words.values(), 3, 0.7)
+    return list(dict.fromkeys([*reordered, *spelled]))[:3]
+
+
+def _unknown(name: str, accepted: Iterable[str]) -> str:
+    closest = did_you_mean(name, accepted)
+    if not closest:
+        return "unknown query parameter"
+    return f"unknown query parameter (did you mean {' or '.join(closest)}?)"
+
+
 async def check_parameters(request: Request) -> None:
     """A typo such as `contry=IQ` is a 400 naming it, never a silently unfiltered list.
 
@@ -233,8 +259,9 @@ async def check_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    unknown = sorted(set(request.query_params) - _accepted(route))
-    errors = [ProblemItem(param=name, message="unknown query parameter") for name in unknown]
+    accepted = _accepted(route)
+    unknown = sorted(set(request.query_params) - accepted)
+    errors = [ProblemItem(param=name, message=_unknown(name, accepted)) for name in unknown]
     values = [*request.query_params.multi_items(), *request.path_params.items()]
     errors += [
         ProblemItem(param=name, message="contains a NUL character")

@@ -36,7 +36,9 @@ from app.db import get_engine, make_engine
 from app.main import create_app
 from app.schemas.bundle import Bundle, IncidentPatch
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT
-from tests.writing import new_key, seed
+from tests.helpers_writes import new_key, seed
+
+pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
 
 APP = create_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
@@ -87,6 +89,11 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
         "`date_from` after `date_to`: a constraint between two parameters.",
         422,
         lambda case, param, message: "after date_to" in message,
+    ),
+    (
+        "`sort=relevance` without `q`: a constraint between two parameters.",
+        422,
+        lambda case, param, message: param == "sort" and "give q" in message,
     ),
     (
         "A bbox whose minimum exceeds its maximum: a constraint between its values.",
