@@ -243,7 +243,8 @@ def did_you_mean(name: str, accepted: Iterable[str]) -> list[str]:
     return list(dict.fromkeys([*reordered, *spelled]))[:3]
 
 
-def _unknown(name: str, accepted: Iterable[str]) -> str:
+def unknown_parameter(name: str, accepted: Iterable[str]) -> str:
+    """The message for a query parameter not in `accepted`, with the closest names."""
     closest = did_you_mean(name, accepted)
     if not closest:
         return "unknown query parameter"
@@ -261,7 +262,9 @@ async def check_parameters(request: Request) -> None:
         return
     accepted = _accepted(route)
     unknown = sorted(set(request.query_params) - accepted)
-    errors = [ProblemItem(param=name, message=_unknown(name, accepted)) for name in unknown]
+    errors = [
+        ProblemItem(param=name, message=unknown_parameter(name, accepted)) for name in unknown
+    ]
     values = [*request.query_params.multi_items(), *request.path_params.items()]
     errors += [
         ProblemItem(param=name, message="contains a NUL character")
