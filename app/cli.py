@@ -10,13 +10,14 @@ from sqlmodel import Session, select
 
 from app import backup
 from app.config import get_settings
-from app.db import get_engine, without_time_limit, write_session
+from app.db import Author, get_engine, without_time_limit, write_session
 from app.db_errors import database_unavailable
 from app.errors import ApiError
 from app.loader import import_bundle, load_folder, read_bundle_file
 from app.migrate import head_revision, upgrade
 from app.models import Source
 from app.services import keys
+from app.services.history import REASON_MAX, check_reason
 from app.synth import synthesize
 
 
@@ -26,8 +27,9 @@ def _seed(folder: Path) -> None:
             print(f"{name}: {outcome}")
 
 
-def _load(path: Path, *, replace: bool) -> None:
-    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace)
+def _load(path: Path, *, replace: bool, reason: str | None) -> None:
+    author = Author("cli", None, check_reason(reason, "--reason"))
+    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace, author=author)
     print(f"{path.name}: {outcome}")
 
 
@@ -122,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--replace", action="store_true", help="replace the records of an existing source"
     )
+    load.add_argument(
+        "--reason",
+        help=f"why (up to {REASON_MAX} characters): kept with the changes, in the change feed"
+        " and each incident's history",
+    )
     key_cmd = commands.add_parser("keys", help="API keys: create, list, revoke")
     key_actions = key_cmd.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", help="create a key and print it (only this once)")
@@ -160,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
             _seed(args.dir)
         elif args.command == "import":
             upgrade(get_engine())
-            _load(args.file, replace=args.replace)
+            _load(args.file, replace=args.replace, reason=args.reason)
         elif args.command == "keys":
             upgrade(get_engine())
             _keys(args)
