@@ -14,8 +14,9 @@ Rows are generated lazily, a few thousand incidents at a time, and written with 
 `executemany` inserts (on PostgreSQL, `COPY`), all in one transaction: a failure leaves
 nothing behind. On SQLite the full-text indexes are rebuilt once at the end of it
 (app.db.full_text_after_bulk_write), not row by row. Each incident's first version goes
-to its history (app.services.history) with its batch, built from the rows in memory. A
-database that already holds the set for this seed is refused.
+to its history (app.services.history) with its batch, its record built by the database
+from the rows just written. A database that already holds the set for this seed is
+refused.
 """
 
 import hashlib
@@ -23,7 +24,6 @@ import json
 import random
 import time
 from bisect import bisect
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -225,8 +225,6 @@ TABLE_ORDER = [
     "attribution",
     "incident_relation",
 ]
-CHILDREN = ["incident_excerpt", "weapon", "incident_actor", "attribution", "incident_relation"]
-"""An incident's child tables, in the order `history.snapshot_from_rows` takes them."""
 
 
 @dataclass
@@ -676,22 +674,6 @@ def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
             copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
 
 
-def _versions(chunk: dict[str, list[dict[str, Any]]]) -> list[history.Version]:
-    """The first version of each incident of a chunk, from its rows."""
-    children: dict[str, dict[str, list[dict[str, Any]]]] = {n: defaultdict(list) for n in CHILDREN}
-    for name in CHILDREN:
-        for row in chunk[name]:
-            children[name][row["incident_id"]].append(row)
-    return [
-        (
-            i["id"],
-            history.snapshot_from_rows(i, *(children[n][i["id"]] for n in CHILDREN)),
-            "create",
-        )
-        for i in chunk["incident"]
-    ]
-
-
 def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
     """Write `incidents` synthetic incidents (and their world) for `seed`, in one transaction.
 
@@ -718,7 +700,10 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
             for name in TABLE_ORDER:
                 _insert(conn, name, chunk[name])
                 summary.rows[name] += len(chunk[name])
-            history.record(conn, _versions(chunk), author=CLI, at=UPDATED_AT)
+            versions: list[history.Version] = [
+                (i["id"], history.AS_STORED, "create") for i in chunk["incident"]
+            ]
+            history.record(conn, versions, author=CLI, at=UPDATED_AT)
             summary.rows["incident_version"] += len(chunk["incident"])
         bump_version(conn)
     with engine.begin() as conn:

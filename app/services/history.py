@@ -8,28 +8,38 @@ read, by comparing each version with the one before it.
 """
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, String, Text, bindparam, case, insert, select
 from sqlmodel import Session, col
 
 from app.db import Author
 from app.errors import InvalidValue, ProblemItem
-from app.models import IncidentVersion
+from app.models import (
+    Attribution,
+    Incident,
+    IncidentActor,
+    IncidentExcerpt,
+    IncidentRelation,
+    IncidentVersion,
+    Weapon,
+)
+from app.models.common import UTCDateTime
 from app.services.incidents import missing
 from app.services.pagination import count, decode_cursor, encode_cursor
+from app.services.sqljson import Json
 
 Action = Literal["create", "update", "delete", "baseline"]
-Version = tuple[str, dict[str, Any] | None, Action]
-"""An incident id, its record after the write (None: deleted), and what the write did."""
 
 REASON_MAX = 1000
 """The longest reason a change may carry, in characters."""
 CONTROL = r"\x00-\x1f\x7f-\x9f"
 REASON_PATTERN = rf"^[^{CONTROL}]*$"
-"""A reason: any text without a control character (C0, DEL or C1); newlines included."""
+"""A reason: any text without a control character (C0, line breaks included; DEL; C1)."""
 
 
 def check_reason(value: str | None, name: str = "reason") -> str | None:
@@ -49,97 +59,128 @@ def check_reason(value: str | None, name: str = "reason") -> str | None:
     return value.strip() or None
 
 
+class _AsStored:
+    def __repr__(self) -> str:
+        return "AS_STORED"
+
+
+AS_STORED = _AsStored()
+"""A version's record as the incident's rows hold it now, built by the database: for a
+writer that wrote rows rather than a bundle (`synth`, a bulk importer)."""
+
+Version = tuple[str, dict[str, Any] | None | _AsStored, Action]
+"""An incident id, its record after the write (None: deleted; or `AS_STORED`), and what
+the write did."""
+
+IN_BATCH = 5000
+"""Ids in one statement: well under SQLite's and PostgreSQL's limits on parameters."""
+
+
 def record(
     connection: Connection | Session, versions: Iterable[Version], *, author: Author, at: datetime
 ) -> None:
     """Add versions of incidents to the writing transaction, by `author` (and its reason).
 
-    The one way history is written: one INSERT of every version, so a bulk writer calls it
-    once per batch.
+    The one way history is written, for one incident or a whole batch: one INSERT of the
+    records given, and one INSERT ... SELECT per `IN_BATCH` incidents whose record is
+    `AS_STORED` (the database builds those from the rows, with no round trip).
     """
-    rows = [
-        {
-            "incident_id": incident_id,
-            "action": action,
-            "at": at,
-            "key_name": author.key_name,
-            "via": author.via,
-            "reason": author.reason,
-            "record": snapshot,
-        }
-        for incident_id, snapshot, action in versions
-    ]
-    if rows:
-        connection.execute(insert(IncidentVersion), rows)
+    who = {"at": at, "key_name": author.key_name, "via": author.via, "reason": author.reason}
+    given: list[dict[str, Any]] = []
+    stored: dict[str, list[str]] = defaultdict(list)
+    for incident_id, snapshot, action in versions:
+        if isinstance(snapshot, _AsStored):
+            stored[action].append(incident_id)
+        else:
+            given.append({"incident_id": incident_id, "action": action, "record": snapshot, **who})
+    if given:
+        connection.execute(insert(IncidentVersion), given)
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    for done, ids in stored.items():
+        for n in range(0, len(ids), IN_BATCH):
+            values = {**who, "action": done, "ids": ids[n : n + IN_BATCH]}
+            connection.execute(_from_rows(bind.dialect.name), values)
 
 
-def snapshot_from_rows(
-    incident: Mapping[str, Any],
-    excerpts: Sequence[Mapping[str, Any]] = (),
-    weapons: Sequence[Mapping[str, Any]] = (),
-    actors: Sequence[Mapping[str, Any]] = (),
-    attributions: Sequence[Mapping[str, Any]] = (),
-    related: Sequence[Mapping[str, Any]] = (),
-) -> dict[str, Any]:
-    """An incident as its bundle record, from its rows as the tables hold them: for a
-    writer that has rows rather than a bundle (`synth`, a bulk importer)."""
-    i = incident
-    return {
-        "id": i["id"],
-        "title": i["title"],
-        "summary": i["summary"],
-        "date_start": _iso(i["date_start"]),
-        "date_end": _iso(i["date_end"]),
-        "date_precision": i["date_precision"],
-        "time_of_day": i["time_of_day"],
-        "event_type": i["event_type"],
-        "sub_event_type": i["sub_event_type"],
-        "country": i["country"],
-        "admin1": i["admin1"],
-        "location_id": i["location_id"],
-        "fatalities": i["fatalities"],
-        "injuries": i["injuries"],
-        "damage": i["damage"],
-        "claimed": None if i["claimed"] is None else bool(i["claimed"]),
-        "excerpts": [_span(e["span_start"], e["span_end"], e["text"]) for e in excerpts],
-        "weapons": [
-            {k: w[k] for k in ("kind", "quantity", "quantity_text", "notes")} for w in weapons
-        ],
-        "actors": [{k: a[k] for k in ("actor_id", "role", "notes")} for a in actors],
-        "attributions": [
-            {
-                "id": a["id"],
-                "actor_id": a["actor_id"],
-                "by_actor_id": a["by_actor_id"],
-                "stance": a["stance"],
-                "evidence_quote_id": a["evidence_quote_id"],
-                "excerpt": None
-                if a["excerpt_start"] is None
-                else _span(a["excerpt_start"], a["excerpt_end"], a["excerpt_text"]),
-                "notes": a["notes"],
-                "added": list(a["added"]),
-            }
-            for a in attributions
-        ],
-        "related": [
-            {
-                "relation": r["relation"],
-                "incident_id": r["related_incident_id"],
-                "notes": r["notes"],
-            }
-            for r in related
-        ],
-        "notes": i["notes"],
-        "added": list(i["added"]),
-    }
+@cache
+def _from_rows(dialect: str) -> Any:
+    """INSERT of a version (`:action`, `:at`, ...) of each incident of `:ids`, its record
+    built from its rows as its bundle holds it (children in the order of their keys)."""
+    json = Json(dialect)
+    of = col(Incident.id)
 
+    def listed(model: Any, value: Any, *order: str) -> Any:
+        rows = select(model).where(model.incident_id == of).correlate(Incident)
+        return json.nested(json.array(value, rows, [getattr(model, name) for name in order]))
 
-def _iso(value: date | str) -> str:
-    return value.isoformat() if isinstance(value, date) else value
+    def fields(model: Any, *names: str, **renamed: Any) -> Any:
+        return json.object(**{name: getattr(model, name) for name in names}, **renamed)
 
+    def span(start: Any, end: Any, text: Any) -> Any:
+        return json.object(start=start, end=end, text=text)
 
-def _span(start: int, end: int, text: str) -> dict[str, Any]:
-    return {"start": start, "end": end, "text": text}
+    own = [
+        "title", "summary", "date_start", "date_end", "date_precision", "time_of_day",
+        "event_type", "sub_event_type", "country", "admin1", "location_id", "fatalities",
+        "injuries", "damage",
+    ]  # fmt: skip
+    ex, at = IncidentExcerpt, Attribution
+    excerpt = case(
+        (col(at.excerpt_start).is_(None), None),
+        else_=span(at.excerpt_start, at.excerpt_end, at.excerpt_text),
+    )
+    snapshot = fields(
+        Incident,
+        "id",
+        *own,
+        claimed=json.boolean(col(Incident.claimed)),
+        excerpts=listed(ex, span(ex.span_start, ex.span_end, ex.text), "span_start"),
+        weapons=listed(
+            Weapon, fields(Weapon, "kind", "quantity", "quantity_text", "notes"), "kind"
+        ),
+        actors=listed(
+            IncidentActor, fields(IncidentActor, "actor_id", "role", "notes"), "actor_id", "role"
+        ),
+        attributions=listed(
+            at,
+            fields(
+                at,
+                "id",
+                "actor_id",
+                "by_actor_id",
+                "stance",
+                "evidence_quote_id",
+                excerpt=excerpt,
+                notes=at.notes,
+                added=json.stored(col(at.added)),
+            ),
+            "id",
+        ),
+        related=listed(
+            IncidentRelation,
+            fields(
+                IncidentRelation,
+                "relation",
+                incident_id=IncidentRelation.related_incident_id,
+                notes=IncidentRelation.notes,
+            ),
+            "relation",
+            "related_incident_id",
+        ),
+        notes=Incident.notes,
+        added=json.stored(col(Incident.added)),
+    )
+    values = select(
+        of,
+        bindparam("action", type_=String()),
+        bindparam("at", type_=UTCDateTime()),
+        bindparam("key_name", type_=String()),
+        bindparam("via", type_=String()),
+        bindparam("reason", type_=Text()),
+        snapshot,
+    ).where(of.in_(bindparam("ids", expanding=True)))
+    columns = ["incident_id", "action", "at", "key_name", "via", "reason", "record"]
+    return insert(IncidentVersion).from_select(columns, values)
 
 
 def _empty(value: Any) -> bool:

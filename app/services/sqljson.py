@@ -58,6 +58,14 @@ class Json:
         """A JSON column as a value inside an `object`."""
         return column if self.postgresql else func.json(column)
 
+    def boolean(self, column: Any) -> Any:
+        """A boolean column as a value inside an `object`: SQLite keeps 0 or 1."""
+        if self.postgresql:
+            return column
+        return case(
+            (column.is_(None), None), (column == 0, func.json("false")), else_=func.json("true")
+        )
+
     def timestamp(self, column: Any) -> ColumnElement[str]:
         """A UTC timestamp as RFC 3339 text, as `app.encoding` writes one: microseconds
         only when there are some, and `Z`."""
