@@ -24,7 +24,12 @@ from app.routers.common import (
 )
 from app.schemas.bundle import PATCHABLE
 from app.schemas.queries import IncidentQuery, Page
-from app.schemas.resources import IncidentDetail, IncidentHistory, IncidentList
+from app.schemas.resources import (
+    HISTORY_EXAMPLE,
+    IncidentDetail,
+    IncidentHistory,
+    IncidentList,
+)
 from app.services import edits, exports, history, incidents
 from app.services.pagination import list_body
 
@@ -173,12 +178,14 @@ def delete_incident(
 
 HISTORY_NEXT = next_page("get_incident_history", Page)
 HISTORY_NEXT["next"]["parameters"]["incident_id"] = "$request.path.incident_id"
+HISTORY_RESPONSES = read_responses(400, 404, 422, links=HISTORY_NEXT)
+HISTORY_RESPONSES[200]["content"] = {"application/json": {"example": HISTORY_EXAMPLE}}
 
 
 @router.get(
     "/incidents/{incident_id}/history",
     response_model=IncidentHistory,
-    responses=read_responses(400, 404, 422, links=HISTORY_NEXT),
+    responses=HISTORY_RESPONSES,
 )
 def get_incident_history(
     request: Request, session: SessionDep, incident_id: PathId, page: Annotated[Page, Query()]

@@ -342,6 +342,31 @@ class IncidentHistory(ListOf[IncidentVersionOut]):
     pass
 
 
+_HISTORY_URL = f"http://localhost:8000/v1/incidents/{INCIDENT_ID}/history"
+HISTORY_EXAMPLE = {
+    "data": [
+        {
+            "seq": 12,
+            "action": "update",
+            "at": "2026-12-01T09:30:00Z",
+            "key_name": "editor",
+            "via": "api",
+            "reason": "The health ministry revised the toll",
+            "changes": [
+                {"field": "fatalities", "before": 1, "after": 2},
+                {"field": "added", "before": [], "after": ["fatalities"]},
+            ],
+        }
+    ],
+    "meta": {"total": 2, "limit": 1, "next_cursor": "WyJzZXEiLFsxMl1d"},
+    "links": {
+        "self": f"{_HISTORY_URL}?limit=1",
+        "next": f"{_HISTORY_URL}?limit=1&cursor=WyJzZXEiLFsxMl1d",
+    },
+}
+"""`GET /v1/incidents/{id}/history?limit=1`: the newest of two versions, a correction."""
+
+
 class StatsRow(BaseModel):
     """One group: the value of each `group_by` dimension (only those), and its counts.
 
