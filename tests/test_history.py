@@ -1,6 +1,7 @@
 """Every edit explained and kept: reasons, each incident's history, the feed's reason."""
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -14,9 +15,11 @@ from sqlmodel import Session
 from app.db import Author, write_session
 from app.loader import import_bundle
 from app.loader import write as loader_write
+from app.main import create_app
 from app.migrate import alembic_config
 from app.models import IncidentVersion
 from app.schemas.bundle import Bundle, BundleIncident
+from app.schemas.resources import IncidentHistory
 from app.services import history
 from app.synth import synthesize
 from tests.conftest import client_for
@@ -496,3 +499,31 @@ def test_the_upgrade_gives_every_stored_incident_a_first_version(engine: Engine)
         "before": None,
         "after": "Five rockets target Ain al-Asad air base",
     }
+
+
+def test_the_document_describes_the_reason_and_the_history() -> None:
+    document = create_app().openapi()
+    writes = [
+        ("/v1/incidents/{incident_id}", "patch"),
+        ("/v1/incidents/{incident_id}", "delete"),
+        ("/v1/sources", "post"),
+    ]
+    for path, method in writes:
+        operation = document["paths"][path][method]
+        parameters = {(p["name"], p["in"]): p for p in operation["parameters"]}
+        reason = parameters[("reason", "query")]["schema"]
+        assert reason["maxLength"] == history.REASON_MAX
+        pattern = re.compile(reason["pattern"])
+        assert pattern.search("Ministry: two dead — «correction» 🙂")
+        assert not pattern.search("two\nlines")
+        header = parameters[("X-Change-Reason", "header")]
+        assert "percent-encode" in header["description"]
+        assert re.compile(header["schema"]["pattern"]).search("caf%C3%A9 100%25")
+        assert not re.compile(header["schema"]["pattern"]).search("café")
+        assert "422" in operation["responses"]
+    read = document["paths"]["/v1/incidents/{incident_id}/history"]["get"]
+    assert {"200", "304", "400", "404", "422"} <= set(read["responses"])
+    example = read["responses"]["200"]["content"]["application/json"]["example"]
+    assert IncidentHistory.model_validate(example).data[0].changes[0].field == "fatalities"
+    change = document["components"]["schemas"]["ChangeOut"]
+    assert "reason" in change["required"]
