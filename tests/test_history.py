@@ -527,3 +527,18 @@ def test_the_document_describes_the_reason_and_the_history() -> None:
     assert IncidentHistory.model_validate(example).data[0].changes[0].field == "fatalities"
     change = document["components"]["schemas"]["ChangeOut"]
     assert "reason" in change["required"]
+
+
+def test_an_incident_a_replace_removes_and_brings_back_starts_again(engine: Engine) -> None:
+    key = new_key(engine)
+    without = bundle()
+    without["incidents"], without["quotes"] = [], []
+    with client_for(engine) as c:
+        assert c.post("/v1/sources", json=bundle(), headers=key).status_code == 201
+        assert c.post("/v1/sources?replace=true", json=without, headers=key).is_success
+        assert c.get("/v1/incidents/test-rockets").status_code == 404
+        assert c.post("/v1/sources?replace=true", json=bundle(), headers=key).is_success
+        kept = versions(c, "test-rockets")
+    assert [v["action"] for v in kept] == ["create", "delete", "create"]
+    assert kept[0]["changes"] == kept[2]["changes"]  # from nothing again, every field set
+    assert [c["before"] for c in kept[1]["changes"]] == [c["after"] for c in kept[2]["changes"]]
