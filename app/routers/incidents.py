@@ -169,7 +169,8 @@ def delete_incident(
     Its excerpts, weapons, actors, attributions and relations go with it, and quotes no
     longer list it. A bundle that still holds the id is refused (422) on import. An
     incident that another source's records refer to is a 409. Its history stays
-    readable, the deletion last, with the `reason` (or `X-Change-Reason`) given.
+    readable, its newest version the deletion, with the `reason` (or `X-Change-Reason`)
+    given.
     """
     if_match = request.headers.get("if-match")
     edits.delete_incident(engine, incident_id, if_match, Author("api", key.name, reason))
@@ -196,7 +197,7 @@ def get_incident_history(
     PATCH, a DELETE, or `synth`), with the key that made it (null on the command line),
     the reason given, and each field that changed with its value before and after, the
     fields as the incident's bundle holds them. A deleted incident's history stays
-    readable, the deletion last; an id that never was an incident is a 404.
+    readable, its newest version the deletion; an id that never was an incident is a 404.
     """
     data, total, cursor = history.incident_history(session, incident_id, page.limit, page.cursor)
     return list_body(request, data, total, page.limit, cursor)
