@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from app import backup
 from app.config import get_settings
-from app.db import get_engine, without_time_limit, write_session
+from app.db import Author, get_engine, without_time_limit, write_session
 from app.db_errors import database_unavailable
 from app.drafting import Step
 from app.errors import ApiError
@@ -29,6 +29,7 @@ from app.models import Source
 from app.schemas.drafts import DraftRequest
 from app.schemas.messages import message_of
 from app.services import drafts, keys
+from app.services.history import REASON_MAX, check_reason
 from app.synth import synthesize
 
 
@@ -38,8 +39,9 @@ def _seed(folder: Path) -> None:
             print(f"{name}: {outcome}")
 
 
-def _load(path: Path, *, replace: bool) -> None:
-    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace)
+def _load(path: Path, *, replace: bool, reason: str | None) -> None:
+    author = Author("cli", None, check_reason(reason, "--reason"))
+    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace, author=author)
     print(f"{path.name}: {outcome}")
 
 
@@ -227,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--replace", action="store_true", help="replace the records of an existing source"
     )
+    load.add_argument(
+        "--reason",
+        help=f"why (up to {REASON_MAX} characters): kept with the changes, in the change feed"
+        " and each incident's history",
+    )
     key_cmd = commands.add_parser("keys", help="API keys: create, list, revoke")
     key_actions = key_cmd.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", help="create a key and print it (only this once)")
@@ -285,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
                 _seed(args.dir)
         elif args.command == "import":
             _upgrade()
-            _load(args.file, replace=args.replace)
+            _load(args.file, replace=args.replace, reason=args.reason)
         elif args.command == "keys":
             _upgrade()
             _keys(args)

@@ -5,9 +5,10 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from difflib import get_close_matches
 from inspect import isclass
 from typing import Annotated, Any, TypeVar
+from urllib.parse import unquote
 
 import orjson
-from fastapi import Depends, Query, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -23,6 +24,7 @@ from app.db import get_engine
 from app.errors import (
     BadRequest,
     InvalidBody,
+    InvalidValue,
     PayloadTooLarge,
     ProblemItem,
     Unauthorized,
@@ -33,6 +35,7 @@ from app.models import ApiKey
 from app.replicas import ReadPool, ReadSession, get_read_pool
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
 from app.services import names
+from app.services.history import REASON_MAX, REASON_PATTERN, check_reason
 from app.services.keys import Scope, authenticate
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -197,6 +200,55 @@ ResolvedActorQuery = Annotated[ActorQuery, Depends(_resolving(ActorQuery))]
 
 BundleBody = Annotated[Any, Depends(bundle_body)]
 MergePatchBody = Annotated[Any, Depends(merge_patch_body)]
+
+REASON_HEADER = "X-Change-Reason"
+_PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
+
+
+async def change_reason(
+    reason: Annotated[
+        str | None,
+        Query(
+            description=f"Why this change is made, stored with it (its history, the change "
+            f"feed): up to {REASON_MAX} characters, no control characters. Or send "
+            f"`{REASON_HEADER}`.",
+            json_schema_extra={"maxLength": REASON_MAX, "pattern": REASON_PATTERN},
+        ),
+    ] = None,
+    header: Annotated[
+        str | None,
+        Header(
+            alias=REASON_HEADER,
+            description="Why this change is made, as the `reason` parameter says. A header "
+            "is ASCII: percent-encode every other character as UTF-8 (`encodeURIComponent`, "
+            "`urllib.parse.quote`: `caf%C3%A9`), and `%` itself as `%25`; the value is "
+            "decoded once, then bound as `reason` is.",
+            json_schema_extra={"pattern": _PRINTABLE_ASCII},
+        ),
+    ] = None,
+) -> str | None:
+    """The reason a write gives (`reason` or `X-Change-Reason`, not both), checked.
+
+    (`async` because it does no I/O.)
+    """
+    if reason is not None and header is not None:
+        message = f"give the reason once: in {REASON_HEADER} or in `reason`"
+        raise InvalidValue.listing([ProblemItem(param="reason", message=message)])
+    if header is None:
+        return check_reason(reason)
+    if not re.fullmatch(_PRINTABLE_ASCII, header):
+        message = "must be printable ASCII: percent-encode other characters as UTF-8"
+        raise InvalidValue.listing([ProblemItem(param=REASON_HEADER, message=message)])
+    try:
+        decoded = unquote(header, errors="strict")
+    except UnicodeDecodeError:
+        message = "its percent-encoded bytes are not UTF-8"
+        raise InvalidValue.listing([ProblemItem(param=REASON_HEADER, message=message)]) from None
+    return check_reason(decoded, REASON_HEADER)
+
+
+ChangeReason = Annotated[str | None, Depends(change_reason)]
+"""Why a write is made: `reason` or the `X-Change-Reason` header; 422 when malformed."""
 
 
 def _query_names(dependant: Dependant) -> set[str]:

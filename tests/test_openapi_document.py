@@ -156,6 +156,7 @@ def test_lists_link_to_their_next_page_with_the_same_query() -> None:
     paged = 0
     for path, _, operation in OPERATIONS:
         query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        in_path = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
         cursor = "since" if path == "/v1/changes" else "cursor"
         if cursor not in query:
             continue
@@ -164,8 +165,11 @@ def test_lists_link_to_their_next_page_with_the_same_query() -> None:
         assert link["operationId"] == operation["operationId"], path
         parameters = link["parameters"]
         assert parameters.pop(cursor) == "$response.body#/meta/next_cursor"
-        assert parameters == {name: f"$request.query.{name}" for name in query - {cursor}}, path
-    assert paged == 6  # incidents, quotes, locations, actors, sources, changes
+        assert parameters == {name: f"$request.query.{name}" for name in query - {cursor}} | {
+            name: f"$request.path.{name}" for name in in_path
+        }, path
+    # incidents, an incident's history, quotes, locations, actors, sources, changes
+    assert paged == 7
 
 
 def test_the_constraints_the_server_enforces_are_in_the_schema() -> None:
@@ -369,6 +373,7 @@ def test_the_generated_client_reads_every_resource(
         "landing": {},
         "list_incidents": {"attributed_to": ["Iran-backed groups"]},
         "get_incident": {"incident_id": INCIDENT},
+        "get_incident_history": {"incident_id": INCIDENT},
         "list_quotes": {"speaker": ["John Kirby"]},
         "get_quote": {"quote_id": "kirby-working-level-assumption"},
         "list_locations": {},
@@ -401,6 +406,10 @@ def test_the_generated_client_reads_every_resource(
             parsed[operation_id] = response.parsed
 
     assert parsed["list_incidents"].meta.total == 4  # attributed_to by name
+    created = parsed["get_incident_history"].data[-1]
+    assert created.action == "create"
+    assert created.changes[0].field == "title"
+    assert created.changes[0].after == parsed["get_incident"].title
     detail = parsed["get_incident"]
     assert detail.id == INCIDENT
     assert detail.quotes

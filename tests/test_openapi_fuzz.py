@@ -139,6 +139,15 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
     ("(the same)", 431, lambda case, param, message: "header" in message),
     ("(the same)", 422, lambda case, param, message: "are accepted" in message),
     (
+        "`X-Change-Reason` is percent-encoded UTF-8 (a header is ASCII): printable ASCII whose"
+        " escapes decode to bytes that are not UTF-8, to a control character, or to more"
+        " than 1000 characters; or given with `reason` too (one reason per change).",
+        422,
+        lambda case, param, message: (
+            param == "X-Change-Reason" or (param == "reason" and "reason once" in message)
+        ),
+    ),
+    (
         "`If-Match` with another ETag than the incident's current one: the state, not the "
         "shape, of the request.",
         412,
