@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 
 from app.http.etag import etag_for, uncoded
 from tests.conftest import client_for
-from tests.factories import bundle
-from tests.writing import SEED_SOURCE, dump, new_key, seed
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import SEED_SOURCE, dump, new_key, seed
 
 INCIDENT = "2022-01-05-ain-al-asad-rockets"
 IDENTITY = {"Accept-Encoding": "identity"}
