@@ -15,8 +15,7 @@ from sqlmodel import Session
 
 from app.db import CLI, Author, write_session
 from app.encoding import to_json
-from app.errors import Conflict, InvalidBundle, NotFound, PreconditionFailed, ProblemItem
-from app.http.etag import etag_for, if_match_holds
+from app.errors import Conflict, InvalidBundle, NotFound, ProblemItem
 from app.loader.check import validate_bundle
 from app.loader.spans import resolve_spans
 from app.loader.write import bundle_sha256, stored_form, write_bundle
@@ -59,21 +58,15 @@ def read_bundle_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_bundle(
-    session: Session, data: Any, *, replace: bool = False, if_match: str | None = None
-) -> Outcome:
+def load_bundle(session: Session, data: Any, *, replace: bool = False) -> Outcome:
     """Validate `data` whole, then write it and commit.
 
     Use a session from `app.db.write_session`, so that the check and the write are one
     atomic step. The same bundle loaded twice changes nothing; a different bundle under
-    an existing source id is a Conflict unless `replace`. With `if_match` (the ETag of
-    the source's bundle the change was made from), PreconditionFailed unless the stored
-    bundle is still that one.
+    an existing source id is a Conflict unless `replace`.
     """
     if isinstance(data, Bundle):
         data = data.model_dump(mode="json", exclude_none=False)
-    if if_match is not None:
-        _check_unchanged(session, data, if_match)
     bundle = validate_bundle(data, session)
     existing = session.get(Source, bundle.source.id)
     try:
@@ -125,34 +118,9 @@ def bundle_json(session: Session, source_id: str) -> bytes:
     return to_json(export_bundle(session, source_id))
 
 
-def _check_unchanged(session: Session, data: Any, if_match: str) -> None:
-    """As for an incident's PATCH: the ETag must be the stored bundle's (RFC 9110 §13.1.1;
-    a source that does not exist has none, so nothing matches, not even `*`)."""
-    source = data.get("source") if isinstance(data, dict) else None
-    source_id = source.get("id") if isinstance(source, dict) else None
-    if not isinstance(source_id, str):
-        return  # no source to compare: the bundle's own errors say so
-    try:
-        current = etag_for(bundle_json(session, source_id))
-    except (NotFound, Conflict):
-        raise PreconditionFailed(
-            f"If-Match names a version of source {source_id}, which has no stored bundle"
-        ) from None
-    if not if_match_holds(if_match, current):
-        raise PreconditionFailed(
-            f"source {source_id} changed since that ETag: GET /v1/sources/{source_id}/bundle "
-            "again and make the change on it"
-        )
-
-
 def import_bundle(
-    engine: Engine,
-    data: Any,
-    *,
-    replace: bool = False,
-    author: Author = CLI,
-    if_match: str | None = None,
+    engine: Engine, data: Any, *, replace: bool = False, author: Author = CLI
 ) -> Outcome:
     """`load_bundle` in a write transaction of its own: `import`, `seed` and POST."""
     with write_session(engine, author) as session:
-        return load_bundle(session, data, replace=replace, if_match=if_match)
+        return load_bundle(session, data, replace=replace)

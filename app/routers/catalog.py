@@ -16,7 +16,7 @@ from app.deps import (
 )
 from app.http.etag import http_date
 from app.http.lists import documented, list_body, list_or_export
-from app.loader import bundle_json, import_bundle
+from app.loader import bundle_json
 from app.routers.common import (
     ETAG_HEADER,
     LAST_MODIFIED_HEADER,
@@ -41,7 +41,7 @@ from app.schemas.resources import (
     SourceDetail,
     SourceList,
 )
-from app.services import catalog, exports
+from app.services import catalog, edits, exports
 
 router = APIRouter()
 
@@ -247,7 +247,7 @@ def import_source(
     change the import makes: the change feed, each incident's history.
     """
     author = Author("api", key.name, reason)
-    outcome = import_bundle(engine, data, replace=replace, author=author, if_match=if_match)
+    outcome = edits.import_source(engine, data, replace=replace, author=author, if_match=if_match)
     source_id = data["source"]["id"]
     body = ImportResult(source_id=source_id, outcome=outcome).model_dump()
     if outcome != "created":

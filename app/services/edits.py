@@ -1,4 +1,5 @@
-"""PATCH and DELETE of one incident: applied to its source's bundle, written by the loader.
+"""PATCH and DELETE of one incident: applied to its source's bundle, written by the loader;
+and an import guarded by `If-Match` on its source's bundle.
 
 An edit is validated exactly as an imported bundle is (the same `validate_bundle`), and
 written by the same `write_bundle`, so the change feed, `updated_at` and the exported
@@ -12,14 +13,23 @@ from sqlmodel import Session
 
 from app.db import Author, write_session
 from app.errors import (
+    Conflict,
     InvalidBundle,
     InvalidPatch,
+    NotFound,
     PreconditionFailed,
     PreconditionRequired,
     ProblemItem,
 )
 from app.http.etag import etag_for, if_match_holds
-from app.loader import export_bundle, validate_bundle, write_bundle
+from app.loader import (
+    Outcome,
+    bundle_json,
+    export_bundle,
+    load_bundle,
+    validate_bundle,
+    write_bundle,
+)
 from app.models import Incident, Tombstone
 from app.schemas.bundle import PATCHABLE
 from app.schemas.resources import IncidentDetail
@@ -119,4 +129,35 @@ def delete_incident(engine: Engine, incident_id: str, if_match: str | None, auth
         write_bundle(session, validate_bundle(bundle, session))
         session.add(
             Tombstone(resource="incident", resource_id=incident_id, key_name=author.key_name)
+        )
+
+
+def import_source(
+    engine: Engine, data: Any, *, replace: bool, author: Author, if_match: str | None
+) -> Outcome:
+    """`import_bundle`, made only if `if_match` (when given) holds the stored bundle's ETag,
+    checked in the write transaction, as for an incident's PATCH."""
+    with write_session(engine, author) as session:
+        if if_match is not None:
+            _bundle_unchanged(session, data, if_match)
+        return load_bundle(session, data, replace=replace)
+
+
+def _bundle_unchanged(session: Session, data: Any, if_match: str) -> None:
+    """The ETag must be the stored bundle's (RFC 9110 §13.1.1; a source that does not exist
+    has none, so nothing matches, not even `*`)."""
+    source = data.get("source") if isinstance(data, dict) else None
+    source_id = source.get("id") if isinstance(source, dict) else None
+    if not isinstance(source_id, str):
+        return  # no source to compare: the bundle's own errors say so
+    try:
+        current = etag_for(bundle_json(session, source_id))
+    except (NotFound, Conflict):
+        raise PreconditionFailed(
+            f"If-Match names a version of source {source_id}, which has no stored bundle"
+        ) from None
+    if not if_match_holds(if_match, current):
+        raise PreconditionFailed(
+            f"source {source_id} changed since that ETag: GET /v1/sources/{source_id}/bundle "
+            "again and make the change on it"
         )
