@@ -204,7 +204,10 @@ def negative_data_rejected_unless_export_limit(ctx: Any, response: Any, case: An
         return None
     if response.status_code in (414, 431):  # refused for its size before it is read
         return None
-    if response.status_code == 412 and case.operation.method.upper() in ("PATCH", "DELETE"):
+    if response.status_code == 412 and (
+        case.operation.method.upper() in ("PATCH", "DELETE")
+        or case.operation.label == "POST /v1/sources"
+    ):
         # A stale If-Match is answered before the body is read (RFC 9110, 13.2.1: the
         # preconditions are evaluated before the request content is processed).
         return None
