@@ -40,6 +40,8 @@ DRAFTED_QUOTE = (
 CORRECTED_QUOTE = DRAFTED_QUOTE.removesuffix(",")
 VIEWPORT = {"width": 1280, "height": 900}
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
