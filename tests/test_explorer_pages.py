@@ -319,7 +319,7 @@ def test_markup_in_a_record_is_shown_as_text(engine: Engine) -> None:
         posted = c.post("/v1/sources", json=_hostile_bundle(), headers=key)
         assert posted.status_code == 201, posted.text
         for path, scripts in (
-            ("/explore/incidents/test-rockets", 1),
+            ("/explore/incidents/test-rockets", 2),  # with history.js
             ("/explore/sources/hostile", 1),
             ("/explore", 2),
             ("/explore?location=fort-nowhere&q=incident", 2),
