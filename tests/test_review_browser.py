@@ -518,6 +518,14 @@ def test_the_edit_page_replaces_with_if_match_and_says_when_someone_else_changed
     assert headers["x-change-reason"] == "Checked%20against%20the%20police"
     stored = review.api(f"/v1/incidents/{incident}")
     assert (stored["title"], stored["fatalities"]) == ("Two rockets hit Testholm", 0)
+    # The reason is kept with the change, in the incident's history, with the key's name.
+    newest = review.api(f"/v1/incidents/{incident}/history")["data"][0]
+    assert (newest["action"], newest["reason"], newest["key_name"]) == (
+        "update",
+        "Checked against the police",
+        "reviewer",
+    )
+    assert {c["field"] for c in newest["changes"]} >= {"title", "fatalities"}
     # The page now holds the stored bundle and its new ETag: a second change goes through.
     card = review.card("incidents", "Two rockets hit Testholm")
     card.get_by_text("Correct its fields").click()
@@ -552,6 +560,22 @@ def _tab_to(page: Page, element_id: str, most: int = 10) -> None:
         if page.evaluate("document.activeElement.id") == element_id:
             return
     raise AssertionError(f"Tab does not reach #{element_id}")
+
+
+def test_an_article_opened_from_a_text_file(review: Review, key: str) -> None:
+    page = review.page
+    review.open("/explore/new")
+    page.get_by_label("Or open a text file (.txt, UTF-8)").set_input_files(
+        Path(__file__).parent / "data" / "tigris_2031_04_17_arbil_kirkuk.txt"
+    )
+    expect(page.get_by_label("Its text")).to_have_value(ARTICLE)
+    page.get_by_label("Published on").first.fill(PUBLISHED)
+    page.get_by_label("Publisher").first.fill(PUBLISHER)
+    page.get_by_role("button", name="Draft its records").click()
+    review.give_key(key)
+    expect(page.locator("#review")).to_be_visible()
+    assert set(review.marked().values()) == _spans(review.api_draft(key))
+    review.assert_clean()
 
 
 def test_keyboard_only(review: Review, key: str) -> None:
