@@ -38,6 +38,9 @@ DRAFTED_QUOTE = (
     "The drones came in from the south and hit the roof of the warehouse just after midnight,"
 )
 CORRECTED_QUOTE = DRAFTED_QUOTE.removesuffix(",")
+# Words added by selection as a new incident and as a quote (the draft's own dropped).
+PROTEST = "about two hundred people protested outside the governor’s office in Kirkuk"
+NO_CASUALTIES = "There were no casualties."
 VIEWPORT = {"width": 1280, "height": 900}
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -313,6 +316,79 @@ def test_an_article_from_paste_to_the_record(
         _from_article_to_the_record(
             Review(e.page, e.traffic, e.base), cli_write_key(url, "reviewer")
         )
+
+
+def test_a_quote_and_an_incident_added_by_selecting_words(browser: Browser, tmp_path: Path) -> None:
+    """On a server of its own: it stores the article's draft, whose ids other tests store."""
+    with (
+        fresh_database("sqlite", tmp_path) as url,
+        running_server(tmp_path / "server", database_url=url) as server,
+        _reviewer(browser, server, tmp_path) as e,
+    ):
+        review, key = Review(e.page, e.traffic, e.base), cli_write_key(url, "reviewer")
+        page = review.page
+        review.open("/explore/new")
+        review.draft(key)
+        drafted = review.api_draft(key)
+        source_id = drafted["source"]["id"]
+        strike, protest = (_drafted_incident(drafted, w) for w in ("drones", "protested"))
+        no_casualties = next(q for q in drafted["quotes"] if q["text"] == NO_CASUALTIES)
+        # The protest was read as a strike, and the quote is to be given again: both dropped.
+        review.card("incidents", protest["title"]).filter(
+            has_text=protest["date_start"]
+        ).get_by_role("button", name="Drop").first.click()
+        review.card("quotes", NO_CASUALTIES).get_by_role("button", name="Drop").click()
+        # The protest again, as a new incident from its words.
+        review.select_words(PROTEST)
+        expect(page.locator("#pick-words")).to_have_value(PROTEST)
+        page.get_by_role("button", name="Add as a new incident").click()
+        added = page.locator("#incidents-list > li.record").last
+        expect(added.locator(".state")).to_have_text("Added by you.")
+        title = added.get_by_label("Title", exact=True)
+        expect(title).to_be_focused()
+        title.fill("Protest outside the governor's office in Kirkuk")
+        added.get_by_label("From").fill("2031-04-14")
+        added.get_by_label("To", exact=True).fill("2031-04-14")
+        added.get_by_label("Event type").select_option("Protests|Peaceful protest")
+        added.get_by_label("Place (by name)").fill("kirkuk")
+        expect(added.locator('[data-field="location_id"] .hint')).to_have_text(
+            "New, in this article: kirkuk"
+        )
+        added.get_by_label("Country (ISO code or name)").fill("IQ")
+        # The quote again, from its words, its speaker picked by name.
+        review.select_words(NO_CASUALTIES)
+        page.get_by_role("button", name="Add as a quote").click()
+        quote = page.locator("#quotes-list > li.record").last
+        speaker = quote.get_by_label("Speaker (an actor, by name)")
+        expect(speaker).to_be_focused()
+        speaker.fill("hemin sardar")
+        expect(quote.locator('[data-field="speaker_id"] .hint')).to_have_text(
+            "New, in this article: hemin-sardar"
+        )
+        quote.get_by_label(f"{strike['title']}, {strike['date_start']}").check()
+        marked = review.marked()
+        assert marked[added.get_attribute("id") + ":0"] == PROTEST
+        assert marked[quote.get_attribute("id")] == NO_CASUALTIES
+        page.get_by_role("button", name="Store these records").click()
+        _wait_stored(page, "are in the record")
+
+        incidents = review.api("/v1/incidents", source=source_id, limit=100)["data"]
+        assert protest["id"] not in {i["id"] for i in incidents}
+        new = next(i for i in incidents if i["event_type"] == "Protests")
+        detail = review.api(f"/v1/incidents/{new['id']}")
+        assert (detail["date_start"], detail["sub_event_type"], detail["location"]["id"]) == (
+            "2031-04-14",
+            "Peaceful protest",
+            "kirkuk",
+        )
+        assert [s["excerpt"] for s in detail["sources"]] == [PROTEST]
+        quotes = review.api("/v1/quotes", source=source_id, limit=100)["data"]
+        assert no_casualties["id"] not in {q["id"] for q in quotes}
+        given = next(q for q in quotes if q["text"] == NO_CASUALTIES)
+        at = ARTICLE.index(NO_CASUALTIES)
+        assert given["span"] == {"start": at, "end": at + len(NO_CASUALTIES)}
+        assert (given["speaker_id"], given["incident_ids"]) == ("hemin-sardar", [strike["id"]])
+        review.assert_clean()
 
 
 def test_a_problem_is_shown_next_to_its_field_and_nothing_is_stored(
