@@ -24,6 +24,8 @@ from tests.helpers_browser import (
 )
 from tests.helpers_server import REPO_ROOT, cli_write_key, running_server
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 SHOTS = REPO_ROOT / "test-results" / "explorer"
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 STRICT_POLICY = (
