@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, event, select, text, update
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
-from sqlmodel import Session, col, create_engine
+from sqlmodel import Session, SQLModel, col, create_engine
 
 from app.config import get_settings
 from app.errors import sqlite_result_code
@@ -255,3 +255,24 @@ def full_text_after_bulk_write(connection: Connection) -> Iterator[None]:
         connection.exec_driver_sql(sql)
         fts = name.removesuffix("_insert")
         connection.exec_driver_sql(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
+
+
+def bulk_insert(connection: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of `table` at once, each a dict of the same columns (those it
+    lacks take their defaults): an `executemany` INSERT, on PostgreSQL a `COPY`, several
+    times faster than multi-row INSERTs there. The table's triggers fire per row."""
+    if not rows:
+        return
+    target = SQLModel.metadata.tables[table]
+    if connection.dialect.name != "postgresql":
+        connection.execute(target.insert(), rows)
+        return
+    given = rows[0].keys()
+    columns = [c.name for c in target.columns if c.computed is None and c.name in given]
+    json_columns = {c.name for c in target.columns if c.type.__class__.__name__ == "JSON"}
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    names = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_json(row[c]) if c in json_columns else row[c] for c in columns])

@@ -3,6 +3,7 @@
 from app.models.actors import Actor
 from app.models.aggregates import IncidentPlaceTally, IncidentTally, RecordVersion
 from app.models.changes import Change, Tombstone
+from app.models.datasets import DatasetActor, DatasetRow
 from app.models.incidents import (
     Attribution,
     Incident,
@@ -21,6 +22,8 @@ __all__ = [
     "ApiKey",
     "Attribution",
     "Change",
+    "DatasetActor",
+    "DatasetRow",
     "Incident",
     "IncidentActor",
     "IncidentExcerpt",
