@@ -12,7 +12,7 @@ from app.explorer import install_explorer
 from app.http import limits, stack
 from app.metrics import install_metrics
 from app.ogc import router as ogc
-from app.routers import catalog, changes, incidents, landing, ops, quotes, stats
+from app.routers import catalog, changes, datasets, incidents, landing, ops, quotes, stats
 from app.schemas.bundle import IncidentPatch
 
 DESCRIPTION = """
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     stack.install(app, settings)
     checked = [Depends(check_parameters)]
-    for module in (incidents, quotes, catalog, stats, changes):
+    for module in (incidents, quotes, catalog, stats, changes, datasets):
         app.include_router(
             module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
         )

@@ -7,9 +7,6 @@ from sqlmodel import Field, SQLModel
 from app.models.common import json_list_field, updated_at_field
 
 
-SOURCE_KINDS = ("article", "dataset")
-
-
 class Source(SQLModel, table=True):
     id: str = Field(primary_key=True)
     kind: str = Field(default="article", sa_column_kwargs={"server_default": "article"})

@@ -1,0 +1,334 @@
+"""Writing a dataset's records: in batches, each row only as it differs from the stored one.
+
+A `Store` lives for one import, on its connection and inside its one transaction. Each
+batch of records is compared with what the dataset holds (by the digest of what the
+import makes of a row): new rows are inserted in bulk (`app.db.bulk_insert`: executemany,
+COPY on PostgreSQL), changed ones updated in place, unchanged ones left alone; each
+write goes into the change feed. The ids seen are kept in a temporary table, so that at
+the end the dataset's incidents that the file no longer has can be deleted (with their
+tombstones and change-feed entries) without holding every id in memory.
+
+Places and actors are shared records. A place's id is made from all its values, so a
+place is created once and never rewritten. An actor is found by UCDP's id of it (kept
+in `dataset_actor`), else by its name or an alias (any actor of the record, whoever
+made it), else created.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    select,
+)
+from sqlmodel import Session, SQLModel
+
+from app.datasets.mapping import ActorRef, BadRow, Mapping, Record, short_hash, slug
+from app.db import Author, bulk_insert
+from app.loader import _refuse_removing_referenced
+from app.services.changes import record_many
+
+BATCH = 2000
+"""Rows compared and written at a time: the memory an import holds is about this many."""
+CHUNK = 1000
+"""Ids per statement when deleting."""
+
+_SEEN = Table(
+    "dataset_import_seen",
+    MetaData(),
+    Column("id", String, primary_key=True),
+    Column("line", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+"""The incident ids of this import's file so far, with their lines (per connection)."""
+
+TABLES = SQLModel.metadata.tables
+INCIDENT, DATASET_ROW = TABLES["incident"], TABLES["dataset_row"]
+
+
+def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
+    return (items[n : n + size] for n in range(0, len(items), size))
+
+
+class Store:
+    def __init__(
+        self,
+        connection: Connection,
+        mapping: type[Mapping],
+        source_id: str,
+        author: Author,
+        now: datetime,
+    ) -> None:
+        self.conn = connection
+        self.mapping = mapping
+        self.source_id = source_id
+        self.author = author
+        self.now = now
+        self.counts = dict.fromkeys(("added", "updated", "unchanged", "deleted"), 0)
+        self.pending: list[Record] = []
+        self._places: set[str] = set()
+        _SEEN.drop(connection, checkfirst=True)
+        _SEEN.create(connection)
+        self._load_actors()
+
+    # Records in
+
+    def add(self, record: Record) -> list[tuple[Record, BadRow]]:
+        """Take a record; the records refused when the batch is written, and why."""
+        self.pending.append(record)
+        return self.flush() if len(self.pending) >= BATCH else []
+
+    def keep(self, incident_id: str, line: int) -> None:
+        """A row refused by `--skip-bad-rows` whose id reads: its stored incident, if any,
+        stays as it was (neither updated nor deleted)."""
+        found = self.conn.execute(select(_SEEN.c.id).where(_SEEN.c.id == incident_id)).first()
+        if found is None:
+            self.conn.execute(_SEEN.insert(), [{"id": incident_id, "line": line}])
+
+    def flush(self) -> list[tuple[Record, BadRow]]:
+        batch, self.pending = self.pending, []
+        records, bad = self._admitted(batch)
+        if not records:
+            return bad
+        self.conn.execute(_SEEN.insert(), [{"id": r.incident_id, "line": r.line} for r in records])
+        # This dataset's incidents of the batch, with the digest of their row (none: the
+        # incident is the dataset's but has no row, and is rewritten).
+        stored = dict(
+            self.conn.execute(
+                select(INCIDENT.c.id, DATASET_ROW.c.row_hash)
+                .outerjoin(DATASET_ROW, DATASET_ROW.c.incident_id == INCIDENT.c.id)
+                .where(INCIDENT.c.id.in_([r.incident_id for r in records]))
+            ).all()
+        )
+        new = [r for r in records if r.incident_id not in stored]
+        changed = [
+            r for r in records if r.incident_id in stored and stored[r.incident_id] != r.digest
+        ]
+        self.counts["unchanged"] += len(records) - len(new) - len(changed)
+        if new or changed:
+            self._write(new, changed)
+        return bad
+
+    def _admitted(self, batch: list[Record]) -> tuple[list[Record], list[tuple[Record, BadRow]]]:
+        """The records that may be written, and why the others may not: an id seen before
+        in the file, or one that another source's incident has."""
+        id_column = self.mapping.required[0]
+        bad: list[tuple[Record, BadRow]] = []
+
+        def refuse(r: Record, message: str) -> None:
+            bad.append((r, BadRow(r.line, id_column, r.row["row_id"], message)))
+
+        first: dict[str, Record] = {}
+        for r in batch:
+            if r.incident_id in first:
+                refuse(r, f"the same id as line {first[r.incident_id].line}")
+            else:
+                first[r.incident_id] = r
+        earlier = self.conn.execute(
+            select(_SEEN.c.id, _SEEN.c.line).where(_SEEN.c.id.in_(list(first)))
+        ).all()
+        owners = self.conn.execute(
+            select(INCIDENT.c.id, INCIDENT.c.source_id).where(
+                INCIDENT.c.id.in_(list(first)), INCIDENT.c.source_id != self.source_id
+            )
+        ).all()
+        for incident_id, line in earlier:
+            refuse(first.pop(incident_id), f"the same id as line {line}")
+        for incident_id, owner in owners:
+            if (other := first.pop(incident_id, None)) is not None:
+                refuse(other, f"incident {incident_id} belongs to source {owner}, not this dataset")
+        return list(first.values()), sorted(bad, key=lambda b: b[1].line)
+
+    # Writing
+
+    def _write(self, new: list[Record], changed: list[Record]) -> None:
+        records = new + changed
+        self._ensure_places(records)
+        links = {
+            (r.incident_id, self._actor(actor), role): None
+            for r in records
+            for actor, role in r.actors
+        }
+        self._flush_actors()
+        rows = [self._incident_row(r) for r in records]
+        new_ids = [r.incident_id for r in new]
+        changed_ids = [r.incident_id for r in changed]
+        if new:
+            # An id a former release deleted, back in a newer one: the dataset says it is.
+            tombstones = TABLES["tombstone"]
+            self.conn.execute(
+                delete(tombstones).where(
+                    tombstones.c.resource == "incident", tombstones.c.resource_id.in_(new_ids)
+                )
+            )
+            bulk_insert(self.conn, INCIDENT, rows[: len(new)])
+        if changed:
+            fields = [k for k in rows[0] if k != "id"]
+            update = (
+                INCIDENT.update()
+                .where(INCIDENT.c.id == bindparam("_id"))
+                .values({k: bindparam(f"_{k}") for k in fields})
+            )
+            values = [{f"_{k}": v for k, v in row.items()} for row in rows[len(new) :]]
+            self.conn.execute(update, values)
+            for part in _chunks(changed_ids):
+                for table in (TABLES["incident_actor"], DATASET_ROW):
+                    self.conn.execute(delete(table).where(table.c.incident_id.in_(part)))
+        bulk_insert(
+            self.conn,
+            DATASET_ROW,
+            [{"incident_id": r.incident_id, "row_hash": r.digest, **r.row} for r in records],
+        )
+        bulk_insert(
+            self.conn,
+            "incident_actor",
+            [
+                {"incident_id": i, "actor_id": a, "role": role, "notes": None}
+                for i, a, role in links
+            ],
+        )
+        record_many(self.conn, self.author, "incident", new_ids, "create")
+        record_many(self.conn, self.author, "incident", changed_ids, "update")
+        self.counts["added"] += len(new)
+        self.counts["updated"] += len(changed)
+
+    def _incident_row(self, r: Record) -> dict[str, Any]:
+        location_id = r.location["id"] if r.location else None
+        return {
+            "id": r.incident_id,
+            "source_id": self.source_id,
+            **r.incident,
+            "location_id": location_id,
+            "updated_at": self.now,
+        }
+
+    def _ensure_places(self, records: list[Record]) -> None:
+        wanted = {
+            r.location["id"]: r.location
+            for r in records
+            if r.location and r.location["id"] not in self._places
+        }
+        if not wanted:
+            return
+        location = TABLES["location"]
+        found = set(self.conn.scalars(select(location.c.id).where(location.c.id.in_(wanted))))
+        missing = [i for i in wanted if i not in found]
+        bulk_insert(self.conn, location, [wanted[i] | {"updated_at": self.now} for i in missing])
+        record_many(self.conn, self.author, "location", missing, "create")
+        self._places |= wanted.keys()
+
+    # Actors
+
+    def _load_actors(self) -> None:
+        actor = TABLES["actor"]
+        self._names: dict[str, str] = {}
+        self._actor_ids: set[str] = set()
+        for actor_id, name, aliases in self.conn.execute(
+            select(actor.c.id, actor.c.name, actor.c.aliases).order_by(actor.c.id)
+        ):
+            self._actor_ids.add(actor_id)
+            for known in [name, *(aliases or [])]:
+                self._names.setdefault(known.casefold(), actor_id)
+        external = TABLES["dataset_actor"]
+        self._external: dict[tuple[str, str], str] = {
+            (scheme, external_id): actor_id
+            for scheme, external_id, actor_id in self.conn.execute(
+                select(external.c.scheme, external.c.external_id, external.c.actor_id)
+            )
+        }
+        self._new_actors: list[dict[str, Any]] = []
+        self._new_external: list[dict[str, Any]] = []
+
+    def _actor(self, ref: ActorRef) -> str:
+        scheme = self.mapping.actor_scheme
+        key = (scheme, ref.external_id) if ref.external_id else None
+        if key and key in self._external:
+            return self._external[key]
+        actor_id = self._names.get(ref.name.casefold())
+        if actor_id is None:
+            actor_id = self._new_actor_id(ref)
+            self._names[ref.name.casefold()] = actor_id
+            self._actor_ids.add(actor_id)
+            self._new_actors.append(
+                {
+                    "id": actor_id,
+                    "name": ref.name,
+                    "aliases": [],
+                    "kind": ref.kind,
+                    "country": ref.country,
+                    "parent_id": None,
+                    "description": None,
+                    "notes": ref.notes,
+                    "added": list(ref.added),
+                    "updated_at": self.now,
+                }
+            )
+        if key:
+            self._external[key] = actor_id
+            self._new_external.append(
+                {"scheme": scheme, "external_id": ref.external_id, "actor_id": actor_id}
+            )
+        return actor_id
+
+    def _new_actor_id(self, ref: ActorRef) -> str:
+        prefix = f"{self.mapping.actor_scheme}-actor"
+        name = ref.external_id or slug(ref.name)
+        candidate = f"{prefix}-{name}" if name else f"{prefix}-{short_hash(ref.name)}"
+        if candidate in self._actor_ids:
+            candidate = f"{candidate}-{short_hash(ref.name)}"
+        return candidate
+
+    def _flush_actors(self) -> None:
+        bulk_insert(self.conn, "actor", self._new_actors)
+        record_many(self.conn, self.author, "actor", [a["id"] for a in self._new_actors], "create")
+        bulk_insert(self.conn, "dataset_actor", self._new_external)
+        self._new_actors, self._new_external = [], []
+
+    # The end
+
+    def delete_missing(self) -> int:
+        """Delete the dataset's incidents that the file does not have, as a delete through
+        the API does: refused if another source's records refer to one (the loader's
+        check), each recorded in the change feed and left as a tombstone."""
+        gone = list(
+            self.conn.scalars(
+                select(INCIDENT.c.id)
+                .where(
+                    INCIDENT.c.source_id == self.source_id,
+                    INCIDENT.c.id.not_in(select(_SEEN.c.id)),
+                )
+                .order_by(INCIDENT.c.id)
+            )
+        )
+        tombstone = TABLES["tombstone"]
+        for part in _chunks(gone):
+            with Session(bind=self.conn) as session:
+                _refuse_removing_referenced(session, self.source_id, part)
+            self.conn.execute(delete(INCIDENT).where(INCIDENT.c.id.in_(part)))
+            record_many(self.conn, self.author, "incident", part, "delete")
+            bulk_insert(
+                self.conn,
+                tombstone,
+                [
+                    {
+                        "resource": "incident",
+                        "resource_id": i,
+                        "deleted_at": self.now,
+                        "key_name": self.author.key_name,
+                    }
+                    for i in part
+                ],
+            )
+        self.counts["deleted"] += len(gone)
+        return len(gone)
+
+    def close(self) -> None:
+        _SEEN.drop(self.conn, checkfirst=True)

@@ -1,0 +1,126 @@
+"""How fast a UCDP GED file imports, and in how much memory, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/dataset_import.py [ROWS] [POSTGRES_ADMIN_URL]
+
+Writes a GED-layout CSV of ROWS rows (default 385,000, the size of GED's global release)
+made from the project's test rows (tests/data/datasets/ucdp-ged-23.1.csv): each row a
+template row with a new id, a date spread over 1989-2024, one of 70,000 places and one of
+3,000 armed groups, as the global release has about that many of each. Then imports it
+into a new SQLite file and (given an admin URL, e.g.
+postgresql+psycopg://postgres@127.0.0.1:55432/postgres) a scratch PostgreSQL database,
+dropped afterwards; then imports it again (every row unchanged). Prints each run's
+summary line and the process's resident memory as the import goes (it should stay flat:
+the file streams; what grows is the places and actors seen, a few MB).
+"""
+
+import csv
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.datasets.service import import_dataset
+from app.db import make_engine, without_time_limit
+from app.migrate import upgrade
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "tests/data/datasets/ucdp-ged-23.1.csv"
+PLACES, GROUPS = 70_000, 3_000
+FIRST, DAYS = date(1989, 1, 1), 36 * 365
+
+
+def write_file(path: Path, rows: int) -> None:
+    rng = random.Random(17)
+    with TEMPLATE.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        header, templates = list(reader.fieldnames or []), list(reader)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, header, lineterminator="\r\n")
+        writer.writeheader()
+        for n in range(rows):
+            row = dict(templates[n % len(templates)])
+            start = FIRST + timedelta(days=rng.randrange(DAYS))
+            end = start + timedelta(days=rng.choice([0, 0, 0, 0, 2, 6, 29]))
+            place, group = rng.randrange(PLACES), rng.randrange(GROUPS)
+            latitude = float(row["latitude"]) + (place % 100) / 200
+            longitude = float(row["longitude"]) + (place // 100 % 100) / 200
+            best = rng.choice([0, 1, 1, 2, 3, 5, 8, 13, 40])
+            row.update(
+                id=str(10_000_000 + n),
+                year=str(start.year),
+                date_start=f"{start} 00:00:00.000",
+                date_end=f"{end} 00:00:00.000",
+                where_coordinates=f"Place {place} village",
+                latitude=f"{latitude:.6f}",
+                longitude=f"{longitude:.6f}",
+                best=str(best),
+                low=str(best),
+                high=str(best + rng.choice([0, 0, 1, 5])),
+                deaths_a="0",
+                deaths_b=str(best),
+                deaths_civilians="0",
+                deaths_unknown="0",
+            )
+            if row["side_b"] != "civilians" and not row["side_b"].startswith("Government"):
+                row.update(side_b=f"Armed group {group}", side_b_new_id=str(500_000 + group))
+                row["dyad_name"] = f"{row['side_a']} - {row['side_b']}"
+            writer.writerow(row)
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def run(url: str, path: Path) -> None:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        for attempt in ("import", "again"):
+            memory: list[str] = []
+
+            def progress(done: int, total: int, rows: int, memory: list[str] = memory) -> None:
+                if rows % 50_000 == 0 or done >= total:
+                    memory.append(f"{rows // 1000}k:{rss_mib():.0f}")
+
+            summary = import_dataset(
+                without_time_limit(engine), path, release="bench", on_progress=progress
+            )
+            print(f"{engine.dialect.name:10} {attempt:6} {summary.line()}")
+            print(f"{'':17} resident MiB by rows read: {' '.join(memory)}")
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 385_000
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "GEDEvent_bench.csv"
+        began = time.perf_counter()
+        write_file(path, rows)
+        size = path.stat().st_size / 2**20
+        seconds = time.perf_counter() - began
+        print(f"{'file':10} {rows} rows, {size:.0f} MiB, written in {seconds:.1f} s")
+        print(f"{'':10} resident MiB before importing: {rss_mib():.0f}")
+        run(f"sqlite:///{Path(tmp) / 'bench.db'}", path)
+        if len(sys.argv) > 2:
+            admin_url = make_url(sys.argv[2])
+            name = f"dataset_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                run(admin_url.set(database=name).render_as_string(hide_password=False), path)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
