@@ -9,11 +9,15 @@ template row with a new id, a date spread over 1989-2024, one of 70,000 places a
 into a new SQLite file and (given an admin URL, e.g.
 postgresql+psycopg://postgres@127.0.0.1:55432/postgres) a scratch PostgreSQL database,
 dropped afterwards; then imports it again (every row unchanged). Prints each run's
-summary line and the process's resident memory as the import goes (it should stay flat:
-the file streams; what grows is the places and actors seen, a few MB).
+summary line, the CPU time of this process and of the PostgreSQL server (wall time on a
+shared machine depends on what else runs: the load average is printed beside), and the
+process's resident memory as the import goes: the file streams, so it levels off (what
+it holds is two batches of rows, bounded caches of the places, sides and dates seen, and
+SQLite's page cache, 256 MiB for a bulk write).
 """
 
 import csv
+import os
 import random
 import sys
 import tempfile
@@ -72,6 +76,23 @@ def write_file(path: Path, rows: int) -> None:
             writer.writerow(row)
 
 
+def server_cpu(database: str | None) -> float:
+    """CPU seconds of the PostgreSQL server processes serving `database` (its backends
+    name it on their command line); 0 for SQLite, which works in this process."""
+    if not database or not Path("/proc").exists():
+        return 0.0
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().decode(errors="ignore")
+            if entry.name.isdigit() and "postgres:" in command and database in command:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096 / 2**20
@@ -88,10 +109,18 @@ def run(url: str, path: Path) -> None:
                 if rows % 50_000 == 0 or done >= total:
                     memory.append(f"{rows // 1000}k:{rss_mib():.0f}")
 
+            database = engine.url.database if engine.dialect.name == "postgresql" else None
+            cpu, server = time.process_time(), server_cpu(database)
             summary = import_dataset(
                 without_time_limit(engine), path, release="bench", on_progress=progress
             )
+            cpu, server = time.process_time() - cpu, server_cpu(database) - server
+            load = os.getloadavg()[0]
             print(f"{engine.dialect.name:10} {attempt:6} {summary.line()}")
+            print(
+                f"{'':17} CPU: this process {cpu:.0f} s, the database server {server:.0f} s; "
+                f"load average {load:.1f} on {os.cpu_count()} cores"
+            )
             print(f"{'':17} resident MiB by rows read: {' '.join(memory)}")
     finally:
         engine.dispose()

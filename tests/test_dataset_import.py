@@ -223,7 +223,7 @@ def test_the_full_text_index_is_right_after_a_bulk_import(
     engine: Engine, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Large files rebuild the SQLite full-text index once, at the end (as synth does)."""
-    monkeypatch.setattr(service, "FULL_TEXT_BULK_BYTES", 0)
+    monkeypatch.setattr(service, "BULK_BYTES", 0)
     import_dataset(engine, GED)
     import_dataset(engine, NEWER)
     found = client.get("/v1/incidents", params={"q": "Hierbabuena"}).json()["data"]
@@ -297,7 +297,15 @@ def test_an_id_a_former_release_deleted_comes_back_with_a_later_one(engine: Engi
     assert sql(engine, "SELECT resource_id FROM tombstone ORDER BY 1") == [("ucdp-ged-9000013",)]
 
 
-def test_the_tallies_sum_the_estimates_as_plain_sql_does(engine: Engine) -> None:
+@pytest.mark.parametrize(
+    "bulk", [(False, False, False), (True, False, True)], ids=["by-triggers", "rebuilt"]
+)
+def test_the_tallies_sum_the_estimates_as_plain_sql_does(
+    engine: Engine, bulk: tuple[bool, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept row by row by the triggers, or (a large file) rebuilt after the import with
+    the triggers off: the same sums either way, and the triggers are back after it (the
+    second import, kept by them, agrees too)."""
     seed(engine)
     month = (
         "to_char(date_start, 'YYYY-MM')"
@@ -311,7 +319,9 @@ def test_the_tallies_sum_the_estimates_as_plain_sql_does(engine: Engine) -> None
     figures = ", ".join(
         f"{f}, {f}_known" for f in ("fatalities", "fatalities_low", "fatalities_high", "injuries")
     )
-    for path in (GED, NEWER, ACLED):
+    normal = service.BULK_BYTES
+    for path, rebuilt in zip((GED, NEWER, ACLED), bulk, strict=True):
+        monkeypatch.setattr(service, "BULK_BYTES", 0 if rebuilt else normal)
         import_dataset(engine, path)
         tally = {
             tuple(r[:4]): tuple(r[4:])
@@ -351,6 +361,30 @@ def test_the_tallies_sum_the_estimates_as_plain_sql_does(engine: Engine) -> None
     assert revised == [(1, 9, 1, 5, 1, 14, 1, 0, 0)]  # after 24.1: best 9, low 5, high 14
 
 
+def test_batches_written_beside_the_reading_give_the_same_record(
+    engine: Engine, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are written a batch at a time in a thread of their own while the next batch is
+    read: batches of 2 make every file here several, with the same outcome as one."""
+    monkeypatch.setattr(service, "BATCH", 2)
+    assert counts(import_dataset(engine, GED)) == (12, 12, 0, 0, 0, 0)
+    assert counts(import_dataset(engine, NEWER)) == (12, 1, 2, 9, 1, 0)
+    feed = [(c["resource_id"], c["action"]) for c in changes(client) if c["resource"] == "incident"]
+    assert len(feed) == 16
+    assert ("ucdp-ged-9000012", "delete") in feed
+    rows = raw(GED)
+    rows.insert(7, dict(rows[1]))  # the same id again, in a later batch
+    rows[3]["latitude"] = "100"
+    with pytest.raises(InvalidDataset) as refused:
+        import_dataset(engine, write(tmp_path / "twice.csv", rows))
+    assert [e.field for e in refused.value.errors or []] == ["line 5, latitude", "line 9, id"]
+    skipped = import_dataset(engine, write(tmp_path / "twice.csv", rows), skip_bad_rows=True)
+    # 9000012 back, 9000013 gone, 9000003 and 9000010 back as they were in 23.1; the row
+    # with the bad latitude (9000004) kept as it was, not deleted.
+    assert counts(skipped) == (13, 1, 2, 8, 1, 2)
+    assert sql(engine, "SELECT count(*) FROM incident WHERE id = 'ucdp-ged-9000004'") == [(1,)]
+
+
 # Refusals
 
 
@@ -375,6 +409,23 @@ def test_a_file_with_bad_rows_is_refused_whole_and_leaves_nothing(
         ("line 6, latitude", "-95 is out of range (-90 to 90)"),
     ]
     assert dump(engine) == before
+
+
+def test_a_refused_bulk_import_leaves_the_triggers_in_place(
+    engine: Engine, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The triggers are off during a large import, in its transaction: refused, it rolls
+    their removal back with the rest, and the next import is kept by them."""
+    monkeypatch.setattr(service, "BULK_BYTES", 0)
+    with pytest.raises(InvalidDataset):
+        import_dataset(engine, bad_file(tmp_path))
+    monkeypatch.setattr(service, "BULK_BYTES", 10**12)
+    import_dataset(engine, GED)
+    assert sql(engine, "SELECT sum(incidents), sum(fatalities_high) FROM incident_tally") == [
+        (12, sum(int(r["high"]) for r in raw(GED)))
+    ]
+    found = client.get("/v1/incidents", params={"q": "Mabanga"}).json()["data"]
+    assert [i["id"] for i in found] == ["ucdp-ged-9000002"]
 
 
 def test_skip_bad_rows_imports_the_rest(engine: Engine, tmp_path: Path) -> None:

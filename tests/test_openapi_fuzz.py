@@ -113,6 +113,15 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
         ),
     ),
     (
+        "A dataset upload whose file fits the schema (any bytes) but is not a UCDP GED or "
+        "ACLED file, or has rows that do not read: what the file holds, not the form.",
+        422,
+        lambda case, param, message: (
+            case.operation.label == "POST /v1/datasets/imports"
+            and param not in {"file", "format", "release", "dataset", "skip_bad_rows"}
+        ),
+    ),
+    (
         "A patch that fits the schema but leaves the incident failing the loader's checks.",
         422,
         lambda case, param, message: (

@@ -23,6 +23,7 @@ copy is kept here: the assumptions are marked so).
 """
 
 import re
+from functools import lru_cache
 
 from app.datasets.countries import from_iso_numeric, from_name
 from app.datasets.mapping import ActorRef, Mapping, Record, Row, place_id
@@ -179,7 +180,7 @@ class Acled(Mapping):
                 ),
                 "added": ["title", "country", "date_precision"],
             },
-            location=self._place(place, code, admin1, latitude, longitude, geo_precision),
+            location=_place(place, code, admin1, latitude, longitude, geo_precision),
             actors=actors,
             row={
                 "row_id": event_id.strip(),
@@ -199,34 +200,6 @@ class Acled(Mapping):
             given = " or ".join(f"{c} {row.values[c]!r}" for c in ("iso", "country") if row.text(c))
             row.bad("country" if name else "iso", f"no ISO country for {given or 'it'}")
         return found
-
-    def _place(
-        self,
-        name: str,
-        country: str,
-        admin1: str | None,
-        latitude: float,
-        longitude: float,
-        geo_precision: int | None,
-    ) -> dict[str, object]:
-        precision_rule = "" if geo_precision else "; geo_precision 3 (no geo_precision)"
-        place: dict[str, object] = {
-            "name": name,
-            "aliases": [],
-            "kind": "other",
-            "country": country,
-            "admin1": admin1,
-            "latitude": latitude,
-            "longitude": longitude,
-            "geo_precision": geo_precision or 3,
-            "notes": (
-                "A place of ACLED events: location at its latitude, longitude and "
-                "geo_precision. Added by the import: kind other (ACLED does not say); "
-                f"country {country} (the event's){precision_rule}."
-            ),
-            "added": ["kind", "country"] + ([] if geo_precision else ["geo_precision"]),
-        }
-        return {"id": place_id("acled-place", place), **place}
 
     def _side(self, row: Row, side: int) -> list[ActorRef]:
         """The actor of a side and its associates, each once."""
@@ -257,3 +230,32 @@ class Acled(Mapping):
                 )
             )
         return actors
+
+
+@lru_cache(maxsize=1 << 16)  # places recur
+def _place(
+    name: str,
+    country: str,
+    admin1: str | None,
+    latitude: float,
+    longitude: float,
+    geo_precision: int | None,
+) -> dict[str, object]:
+    precision_rule = "" if geo_precision else "; geo_precision 3 (no geo_precision)"
+    place: dict[str, object] = {
+        "name": name,
+        "aliases": [],
+        "kind": "other",
+        "country": country,
+        "admin1": admin1,
+        "latitude": latitude,
+        "longitude": longitude,
+        "geo_precision": geo_precision or 3,
+        "notes": (
+            "A place of ACLED events: location at its latitude, longitude and "
+            "geo_precision. Added by the import: kind other (ACLED does not say); "
+            f"country {country} (the event's){precision_rule}."
+        ),
+        "added": ["kind", "country"] + ([] if geo_precision else ["geo_precision"]),
+    }
+    return {"id": place_id("acled-place", place), **place}

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, ClassVar
 
 import orjson
@@ -102,10 +103,15 @@ class Row:
         self, column: str, *, required: bool = False, low: int = 0, high: int = INT32_MAX
     ) -> int | None:
         """A whole number from `low` to `high` (`12`, or `12.0` as statistics tools write)."""
+        value = self.values.get(column)
+        if value and value.isdigit() and value.isascii():  # the common case, cheaply
+            number = int(value)
+            if low <= number <= high:
+                return number
         value = self.required(column) if required else self.text(column)
         if value is None:
             return None
-        if value.isascii() and value.isdigit():  # the common case, cheaply
+        if value.isascii() and value.isdigit():
             number = int(value)
         elif found := _WHOLE.fullmatch(value):
             number = int(found[1])
@@ -162,6 +168,7 @@ _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00(?:\.0+)?)?")
 _SPELLED_DAY = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)[ -](\d{4})")
 
 
+@lru_cache(maxsize=1 << 15)  # days recur: 36 years of them in GED's global release
 def parse_day(value: str) -> date | None:
     """`YYYY-MM-DD` (also with a midnight time, as GED's CSV writes it), or `DD Month YYYY`
     (ACLED's export tool); month names in English, whatever the locale."""
@@ -234,7 +241,11 @@ class Mapping:
 
     def __init__(self, header: list[str]) -> None:
         self.header = [self.aliases.get(name, name) for name in header]
-        self._read = [self.header.index(c) if c in self.header else None for c in self.known]
+        # The known columns' values of a row, in order ("" for a column the file lacks: a
+        # row gets one more field, the empty string, at the end).
+        self._known = itemgetter(
+            *(self.header.index(c) if c in self.header else len(self.header) for c in self.known)
+        )
         missing = [c for c in self.required if c not in self.header]
         if self.one_of and not set(self.one_of) & set(self.header):
             missing.append(" or ".join(self.one_of))
@@ -270,8 +281,7 @@ class Mapping:
     def digest(self, fields: list[str]) -> str:
         """What a row says, as far as the import reads it: equal digests, equal records
         (a newer release's row with the digest stored is unchanged, and not written)."""
-        values = [self.VERSION, *(fields[n] if n is not None else "" for n in self._read)]
-        blob = "\x1f".join(values).encode()
+        blob = "\x1f".join((self.VERSION, *self._known([*fields, ""]))).encode()
         return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
     def incident_id(self, fields: list[str]) -> str | None:

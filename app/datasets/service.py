@@ -7,6 +7,7 @@ forbid, the database) leaves the record as it was.
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,9 @@ from sqlalchemy import Connection, Engine, select
 from sqlmodel import SQLModel
 
 from app.datasets.acled import Acled
-from app.datasets.mapping import BadRow, Mapping, detect
+from app.datasets.mapping import BadRow, Mapping, Record, detect
 from app.datasets.reader import DatasetFile
-from app.datasets.store import Store
+from app.datasets.store import BATCH, Store
 from app.datasets.ucdp import UcdpGed
 from app.db import (
     CLI,
@@ -28,6 +29,7 @@ from app.db import (
     bump_version,
     full_text_after_bulk_write,
     refresh_statistics,
+    tallies_after_bulk_write,
     without_time_limit,
 )
 from app.errors import Conflict, InvalidDataset
@@ -39,9 +41,11 @@ FORMATS = tuple(MAPPINGS)
 LISTED = 1000
 """Bad rows listed in a refusal or a summary (all are counted; the command line writes
 every one to a file)."""
-FULL_TEXT_BULK_BYTES = 5_000_000
-"""From this size on, the SQLite full-text index is rebuilt once at the end of the import
-rather than row by row (app.db.full_text_after_bulk_write)."""
+BULK_BYTES = 5_000_000
+"""From this size of file on, the tallies and (SQLite) the full-text index are rebuilt
+once at the end of the import rather than kept row by row by their triggers
+(app.db.tallies_after_bulk_write, full_text_after_bulk_write): per row, the triggers
+cost more than one pass over every incident."""
 STATISTICS_AFTER = 1000
 """Rows added or deleted from which the planner's statistics are refreshed."""
 PROGRESS_EVERY = 2000
@@ -112,8 +116,13 @@ def import_dataset(
         )
         with without_time_limit(engine).connect() as conn:
             conn.execution_options(write_lock=True)  # the write transaction (app.db)
-            bulk = full_text_after_bulk_write if data.size >= FULL_TEXT_BULK_BYTES else None
-            with conn.begin(), bulk_write_cache(conn), (bulk or nullcontext)(conn):
+            bulk = data.size >= BULK_BYTES
+            with (
+                conn.begin(),
+                bulk_write_cache(conn),
+                (tallies_after_bulk_write if bulk else nullcontext)(conn),
+                (full_text_after_bulk_write if bulk else nullcontext)(conn),
+            ):
                 _import(
                     conn, data, mapping, summary, skip_bad_rows, author, on_progress, on_refused
                 )
@@ -134,7 +143,7 @@ def _import(
     now = utcnow()
     source = _dataset_source(conn, mapping, summary, author, now)
     store = Store(conn, type(mapping), summary.dataset, author, now)
-    refusing = False  # a bad row, without skip_bad_rows: read on, to list them all
+    refusing = False  # a bad row, without skip_bad_rows: read on (writing nothing) to list all
 
     def refuse(bad: list[BadRow], fields: list[str]) -> None:
         nonlocal refusing
@@ -145,21 +154,44 @@ def _import(
             on_refused(bad, fields)
         refusing = refusing or not skip_bad_rows
 
-    for line, fields in data.rows():
-        summary.read += 1
-        result = mapping.read(line, fields)
-        if isinstance(result, list):
-            refuse(result, fields)
-            if skip_bad_rows and (incident_id := mapping.incident_id(fields)):
-                store.keep(incident_id, line)
-        elif not refusing:
-            for record, bad in store.add(result):
-                refuse([bad], record.fields)
-        if on_progress is not None and summary.read % PROGRESS_EVERY == 0:
-            on_progress(data.bytes_read, data.size, summary.read)
-    if not refusing:
-        for record, bad in store.flush():
-            refuse([bad], record.fields)
+    # The file is read and mapped here while the batch before is written in a thread of
+    # its own: the database's work (SQLite's, PostgreSQL's server process) runs without
+    # Python's lock, so the two cores each have their half. One batch at a time is
+    # written, so memory stays at two batches.
+    batch: list[Record] = []
+    kept: list[tuple[str, int]] = []
+    writing: Future[list[tuple[Record, BadRow]]] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataset-writer") as writer:
+
+        def written() -> None:
+            nonlocal writing
+            if writing is not None:
+                for record, bad in writing.result():
+                    refuse([bad], record.fields)
+                writing = None
+
+        def write() -> None:
+            nonlocal writing, batch, kept
+            written()
+            writing = writer.submit(store.write, batch, kept, refusing)
+            batch, kept = [], []
+
+        for line, fields in data.rows():
+            summary.read += 1
+            result = mapping.read(line, fields)
+            if isinstance(result, list):
+                refuse(result, fields)
+                if skip_bad_rows and (incident_id := mapping.incident_id(fields)):
+                    kept.append((incident_id, line))
+            else:
+                batch.append(result)
+            if len(batch) >= BATCH:
+                write()
+            if on_progress is not None and summary.read % PROGRESS_EVERY == 0:
+                on_progress(data.bytes_read, data.size, summary.read)
+        write()
+        written()
+    summary.refused_rows.sort(key=lambda b: b.line)  # found out of order: writes lag a batch
     if refusing:
         listed = len(summary.refused_rows)
         more = f" (the first {listed} listed)" if listed < summary.refused else ""

@@ -28,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     select,
+    text,
 )
 from sqlmodel import Session, SQLModel
 
@@ -37,7 +38,8 @@ from app.loader import _refuse_removing_referenced
 from app.services.changes import record_many
 
 BATCH = 2000
-"""Rows compared and written at a time: the memory an import holds is about this many."""
+"""Rows compared and written at a time: an import holds about twice this many in memory
+(one batch being written while the next is read)."""
 CHUNK = 1000
 """Ids per statement when deleting."""
 
@@ -49,6 +51,17 @@ _SEEN = Table(
     prefixes=["TEMPORARY"],
 )
 """The incident ids of this import's file so far, with their lines (per connection)."""
+_BATCH = Table(
+    "dataset_import_batch",
+    MetaData(),
+    Column("id", String, primary_key=True),
+    Column("line", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+"""The incident ids of the batch being written."""
+_KEEP = text(
+    "INSERT INTO dataset_import_seen (id, line) VALUES (:id, :line) ON CONFLICT (id) DO NOTHING"
+)
 
 TABLES = SQLModel.metadata.tables
 INCIDENT, DATASET_ROW = TABLES["incident"], TABLES["dataset_row"]
@@ -73,41 +86,32 @@ class Store:
         self.author = author
         self.now = now
         self.counts = dict.fromkeys(("added", "updated", "unchanged", "deleted"), 0)
-        self.pending: list[Record] = []
         self._places: set[str] = set()
-        _SEEN.drop(connection, checkfirst=True)
-        _SEEN.create(connection)
+        for table in (_SEEN, _BATCH):
+            table.drop(connection, checkfirst=True)
+            table.create(connection)
         self._load_actors()
 
     # Records in
 
-    def add(self, record: Record) -> list[tuple[Record, BadRow]]:
-        """Take a record; the records refused when the batch is written, and why."""
-        self.pending.append(record)
-        return self.flush() if len(self.pending) >= BATCH else []
+    def write(
+        self, batch: list[Record], kept: list[tuple[str, int]], check_only: bool = False
+    ) -> list[tuple[Record, BadRow]]:
+        """Write a batch of records; the records refused, and why.
 
-    def keep(self, incident_id: str, line: int) -> None:
-        """A row refused by `--skip-bad-rows` whose id reads: its stored incident, if any,
-        stays as it was (neither updated nor deleted)."""
-        found = self.conn.execute(select(_SEEN.c.id).where(_SEEN.c.id == incident_id)).first()
-        if found is None:
-            self.conn.execute(_SEEN.insert(), [{"id": incident_id, "line": line}])
-
-    def flush(self) -> list[tuple[Record, BadRow]]:
-        batch, self.pending = self.pending, []
-        records, bad = self._admitted(batch)
+        `kept`: the ids (and lines) of rows refused by `--skip-bad-rows` whose id reads:
+        their stored incidents, if any, stay as they were (neither updated nor deleted).
+        `check_only`: find what would be refused, write nothing (the import is refused
+        already, and lists every bad row).
+        """
+        if kept:
+            self.conn.execute(_KEEP, [{"id": i, "line": line} for i, line in kept])
+        records, stored, bad = self._admitted(batch)
         if not records:
             return bad
-        self.conn.execute(_SEEN.insert(), [{"id": r.incident_id, "line": r.line} for r in records])
-        # This dataset's incidents of the batch, with the digest of their row (none: the
-        # incident is the dataset's but has no row, and is rewritten).
-        stored = dict(
-            self.conn.execute(
-                select(INCIDENT.c.id, DATASET_ROW.c.row_hash)
-                .outerjoin(DATASET_ROW, DATASET_ROW.c.incident_id == INCIDENT.c.id)
-                .where(INCIDENT.c.id.in_([r.incident_id for r in records]))
-            ).all()
-        )
+        bulk_insert(self.conn, _SEEN, [{"id": r.incident_id, "line": r.line} for r in records])
+        if check_only:
+            return bad
         new = [r for r in records if r.incident_id not in stored]
         changed = [
             r for r in records if r.incident_id in stored and stored[r.incident_id] != r.digest
@@ -117,9 +121,13 @@ class Store:
             self._write(new, changed)
         return bad
 
-    def _admitted(self, batch: list[Record]) -> tuple[list[Record], list[tuple[Record, BadRow]]]:
-        """The records that may be written, and why the others may not: an id seen before
-        in the file, or one that another source's incident has."""
+    def _admitted(
+        self, batch: list[Record]
+    ) -> tuple[list[Record], dict[str, str | None], list[tuple[Record, BadRow]]]:
+        """The records that may be written; this dataset's incidents among them, with the
+        digest of their stored row (none: an incident of the dataset without its row, to
+        be rewritten); and why the others may not be written: an id seen before in the
+        file, or one that another source's incident has."""
         id_column = self.mapping.required[0]
         bad: list[tuple[Record, BadRow]] = []
 
@@ -132,20 +140,27 @@ class Store:
                 refuse(r, f"the same id as line {first[r.incident_id].line}")
             else:
                 first[r.incident_id] = r
+        # The batch's ids in a table of their own, joined: no statement with thousands of
+        # parameters to build, send and plan for each batch.
+        bulk_insert(self.conn, _BATCH, [{"id": i, "line": r.line} for i, r in first.items()])
         earlier = self.conn.execute(
-            select(_SEEN.c.id, _SEEN.c.line).where(_SEEN.c.id.in_(list(first)))
+            select(_BATCH.c.id, _SEEN.c.line).join(_SEEN, _SEEN.c.id == _BATCH.c.id)
         ).all()
-        owners = self.conn.execute(
-            select(INCIDENT.c.id, INCIDENT.c.source_id).where(
-                INCIDENT.c.id.in_(list(first)), INCIDENT.c.source_id != self.source_id
-            )
+        found = self.conn.execute(
+            select(INCIDENT.c.id, INCIDENT.c.source_id, DATASET_ROW.c.row_hash)
+            .join(_BATCH, _BATCH.c.id == INCIDENT.c.id)
+            .outerjoin(DATASET_ROW, DATASET_ROW.c.incident_id == INCIDENT.c.id)
         ).all()
+        self.conn.execute(delete(_BATCH))
         for incident_id, line in earlier:
             refuse(first.pop(incident_id), f"the same id as line {line}")
-        for incident_id, owner in owners:
-            if (other := first.pop(incident_id, None)) is not None:
+        stored: dict[str, str | None] = {}
+        for incident_id, owner, row_hash in found:
+            if owner == self.source_id:
+                stored[incident_id] = row_hash
+            elif (other := first.pop(incident_id, None)) is not None:
                 refuse(other, f"incident {incident_id} belongs to source {owner}, not this dataset")
-        return list(first.values()), sorted(bad, key=lambda b: b[1].line)
+        return list(first.values()), stored, sorted(bad, key=lambda b: b[1].line)
 
     # Writing
 
@@ -331,4 +346,5 @@ class Store:
         return len(gone)
 
     def close(self) -> None:
-        _SEEN.drop(self.conn, checkfirst=True)
+        for table in (_SEEN, _BATCH):
+            table.drop(self.conn, checkfirst=True)

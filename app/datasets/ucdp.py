@@ -87,6 +87,8 @@ PLACE_KINDS = {
     "republic": "region",
     "department": "region",
 }
+VIOLENCE_CODES, DATE_PREC_CODES = tuple(TYPE_OF_VIOLENCE), tuple(DATE_PRECISION)
+WHERE_PREC_CODES = tuple(GEO_PRECISION)
 KIND_BY_PRECISION = {3: "district", 4: "region", 6: "country"}
 """where_prec whose place is an administrative unit, where the name does not say."""
 
@@ -176,9 +178,9 @@ class UcdpGed(Mapping):
         start, end = row.day("date_start"), row.day("date_end")
         if start and end and end < start:
             row.bad("date_end", f"{end} is before date_start {start}")
-        violence = row.code("type_of_violence", (1, 2, 3), required=True)
-        date_prec = row.code("date_prec", tuple(DATE_PRECISION))
-        where_prec = row.code("where_prec", tuple(GEO_PRECISION))
+        violence = row.code("type_of_violence", VIOLENCE_CODES, required=True)
+        date_prec = row.code("date_prec", DATE_PREC_CODES)
+        where_prec = row.code("where_prec", WHERE_PREC_CODES)
         latitude = row.number("latitude", -90, 90)
         longitude = row.number("longitude", -180, 180)
         figures = {
@@ -208,16 +210,17 @@ class UcdpGed(Mapping):
             if precision == "day" and start != end:
                 precision = "range"
             date_rule = f"date_precision {precision} from date_prec {date_prec}"
-        dyad = row.text("dyad_name") or f"{side_a} - {side_b}"
-        admin1 = row.text("adm_1")
-        place = row.text("where_coordinates") or admin1 or row.text("country") or code
+        text = row.values.get
+        dyad_name = text("dyad_name") or None
+        admin1 = text("adm_1") or None
+        place = text("where_coordinates") or admin1 or text("country") or code
         notes = (
             f"UCDP GED row {row_id}. Added by the import: the title (dyad_name in "
             f"where_coordinates); country {code} {basis}; event_type and sub_event_type from "
             f"type_of_violence {violence} ({kind_of_violence}); {date_rule}."
         )
         incident = {
-            "title": f"{dyad} in {place}",
+            "title": f"{dyad_name or f'{side_a} - {side_b}'} in {place}",
             "summary": None,
             "date_start": start,
             "date_end": end,
@@ -234,7 +237,7 @@ class UcdpGed(Mapping):
             "notes": notes,
             "added": ["title", "country", "event_type", "sub_event_type", "date_precision"],
         }
-        location = self._place(row, place, code, admin1, latitude, longitude, where_prec)
+        location = _place(place, code, admin1, latitude, longitude, where_prec)
         one_sided = violence == 3
         actors = [
             (self._side(row, "a", side_a, side_ids["side_a_new_id"]), "perpetrator"),
@@ -254,12 +257,12 @@ class UcdpGed(Mapping):
                 "extra": self.kept(row, EXTRA),
                 "type_of_violence": violence,
                 **ids,
-                "conflict_name": row.text("conflict_name"),
-                "dyad_name": row.text("dyad_name"),
+                "conflict_name": text("conflict_name") or None,
+                "dyad_name": dyad_name,
                 **side_ids,
                 "date_prec": date_prec,
                 "where_prec": where_prec,
-                "admin2": row.text("adm_2"),
+                "admin2": text("adm_2") or None,
             },
         )
 
@@ -277,48 +280,49 @@ class UcdpGed(Mapping):
             row.bad("country" if name else "country_id", f"no ISO country for {given or 'it'}")
         return found
 
-    def _place(
-        self,
-        row: Row,
-        name: str,
-        country: str,
-        admin1: str | None,
-        latitude: float,
-        longitude: float,
-        where_prec: int | None,
-    ) -> dict[str, object]:
-        last = name.rsplit(maxsplit=1)[-1].lower() if name.strip() else ""
-        if last in PLACE_KINDS:
-            kind, kind_rule = PLACE_KINDS[last], f"from the last word of where_coordinates ({last})"
-        elif where_prec in KIND_BY_PRECISION:
-            kind, kind_rule = KIND_BY_PRECISION[where_prec], f"from where_prec {where_prec}"
-        else:
-            kind, kind_rule = "other", "(where_coordinates and where_prec do not say)"
-        if where_prec is None:
-            precision, precision_rule = 3, "geo_precision 3 (no where_prec)"
-        else:
-            precision = GEO_PRECISION[where_prec]
-            precision_rule = f"geo_precision {precision} from where_prec {where_prec}"
-        place: dict[str, object] = {
-            "name": name,
-            "aliases": [],
-            "kind": kind,
-            "country": country,
-            "admin1": admin1,
-            "latitude": latitude,
-            "longitude": longitude,
-            "geo_precision": precision,
-            "notes": (
-                "A place of UCDP GED events: where_coordinates at its latitude and longitude. "
-                f"Added by the import: kind {kind} {kind_rule}; country {country} (the "
-                f"event's); {precision_rule}."
-            ),
-            "added": ["kind", "country", "geo_precision"],
-        }
-        return {"id": place_id("ucdp-ged-place", place), **place}
-
     def _side(self, row: Row, side: str, name: str, side_id: int | None) -> ActorRef:
         return _side(side, name.strip(), side_id, row.text(f"gwno{side}") or "")
+
+
+@lru_cache(maxsize=1 << 17)  # places recur: ~70,000 in the global release's 385,000 rows
+def _place(
+    name: str,
+    country: str,
+    admin1: str | None,
+    latitude: float,
+    longitude: float,
+    where_prec: int | None,
+) -> dict[str, object]:
+    """The place of a row (shared by the rows that name it: not to be changed)."""
+    last = name.rsplit(maxsplit=1)[-1].lower() if name.strip() else ""
+    if last in PLACE_KINDS:
+        kind, kind_rule = PLACE_KINDS[last], f"from the last word of where_coordinates ({last})"
+    elif where_prec in KIND_BY_PRECISION:
+        kind, kind_rule = KIND_BY_PRECISION[where_prec], f"from where_prec {where_prec}"
+    else:
+        kind, kind_rule = "other", "(where_coordinates and where_prec do not say)"
+    if where_prec is None:
+        precision, precision_rule = 3, "geo_precision 3 (no where_prec)"
+    else:
+        precision = GEO_PRECISION[where_prec]
+        precision_rule = f"geo_precision {precision} from where_prec {where_prec}"
+    place: dict[str, object] = {
+        "name": name,
+        "aliases": [],
+        "kind": kind,
+        "country": country,
+        "admin1": admin1,
+        "latitude": latitude,
+        "longitude": longitude,
+        "geo_precision": precision,
+        "notes": (
+            "A place of UCDP GED events: where_coordinates at its latitude and longitude. "
+            f"Added by the import: kind {kind} {kind_rule}; country {country} (the "
+            f"event's); {precision_rule}."
+        ),
+        "added": ["kind", "country", "geo_precision"],
+    }
+    return {"id": place_id("ucdp-ged-place", place), **place}
 
 
 @lru_cache(maxsize=1 << 14)  # sides recur: a few thousand in the global release
