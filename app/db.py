@@ -260,39 +260,37 @@ def full_text_after_bulk_write(connection: Connection) -> Iterator[None]:
 
 
 POSTGRESQL_TALLY_TRIGGER = "incident_tally_keep"
-"""The trigger that keeps the tallies (migrations a9e1f3c2b7d4, e4f7a2b9c1d6); on SQLite,
-`incident_tally_insert`, `_update` and `_delete`."""
+"""The trigger that keeps the tallies (migrations a9e1f3c2b7d4, e4f7a2b9c1d6)."""
+
+
+@dataclass
+class BulkTallies:
+    rebuild: bool = True
+    """Set False when nothing was written after all: the tallies are right as they are."""
 
 
 @contextmanager
-def tallies_after_bulk_write(connection: Connection) -> Iterator[None]:
-    """The tallies (`incident_tally`, `incident_place_tally`) rebuilt in one pass after a
-    bulk write, instead of kept row by row.
+def tallies_after_bulk_write(connection: Connection) -> Iterator[BulkTallies]:
+    """PostgreSQL: the tallies (`incident_tally`, `incident_place_tally`) rebuilt in one
+    pass after a bulk write, instead of kept row by row. Elsewhere a no-op.
 
-    The triggers that keep them upsert two tally rows per incident written: on PostgreSQL
-    (PL/pgSQL) that was most of an import's time (385,000 rows of UCDP GED), more than
-    grouping every incident once. So the triggers are off for the write and the tallies
-    are rebuilt from the incidents at the end, in the same transaction: readers see the
-    old tallies until it commits, and a failed write rolls the rest back with it. On
-    PostgreSQL the triggers are disabled (a SHARE ROW EXCLUSIVE lock: readers go on), on
-    SQLite dropped and put back as they were.
+    Their trigger upserts two tally rows per incident written, in PL/pgSQL: that was most
+    of an import's time (385,000 rows of UCDP GED), more than grouping every incident
+    once. So the trigger is disabled for the write (a SHARE ROW EXCLUSIVE lock: readers go
+    on) and the tallies are rebuilt from the incidents at the end, in the same
+    transaction: readers see the old tallies until it commits, and a failed write rolls
+    the rest back with it. SQLite's triggers cost a few microseconds a row: they stay.
     """
-    if connection.dialect.name == "postgresql":
-        trigger = POSTGRESQL_TALLY_TRIGGER
-        connection.exec_driver_sql(f"ALTER TABLE incident DISABLE TRIGGER {trigger}")
-        yield
-        connection.exec_driver_sql(f"ALTER TABLE incident ENABLE TRIGGER {trigger}")
-    else:
-        triggers = connection.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND name GLOB 'incident_tally_*'"
-        ).all()
-        for name, _ in triggers:
-            connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        yield
-        for _, sql in triggers:
-            connection.exec_driver_sql(sql)
-    rebuild_tallies(connection)
+    state = BulkTallies()
+    if connection.dialect.name != "postgresql":
+        yield state
+        return
+    trigger = POSTGRESQL_TALLY_TRIGGER
+    connection.exec_driver_sql(f"ALTER TABLE incident DISABLE TRIGGER {trigger}")
+    yield state
+    connection.exec_driver_sql(f"ALTER TABLE incident ENABLE TRIGGER {trigger}")
+    if state.rebuild:
+        rebuild_tallies(connection)
 
 
 def rebuild_tallies(connection: Connection) -> None:
@@ -362,20 +360,28 @@ def bulk_insert(connection: Connection, table: str | Table, rows: list[dict[str,
     names = ", ".join(f'"{c}"' for c in columns)
     dialect = connection.dialect
     if dialect.name != "postgresql":
-        # The driver's executemany, each value made by its column type as SQLAlchemy would
-        # (a date as text, a timestamp in UTC, JSON): the Core insert spends more time
-        # building each row's parameters than SQLite spends inserting it.
+        # Statements of many rows each, their values made by the column types as
+        # SQLAlchemy would (a date as text, a timestamp in UTC, JSON) but without its
+        # per-row work, which cost more than SQLite's inserting. Many rows a statement,
+        # not executemany: an FTS5 index writes a segment per statement, and merging a
+        # segment per row was most of the time of a bulk write with its trigger on.
         get = itemgetter(*columns)
         binds = _binds(target, columns, dialect)
-        values: list[tuple[Any, ...]] = []
+        values: list[Any] = []
         for row in rows:
             value = list(get(row)) if len(columns) > 1 else [get(row)]
             for n, bind in binds:
                 value[n] = bind(value[n])
-            values.append(tuple(value))
-        marks = ", ".join("?" * len(columns))
-        insert = f'INSERT INTO "{target.name}" ({names}) VALUES ({marks})'
-        connection.exec_driver_sql(insert, values)
+            values += value
+        raw = connection.connection.driver_connection
+        limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if raw is not None else 999
+        per_statement = max(1, min(1000, limit // len(columns)))
+        marks = "(" + ", ".join("?" * len(columns)) + ")"
+        step = per_statement * len(columns)
+        for n in range(0, len(values), step):
+            count = min(step, len(values) - n) // len(columns)
+            insert = f'INSERT INTO "{target.name}" ({names}) VALUES {", ".join([marks] * count)}'
+            connection.exec_driver_sql(insert, tuple(values[n : n + step]))
         return
     json_columns = {c.name for c in target.columns if isinstance(c.type, JSON)}
     raw = connection.connection.driver_connection

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -20,6 +21,7 @@ from app.config import Settings
 from app.datasets import service
 from app.datasets.service import ImportSummary, import_dataset
 from app.errors import Conflict, InvalidDataset
+from app.migrate import alembic_config
 from tests.conftest import client_for
 from tests.factories import bundle
 from tests.helpers_server import run_cli
@@ -229,6 +231,38 @@ def test_the_full_text_index_is_right_after_a_bulk_import(
     found = client.get("/v1/incidents", params={"q": "Hierbabuena"}).json()["data"]
     assert sorted(i["id"] for i in found) == ["ucdp-ged-9000005", "ucdp-ged-9000013"]
     assert client.get("/v1/incidents", params={"q": "Kotli"}).json()["data"] == []  # deleted
+
+
+def test_the_migration_keeps_the_full_text_index_and_tallies_of_a_record(
+    engine: Engine, client: TestClient, tmp_path: Path
+) -> None:
+    """Down past e4f7a2b9c1d6 and up again with the seed and a dataset in the database:
+    the columns come and go in place (no copy of `incident`, whose rowids SQLite's
+    full-text index keys on), and the tallies' triggers are replaced with the sums kept."""
+    seed(engine)
+    import_dataset(engine, GED)
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "c5d2e8f1a0b3")
+    assert sql(engine, "SELECT count(*) FROM incident")[0] == (22,)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+    found = client.get("/v1/incidents", params={"q": "Mabanga"}).json()["data"]
+    assert [i["id"] for i in found] == ["ucdp-ged-9000002"]
+    assert client.get("/v1/incidents", params={"q": "rockets"}).json()["meta"]["total"] > 0
+    # The estimates went with their columns; the tally counts none, as the incidents say.
+    assert sql(engine, "SELECT sum(fatalities_low_known), sum(incidents) FROM incident_tally") == [
+        (0, 22)
+    ]
+    # (A downgrade forgets what made `ucdp-ged` a dataset: a new row goes to a new one.)
+    rows = raw(NEWER)[-1:]
+    rows[0]["id"] = "9200013"
+    import_dataset(engine, write(tmp_path / "later.csv", rows), dataset="ucdp-ged-later")
+    assert sql(  # counted by the new triggers
+        engine, "SELECT sum(fatalities_low_known), sum(fatalities_low) FROM incident_tally"
+    ) == [(1, int(rows[0]["low"]))]
 
 
 # Releases
@@ -488,6 +522,17 @@ def test_a_dataset_id_is_not_an_articles_nor_another_formats(engine: Engine) -> 
     import_dataset(engine, GED)
     with pytest.raises(Conflict, match="holds ucdp-ged rows; a acled file"):
         import_dataset(engine, ACLED, dataset="ucdp-ged")
+
+
+def test_a_bundle_cannot_replace_a_dataset(engine: Engine, client: TestClient) -> None:
+    import_dataset(engine, GED)
+    key = new_key(engine)
+    before = dump(engine)
+    data = bundle(id="ucdp-ged")
+    replaced = client.post("/v1/sources?replace=true", json=data, headers=key)
+    assert replaced.status_code == 409
+    assert "is a dataset" in replaced.json()["detail"]
+    assert dump(engine) == before  # its incidents were not the bundle's to delete
 
 
 def test_a_delete_that_another_source_refers_to_is_refused(

@@ -27,7 +27,6 @@ from app.db import (
     bulk_insert,
     bulk_write_cache,
     bump_version,
-    full_text_after_bulk_write,
     refresh_statistics,
     tallies_after_bulk_write,
     without_time_limit,
@@ -42,10 +41,9 @@ LISTED = 1000
 """Bad rows listed in a refusal or a summary (all are counted; the command line writes
 every one to a file)."""
 BULK_BYTES = 5_000_000
-"""From this size of file on, the tallies and (SQLite) the full-text index are rebuilt
-once at the end of the import rather than kept row by row by their triggers
-(app.db.tallies_after_bulk_write, full_text_after_bulk_write): per row, the triggers
-cost more than one pass over every incident."""
+"""From this size of file on, the tallies are rebuilt once at the end of the import on
+PostgreSQL rather than kept row by row by their trigger (app.db.tallies_after_bulk_write):
+there, the trigger costs more than one pass over every incident."""
 STATISTICS_AFTER = 1000
 """Rows added or deleted from which the planner's statistics are refreshed."""
 PROGRESS_EVERY = 2000
@@ -120,12 +118,13 @@ def import_dataset(
             with (
                 conn.begin(),
                 bulk_write_cache(conn),
-                (tallies_after_bulk_write if bulk else nullcontext)(conn),
-                (full_text_after_bulk_write if bulk else nullcontext)(conn),
+                tallies_after_bulk_write(conn) if bulk else nullcontext() as tallies,
             ):
                 _import(
                     conn, data, mapping, summary, skip_bad_rows, author, on_progress, on_refused
                 )
+                if tallies is not None:  # nothing written: the tallies stand as they are
+                    tallies.rebuild = bool(summary.added or summary.updated or summary.deleted)
     summary.seconds = time.perf_counter() - began
     return summary
 

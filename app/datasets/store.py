@@ -86,7 +86,13 @@ class Store:
         self.author = author
         self.now = now
         self.counts = dict.fromkeys(("added", "updated", "unchanged", "deleted"), 0)
-        self._places: set[str] = set()
+        location = TABLES["location"]
+        prefix = f"{mapping.id_prefix}-place-"
+        self._places: set[str] = set(
+            connection.scalars(
+                select(location.c.id).where(location.c.id.startswith(prefix, autoescape=True))
+            )
+        )
         for table in (_SEEN, _BATCH):
             table.drop(connection, checkfirst=True)
             table.create(connection)
@@ -107,18 +113,18 @@ class Store:
         if kept:
             self.conn.execute(_KEEP, [{"id": i, "line": line} for i, line in kept])
         records, stored, bad = self._admitted(batch)
-        if not records:
-            return bad
-        bulk_insert(self.conn, _SEEN, [{"id": r.incident_id, "line": r.line} for r in records])
-        if check_only:
-            return bad
+        if records:
+            bulk_insert(self.conn, _SEEN, [{"id": r.incident_id, "line": r.line} for r in records])
         new = [r for r in records if r.incident_id not in stored]
         changed = [
             r for r in records if r.incident_id in stored and stored[r.incident_id] != r.digest
         ]
-        self.counts["unchanged"] += len(records) - len(new) - len(changed)
-        if new or changed:
+        if (new or changed) and not check_only:
+            self.counts["unchanged"] += len(records) - len(new) - len(changed)
             self._write(new, changed)
+        elif not check_only:
+            self.counts["unchanged"] += len(records)
+        self.conn.execute(delete(_BATCH))
         return bad
 
     def _admitted(
@@ -151,7 +157,6 @@ class Store:
             .join(_BATCH, _BATCH.c.id == INCIDENT.c.id)
             .outerjoin(DATASET_ROW, DATASET_ROW.c.incident_id == INCIDENT.c.id)
         ).all()
-        self.conn.execute(delete(_BATCH))
         for incident_id, line in earlier:
             refuse(first.pop(incident_id), f"the same id as line {line}")
         stored: dict[str, str | None] = {}
@@ -178,10 +183,12 @@ class Store:
         changed_ids = [r.incident_id for r in changed]
         if new:
             # An id a former release deleted, back in a newer one: the dataset says it is.
+            # (Only a new one can have a tombstone: the batch's ids are in _BATCH.)
             tombstones = TABLES["tombstone"]
             self.conn.execute(
                 delete(tombstones).where(
-                    tombstones.c.resource == "incident", tombstones.c.resource_id.in_(new_ids)
+                    tombstones.c.resource == "incident",
+                    tombstones.c.resource_id.in_(select(_BATCH.c.id)),
                 )
             )
             bulk_insert(self.conn, INCIDENT, rows[: len(new)])
@@ -226,19 +233,17 @@ class Store:
         }
 
     def _ensure_places(self, records: list[Record]) -> None:
-        wanted = {
+        """Create the places not yet in the record (`_places`: the ids of the format's
+        places, loaded once; a place is never rewritten, its id says all it is)."""
+        missing = {
             r.location["id"]: r.location
             for r in records
             if r.location and r.location["id"] not in self._places
         }
-        if not wanted:
-            return
-        location = TABLES["location"]
-        found = set(self.conn.scalars(select(location.c.id).where(location.c.id.in_(wanted))))
-        missing = [i for i in wanted if i not in found]
-        bulk_insert(self.conn, location, [wanted[i] | {"updated_at": self.now} for i in missing])
-        record_many(self.conn, self.author, "location", missing, "create")
-        self._places |= wanted.keys()
+        rows = [place | {"updated_at": self.now} for place in missing.values()]
+        bulk_insert(self.conn, "location", rows)
+        record_many(self.conn, self.author, "location", list(missing), "create")
+        self._places |= missing.keys()
 
     # Actors
 
