@@ -2,6 +2,7 @@
 
 import argparse
 import csv
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from app.errors import ApiError, InvalidDataset, database_unavailable
 from app.loader import import_bundle, load_folder, read_bundle_file
 from app.migrate import head_revision, upgrade
 from app.models import Source
+from app.schemas.datasets import DATASET_ID, RELEASE_LENGTH
 from app.services import keys
 from app.synth import synthesize
 
@@ -231,9 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dataset.add_argument("file", type=Path)
     dataset.add_argument("--format", choices=FORMATS, help="the layout (default: from the header)")
-    dataset.add_argument("--release", metavar="NAME", help="default: the file's name")
     dataset.add_argument(
-        "--dataset", metavar="ID", help="the dataset's source id (default: the format's name)"
+        "--release", metavar="NAME", type=_release, help="default: the file's name"
+    )
+    dataset.add_argument(
+        "--dataset",
+        metavar="ID",
+        type=_dataset_id,
+        help="the dataset's source id (default: the format's name)",
     )
     dataset.add_argument(
         "--skip-bad-rows",
@@ -252,6 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--incidents", type=_positive, required=True, metavar="N")
     synth.add_argument("--seed", type=_natural, default=0, metavar="S", help="default 0")
     return parser
+
+
+def _dataset_id(value: str) -> str:
+    if not re.fullmatch(DATASET_ID, value) or len(value) > RELEASE_LENGTH:
+        raise argparse.ArgumentTypeError(f"not an id (lower-case letters, digits, dashes): {value}")
+    return value
+
+
+def _release(value: str) -> str:
+    if "\x00" in value or len(value) > RELEASE_LENGTH:
+        raise argparse.ArgumentTypeError(f"at most {RELEASE_LENGTH} characters, no NUL")
+    return value
 
 
 def _natural(value: str) -> int:

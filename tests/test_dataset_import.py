@@ -17,6 +17,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from app.cli import _ProgressBar
 from app.config import Settings
 from app.datasets import service
 from app.datasets.service import ImportSummary, import_dataset
@@ -571,6 +572,19 @@ def test_the_command_imports_and_prints_one_line(engine: Engine, tmp_path: Path)
     assert done.stderr == ""  # no progress bar but on a terminal
     again = run_cli(url, "import-dataset", str(path), "--release", "GEDEvent_v23_1")
     assert ", 12 unchanged, " in again.stdout
+
+
+def test_the_progress_bar_shows_the_share_of_the_file_read() -> None:
+    out = io.StringIO()
+    bar = _ProgressBar(out)
+    bar(50, 200, 1000)
+    bar(60, 200, 1200)  # within 0.2 s of the last: not redrawn
+    bar(200, 200, 4000)  # the end: always drawn
+    bar.end()
+    assert out.getvalue() == (
+        "\r[#######.......................]  25%  1,000 rows"
+        "\r[##############################] 100%  4,000 rows\n"
+    )
 
 
 def test_the_command_refuses_a_bad_file_listing_every_bad_row(

@@ -59,6 +59,18 @@ _BATCH = Table(
     prefixes=["TEMPORARY"],
 )
 """The incident ids of the batch being written."""
+# Read from the batch's few ids into the large tables, never the other way round: CROSS
+# JOIN makes SQLite's planner keep the tables in this order (without statistics during
+# an import it scanned the whole table for each batch); PostgreSQL plans it as a join.
+_EARLIER = text(
+    "SELECT b.id, s.line FROM dataset_import_batch AS b "
+    "CROSS JOIN dataset_import_seen AS s WHERE s.id = b.id"
+)
+_FOUND = text(
+    "SELECT i.id, i.source_id, d.row_hash FROM dataset_import_batch AS b "
+    "CROSS JOIN incident AS i LEFT JOIN dataset_row AS d ON d.incident_id = i.id "
+    "WHERE i.id = b.id"
+)
 _KEEP = text(
     "INSERT INTO dataset_import_seen (id, line) VALUES (:id, :line) ON CONFLICT (id) DO NOTHING"
 )
@@ -149,14 +161,8 @@ class Store:
         # The batch's ids in a table of their own, joined: no statement with thousands of
         # parameters to build, send and plan for each batch.
         bulk_insert(self.conn, _BATCH, [{"id": i, "line": r.line} for i, r in first.items()])
-        earlier = self.conn.execute(
-            select(_BATCH.c.id, _SEEN.c.line).join(_SEEN, _SEEN.c.id == _BATCH.c.id)
-        ).all()
-        found = self.conn.execute(
-            select(INCIDENT.c.id, INCIDENT.c.source_id, DATASET_ROW.c.row_hash)
-            .join(_BATCH, _BATCH.c.id == INCIDENT.c.id)
-            .outerjoin(DATASET_ROW, DATASET_ROW.c.incident_id == INCIDENT.c.id)
-        ).all()
+        earlier = self.conn.execute(_EARLIER).all()
+        found = self.conn.execute(_FOUND).all()
         for incident_id, line in earlier:
             refuse(first.pop(incident_id), f"the same id as line {line}")
         stored: dict[str, str | None] = {}
