@@ -123,6 +123,20 @@ class Row:
             return None
         return number
 
+    def integers(
+        self, columns: Sequence[str], required: Sequence[str] = ()
+    ) -> dict[str, int | None]:
+        """`integer` of each column, the plain digits of most values read in one loop."""
+        get = self.values.get
+        found: dict[str, int | None] = {}
+        for column in columns:
+            value = get(column)
+            if value and len(value) < 10 and value.isdigit() and value.isascii():
+                found[column] = int(value)  # under 10 digits: within INT32_MAX
+            else:
+                found[column] = self.integer(column, required=column in required)
+        return found
+
     def code(self, column: str, allowed: Sequence[int], *, required: bool = False) -> int | None:
         number = self.integer(column, required=required)
         if number is not None and number not in allowed:

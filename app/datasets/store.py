@@ -71,6 +71,12 @@ _FOUND = text(
     "CROSS JOIN incident AS i LEFT JOIN dataset_row AS d ON d.incident_id = i.id "
     "WHERE i.id = b.id"
 )
+# NOT EXISTS, an anti-join: PostgreSQL ran `NOT IN (SELECT ...)` over a release's ids as a
+# scan of them per incident, once they outgrew work_mem.
+_GONE = text(
+    "SELECT i.id FROM incident AS i WHERE i.source_id = :source AND NOT EXISTS "
+    "(SELECT 1 FROM dataset_import_seen AS s WHERE s.id = i.id) ORDER BY i.id"
+)
 _KEEP = text(
     "INSERT INTO dataset_import_seen (id, line) VALUES (:id, :line) ON CONFLICT (id) DO NOTHING"
 )
@@ -324,16 +330,7 @@ class Store:
         """Delete the dataset's incidents that the file does not have, as a delete through
         the API does: refused if another source's records refer to one (the loader's
         check), each recorded in the change feed and left as a tombstone."""
-        gone = list(
-            self.conn.scalars(
-                select(INCIDENT.c.id)
-                .where(
-                    INCIDENT.c.source_id == self.source_id,
-                    INCIDENT.c.id.not_in(select(_SEEN.c.id)),
-                )
-                .order_by(INCIDENT.c.id)
-            )
-        )
+        gone = list(self.conn.scalars(_GONE, {"source": self.source_id}))
         tombstone = TABLES["tombstone"]
         for part in _chunks(gone):
             with Session(bind=self.conn) as session:

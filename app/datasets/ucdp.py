@@ -87,6 +87,23 @@ PLACE_KINDS = {
     "republic": "region",
     "department": "region",
 }
+FIGURES = (
+    ("fatalities", "best"),
+    ("fatalities_low", "low"),
+    ("fatalities_high", "high"),
+    ("deaths_a", "deaths_a"),
+    ("deaths_b", "deaths_b"),
+    ("deaths_civilians", "deaths_civilians"),
+    ("deaths_unknown", "deaths_unknown"),
+)
+"""The incident's figures and the columns they come from."""
+NUMBERS = (
+    *(column for _, column in FIGURES),
+    "conflict_new_id",
+    "dyad_new_id",
+    "side_a_new_id",
+    "side_b_new_id",
+)
 VIOLENCE_CODES, DATE_PREC_CODES = tuple(TYPE_OF_VIOLENCE), tuple(DATE_PRECISION)
 WHERE_PREC_CODES = tuple(GEO_PRECISION)
 KIND_BY_PRECISION = {3: "district", 4: "region", 6: "country"}
@@ -183,15 +200,10 @@ class UcdpGed(Mapping):
         where_prec = row.code("where_prec", WHERE_PREC_CODES)
         latitude = row.number("latitude", -90, 90)
         longitude = row.number("longitude", -180, 180)
-        figures = {
-            "fatalities": row.integer("best", required=True),
-            "fatalities_low": row.integer("low"),
-            "fatalities_high": row.integer("high"),
-            **{k: row.integer(k) for k in ("deaths_a", "deaths_b", "deaths_civilians")},
-            "deaths_unknown": row.integer("deaths_unknown"),
-        }
-        ids = {k: row.integer(k) for k in ("conflict_new_id", "dyad_new_id")}
-        side_ids = {k: row.integer(k) for k in ("side_a_new_id", "side_b_new_id")}
+        numbers = row.integers(NUMBERS, required=("best",))
+        figures = {field: numbers[column] for field, column in FIGURES}
+        ids = {k: numbers[k] for k in ("conflict_new_id", "dyad_new_id")}
+        side_ids = {k: numbers[k] for k in ("side_a_new_id", "side_b_new_id")}
         side_a, side_b = row.required("side_a"), row.required("side_b")
         country = self._country(row)
         if row.problems:
