@@ -2,12 +2,20 @@
 
 import argparse
 import csv
+import errno
+import importlib
+import json
 import re
+import socket
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from alembic.migration import MigrationContext
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, select
@@ -17,13 +25,18 @@ from app.config import get_settings
 from app.datasets.mapping import BadRow
 from app.datasets.reader import DatasetFile
 from app.datasets.service import FORMATS, import_dataset
-from app.db import get_engine, without_time_limit, write_session
-from app.errors import ApiError, InvalidDataset, database_unavailable
+from app.db import Author, get_engine, without_time_limit, write_session
+from app.db_errors import database_unavailable
+from app.drafting import Step
+from app.errors import ApiError, InvalidDataset
 from app.loader import import_bundle, load_folder, read_bundle_file
-from app.migrate import head_revision, upgrade
+from app.migrate import head_revision, one_at_a_time, upgrade
 from app.models import Source
 from app.schemas.datasets import DATASET_ID, RELEASE_LENGTH
-from app.services import keys
+from app.schemas.drafts import DraftRequest
+from app.schemas.messages import message_of
+from app.services import drafts, keys
+from app.services.history import REASON_MAX, check_reason
 from app.synth import synthesize
 
 
@@ -33,8 +46,9 @@ def _seed(folder: Path) -> None:
             print(f"{name}: {outcome}")
 
 
-def _load(path: Path, *, replace: bool) -> None:
-    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace)
+def _load(path: Path, *, replace: bool, reason: str | None) -> None:
+    author = Author("cli", None, check_reason(reason, "--reason"))
+    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace, author=author)
     print(f"{path.name}: {outcome}")
 
 
@@ -117,6 +131,7 @@ def _import_dataset(args: argparse.Namespace) -> None:
             release=args.release,
             dataset=args.dataset,
             skip_bad_rows=args.skip_bad_rows,
+            author=Author("cli", None, check_reason(args.reason, "--reason")),
             on_progress=bar,
             on_refused=files.add,
         )
@@ -137,6 +152,55 @@ def _import_dataset(args: argparse.Namespace) -> None:
         )
 
 
+def _draft(args: argparse.Namespace) -> None:
+    """Print the draft bundle of an article, reusing the record's names where it has some."""
+    try:
+        text = args.article.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"error: cannot read {args.article}: {exc}") from None
+    try:
+        request = DraftRequest(
+            text=text,
+            published_on=args.published_on,
+            publisher=args.publisher,
+            title=args.title,
+            dateline=args.dateline,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {message_of(e)}" for e in exc.errors()
+        )
+        raise SystemExit(f"error: {problems}") from None
+    steps = tuple(_step(name) for name in args.step)
+    if _record_exists():
+        with Session(get_engine()) as session:
+            bundle = drafts.draft(session, request, steps)
+    else:
+        print("no record at DATABASE_URL: names are not matched to it", file=sys.stderr)
+        bundle = drafts.draft(None, request, steps)
+    print(json.dumps(bundle, ensure_ascii=False, indent=2))
+
+
+def _record_exists() -> bool:
+    """Whether DATABASE_URL holds a migrated record (a draft never creates one)."""
+    url = make_url(get_settings().database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return False
+    with get_engine().connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head_revision()
+
+
+def _step(name: str) -> Step:
+    module, _, attribute = name.partition(":")
+    try:
+        step: Any = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise SystemExit(f"error: no drafting step {name}: {exc}") from None
+    if not callable(step):
+        raise SystemExit(f"error: the drafting step {name} is not callable")
+    return step
+
+
 def _keys(args: argparse.Namespace) -> None:
     engine = get_engine()
     if args.action == "create":
@@ -154,16 +218,49 @@ def _keys(args: argparse.Namespace) -> None:
             print(f"{k.name}\t{k.scope}\t{k.created_at:%Y-%m-%dT%H:%M:%SZ}\t{revoked}")
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _upgrade() -> None:
+    with one_at_a_time(get_engine()):
+        upgrade(get_engine())
+
+
+def _prepare(seed_dir: Path) -> None:
+    """Migrate, and seed an empty database: once, however many hosts start together."""
+    with one_at_a_time(get_engine()):
+        upgrade(get_engine())
+        with Session(get_engine()) as session:
+            empty = session.exec(select(Source.id).limit(1)).first() is None
+        if empty:
+            _seed(seed_dir)
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Exit with one line naming the setting when `host:port` cannot be listened on (uvicorn
+    would say only `[Errno 98] address already in use`), tried as uvicorn binds: every
+    address of `host`, with SO_REUSEADDR."""
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        ):
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            problem = f"port {port} on {host} is in use: set PORT (or --port) to another"
+        else:
+            problem = f"cannot listen on {host}:{port} ({exc.strerror}): check HOST and PORT"
+        print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _serve(host: str, port: int, workers: int, migrate: bool = True) -> None:
     import uvicorn
 
     from app.http import access_log
 
-    upgrade(get_engine())
-    with Session(get_engine()) as session:
-        empty = session.exec(select(Source.id).limit(1)).first() is None
-    if empty:
-        _seed(get_settings().seed_dir)
+    _can_listen(host, port)
+    if migrate:
+        _prepare(get_settings().seed_dir)
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish for this long,
     # then cancels them (a write not committed by then is rolled back) and exits.
     settings = get_settings()
@@ -173,7 +270,11 @@ def _serve(host: str, port: int, workers: int) -> None:
         "app.main:app",
         host=host,
         port=port,
-        proxy_headers=True,
+        # The app believes forwarded headers from FORWARDED_ALLOW_IPS (app.http.proxy);
+        # uvicorn's own would believe any local peer's, and apply them a second time.
+        proxy_headers=False,
+        # httptools, with the time and size of a request's head bounded (app.http.server).
+        http="app.http.server:BoundedHeadProtocol",
         timeout_graceful_shutdown=grace,
         workers=workers,
         **options,
@@ -183,7 +284,7 @@ def _serve(host: str, port: int, workers: int) -> None:
 def _db(args: argparse.Namespace) -> None:
     url = get_settings().database_url
     if args.action == "upgrade":
-        upgrade(get_engine())
+        _upgrade()
         print("database schema is at the latest migration")
     elif args.action == "backup":
         print(backup.backup(url, args.path).line("backup written to"))
@@ -207,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=_positive, default=settings.workers, help="server processes (WORKERS)"
     )
+    serve.add_argument(
+        "--no-migrate",
+        dest="migrate",
+        action="store_false",
+        help="neither migrate nor seed: for deployments that run `db upgrade` and `seed` as a"
+        " step of their own",
+    )
     db = commands.add_parser("db", help="database schema, backup and restore")
     db_actions = db.add_subparsers(dest="action", required=True)
     db_actions.add_parser("upgrade", help="apply every migration")
@@ -228,6 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--replace", action="store_true", help="replace the records of an existing source"
     )
+    load.add_argument(
+        "--reason",
+        help=f"why (up to {REASON_MAX} characters): kept with the changes, in the change feed"
+        " and each incident's history",
+    )
     dataset = commands.add_parser(
         "import-dataset", help="import a UCDP GED or ACLED file (CSV or zip) as a dataset"
     )
@@ -247,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import the rows that read; write the others to FILE's .refused.csv",
     )
+    dataset.add_argument(
+        "--reason",
+        help=f"why (up to {REASON_MAX} characters): kept with the changes, in the change feed"
+        " and each incident's history",
+    )
     key_cmd = commands.add_parser("keys", help="API keys: create, list, revoke")
     key_actions = key_cmd.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", help="create a key and print it (only this once)")
@@ -255,6 +373,25 @@ def build_parser() -> argparse.ArgumentParser:
     key_actions.add_parser("list", help="name, scope, created, revoked (never the key)")
     revoke = key_actions.add_parser("revoke", help="revoke a key: it stops working at once")
     revoke.add_argument("name")
+    draft = commands.add_parser(
+        "draft",
+        help="print a draft bundle of an article (a .txt file) for review; stores nothing",
+    )
+    draft.add_argument("article", type=Path, metavar="ARTICLE.txt")
+    draft.add_argument(
+        "--published-on", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD"
+    )
+    draft.add_argument("--publisher")
+    draft.add_argument("--title", help="default: the first line of the article")
+    draft.add_argument("--dateline", help="e.g. BAGHDAD")
+    draft.add_argument(
+        "--step",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="an extra drafting step to run after the rules (for example one calling a local "
+        "model): a callable (bundle, article) -> bundle; repeatable",
+    )
     synth = commands.add_parser("synth", help="write synthetic incidents, for benchmarks")
     synth.add_argument("--incidents", type=_positive, required=True, metavar="N")
     synth.add_argument("--seed", type=_natural, default=0, metavar="S", help="default 0")
@@ -289,23 +426,26 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            _serve(args.host, args.port, args.workers)
+            _serve(args.host, args.port, args.workers, migrate=args.migrate)
         elif args.command == "db":
             _db(args)
         elif args.command == "seed":
-            upgrade(get_engine())
-            _seed(args.dir)
+            with one_at_a_time(get_engine()):
+                upgrade(get_engine())
+                _seed(args.dir)
         elif args.command == "import":
-            upgrade(get_engine())
-            _load(args.file, replace=args.replace)
+            _upgrade()
+            _load(args.file, replace=args.replace, reason=args.reason)
         elif args.command == "import-dataset":
-            upgrade(get_engine())
+            _upgrade()
             _import_dataset(args)
         elif args.command == "keys":
-            upgrade(get_engine())
+            _upgrade()
             _keys(args)
+        elif args.command == "draft":
+            _draft(args)
         elif args.command == "synth":
-            upgrade(get_engine())
+            _upgrade()
             engine = without_time_limit(get_engine())  # a bulk load, run by an operator
             print(synthesize(engine, args.incidents, args.seed).line())
     except (DBAPIError, PoolTimeout) as exc:

@@ -3,8 +3,9 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,53 @@ class Settings(BaseSettings):
     """Unknown or revoked API keys a client may present within `auth_failure_window`."""
     auth_failure_window: int = Field(60, ge=1)
     """Seconds over which failed authentications count; after the limit, 429."""
+    database_read_url: CommaList = []
+    """PostgreSQL streaming replicas of DATABASE_URL that serve reads (comma-separated
+    URLs). Writes, API keys and every write's reads stay on DATABASE_URL. Empty: no replica."""
+    max_replica_lag_seconds: float = Field(5.0, gt=0)
+    """A replica further behind the primary than this serves no read until it catches up."""
+    replica_wait_ms: int = Field(250, ge=0)
+    """How long a read with `X-Min-Record-Version` waits for a replica to reach that version
+    before the primary serves it."""
+    replica_check_seconds: float = Field(1.0, gt=0)
+    """How often each server process measures its replicas' lag."""
+
+    @model_validator(mode="after")
+    def _replicas_of_postgresql(self) -> "Settings":
+        urls = [self.database_url, *self.database_read_url] if self.database_read_url else []
+        if any(not url.startswith("postgresql") for url in urls):
+            raise ValueError(
+                "DATABASE_READ_URL: replicas are PostgreSQL streaming replicas of a PostgreSQL"
+                " DATABASE_URL (postgresql+psycopg://...)"
+            )
+        return self
+
+    public_url: str = ""
+    """The address clients reach the API at, as `https://api.example.org` or with a path
+    prefix the proxy removes (`https://example.org/incidents`): every link is built from it,
+    never from the request's Host. Empty: links name the host the request names."""
+    allowed_hosts: CommaList = []
+    """Host names (`Host`, port aside) the server answers; `*` any; others get 400. Empty:
+    `localhost,127.0.0.1,::1,testserver` without PUBLIC_URL, any host with it."""
+    forwarded_allow_ips: CommaList = []
+    """Addresses or networks of the proxies whose `X-Forwarded-For` and `X-Forwarded-Proto`
+    are believed (`*`: any peer). Empty: nobody's."""
+    header_timeout_seconds: float = Field(10, gt=0)
+    """Longest a client may take to send a request's line and headers, counted from when
+    the connection opens or the request's first byte; then the connection is closed."""
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value:
+            return value
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+            raise ValueError(
+                "PUBLIC_URL must be http:// or https://, a host, an optional port and path prefix,"
+                f" and no query or fragment: {value!r}"
+            )
+        return value.rstrip("/")
 
 
 @lru_cache

@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 import orjson
 from sqlalchemy import JSON, Connection, Engine, Table, event, select, text, update
-from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlmodel import Session, SQLModel, col, create_engine
 
+from app import request_context
 from app.config import get_settings
-from app.errors import sqlite_result_code
+from app.db_errors import sqlite_result_code
 from app.models import IncidentPlaceTally, IncidentTally, RecordVersion
 from app.models.common import utcnow
 
@@ -35,10 +35,11 @@ _BROKEN_FILE = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CA
 
 @dataclass(frozen=True)
 class Author:
-    """Who makes a write: recorded with every change in the feed."""
+    """Who makes a write, and why: recorded with every change in the feed and the history."""
 
     via: Literal["api", "cli"] = "cli"
     key_name: str | None = None
+    reason: str | None = None
 
 
 CLI = Author()
@@ -47,15 +48,6 @@ CLI = Author()
 def _json(value: object) -> str:
     # Keep non-ASCII names searchable as written (Türkiye, not T\u00fcrkiye).
     return json.dumps(value, ensure_ascii=False)
-
-
-def _sqlite_table_hint(_compiler: SQLiteCompiler, _table: object, hint: str | None) -> str | None:
-    return hint
-
-
-# SQLAlchemy renders no table hints for SQLite; ours are `INDEXED BY <index>`, the one
-# hint SQLite takes (`Select.with_hint(table, "INDEXED BY ...", "sqlite")`).
-SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
 
 
 def _pool() -> dict[str, int]:
@@ -68,7 +60,7 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
 
     A statement over the limit fails (SQLite: interrupted by a progress handler;
     PostgreSQL: `statement_timeout`), and so does a wait for a lock that long (SQLite:
-    `busy_timeout`); `app.errors` answers both with a 503.
+    `busy_timeout`); `app.db_errors` makes both a 503.
     """
     if statement_timeout_ms is None:
         statement_timeout_ms = get_settings().statement_timeout_ms
@@ -175,10 +167,16 @@ def write_session(engine: Engine, author: Author = CLI) -> Iterator[Session]:
             session.info["author"] = author
             try:
                 yield session
+                version = record_version(session)
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+    # The response of a write names the version that holds it: a client sends it back as
+    # `X-Min-Record-Version` so that no replica behind it answers its next read.
+    request = request_context.current()
+    if request is not None:
+        request.record_version = version
 
 
 def bump_version(connection: Connection | Session) -> None:
@@ -187,17 +185,40 @@ def bump_version(connection: Connection | Session) -> None:
     connection.execute(update(RecordVersion).values(**changed))
 
 
+@dataclass(frozen=True)
+class RecordState:
+    """The record's version and when it was last written, as one read saw them."""
+
+    version: int
+    written_at: datetime | None
+
+
+RECORD_STATE = "record_state"
+"""`Session.info` key: the state a read session read first, in the snapshot it reads in
+(`app.replicas.ReadSession`); its other reads need not ask again."""
+
+
+def read_record_state(connection: Connection) -> RecordState:
+    row = connection.execute(select(col(RecordVersion.version), col(RecordVersion.written_at)))
+    version, written_at = row.one()
+    return RecordState(int(version), written_at)
+
+
+def record_state(session: Session) -> RecordState:
+    """The version of the record that `session` reads, and when it was written."""
+    state: RecordState | None = session.info.get(RECORD_STATE)
+    return state if state is not None else read_record_state(session.connection())
+
+
 def record_version(session: Session) -> int:
     """A number that changes with every write of the record: answers computed from the
     data may be reused while it stays the same."""
-    return int(session.connection().execute(select(col(RecordVersion.version))).scalar_one())
+    return record_state(session).version
 
 
 def record_written_at(session: Session) -> datetime | None:
     """When the record was last written (None: not since this was kept)."""
-    found = session.connection().execute(select(col(RecordVersion.written_at)))
-    written: datetime | None = found.scalar_one()
-    return written
+    return record_state(session).written_at
 
 
 ANALYSIS_LIMIT = 1000

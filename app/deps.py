@@ -1,13 +1,15 @@
 """The dependencies every router uses, as Annotated aliases."""
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
+from difflib import get_close_matches
 from inspect import isclass
 from typing import IO, Annotated, Any, TypeVar
+from urllib.parse import unquote
 
 import orjson
-from fastapi import Depends, Query, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -20,6 +22,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message
 
+from app import request_context
 from app.config import Settings, get_settings
 from app.db import get_engine
 from app.errors import (
@@ -31,22 +34,44 @@ from app.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from app.http import context
 from app.http.auth_limit import FailedAuthLimiter
 from app.models import ApiKey
+from app.replicas import ReadPool, ReadSession, get_read_pool
 from app.schemas.datasets import DATASET_ID, RELEASE_LENGTH, UPLOAD_SCHEMA
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
 from app.services import names
+from app.services.history import REASON_MAX, REASON_PATTERN, check_reason
 from app.services.keys import Scope, authenticate
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
-    """The request's session. It connects at its first query (in the route's thread), so
-    making it here costs no hand-off to the thread pool: async for that reason alone."""
-    session = Session(engine)
+ReadPoolDep = Annotated[ReadPool, Depends(get_read_pool)]
+MIN_VERSION_HEADER = "X-Min-Record-Version"
+
+
+def _min_version(request: Request) -> int | None:
+    """`X-Min-Record-Version`: the version a read must reflect at least (a 400 if not one)."""
+    value = request.headers.get(MIN_VERSION_HEADER)
+    if value is None:
+        return None
+    if not value.strip().isdigit() or len(value.strip()) > 18:
+        message = "a record version: the X-Record-Version a write answered"
+        raise BadRequest(
+            f"{MIN_VERSION_HEADER} must be {message}, not {value[:40]!r}",
+            [ProblemItem(param=MIN_VERSION_HEADER, message=message)],
+        )
+    return int(value)
+
+
+async def get_session(
+    request: Request, engine: EngineDep, pool: ReadPoolDep
+) -> AsyncIterator[Session]:
+    """The request's session, for reading (app.replicas). It connects at its first query (in
+    the route's thread), so making it here costs no hand-off to the thread pool: async for
+    that reason alone."""
+    session = ReadSession(engine, pool, _min_version(request))
     try:
         yield session
     finally:
@@ -78,20 +103,21 @@ def _authenticated(request: Request, engine: Engine, presented: str | None, scop
     app.http.auth_limit); the key's name goes to the access log."""
     limiter: FailedAuthLimiter = request.app.state.failed_auth
     client = request.client.host if request.client else ""
-    if presented:
-        limiter.check(client)
     # A session of its own, closed at once: a write must not hold a pooled connection
     # while it waits for the write lock on another (the pool could run dry).
     with Session(engine) as session:
+        if presented:
+            limiter.check(session, client)
         try:
             key = authenticate(session, presented, scope)
         except Unauthorized:
             if presented:
-                limiter.failed(client)
+                session.close()  # its read transaction ends before the failure is written
+                limiter.failed(engine, client)
             raise
-    request_context = context.current()
-    if request_context is not None:
-        request_context.key_name = key.name
+    context = request_context.current()
+    if context is not None:
+        context.key_name = key.name
     return key
 
 
@@ -101,12 +127,16 @@ async def read_access(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer, scopes=["read"])],
 ) -> None:
-    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read.
+    """Reads are public unless READ_REQUIRES_KEY; then they need a key with scope read. A
+    key that is sent is checked either way: an unknown or revoked one is a 401, not a
+    read that quietly passes as public (a client would not learn its key is bad).
 
     (`async`: a public read costs no hand-off to the thread pool; the key check does.)
     """
-    if settings.read_requires_key:
-        presented = credentials.credentials if credentials else None
+    if request.method != "GET":  # a write checks its key itself (`write_key`), once
+        return
+    presented = credentials.credentials if credentials else None
+    if settings.read_requires_key or presented:
         await run_in_threadpool(_authenticated, request, engine, presented, "read")
 
 
@@ -265,6 +295,55 @@ ResolvedActorQuery = Annotated[ActorQuery, Depends(_resolving(ActorQuery))]
 BundleBody = Annotated[Any, Depends(bundle_body)]
 MergePatchBody = Annotated[Any, Depends(merge_patch_body)]
 
+REASON_HEADER = "X-Change-Reason"
+_PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
+
+
+async def change_reason(
+    reason: Annotated[
+        str | None,
+        Query(
+            description=f"Why this change is made, stored with it (its history, the change "
+            f"feed): up to {REASON_MAX} characters, no control characters. Or send "
+            f"`{REASON_HEADER}`.",
+            json_schema_extra={"maxLength": REASON_MAX, "pattern": REASON_PATTERN},
+        ),
+    ] = None,
+    header: Annotated[
+        str | None,
+        Header(
+            alias=REASON_HEADER,
+            description="Why this change is made, as the `reason` parameter says. A header "
+            "is ASCII: percent-encode every other character as UTF-8 (`encodeURIComponent`, "
+            "`urllib.parse.quote`: `caf%C3%A9`), and `%` itself as `%25`; the value is "
+            "decoded once, then bound as `reason` is.",
+            json_schema_extra={"pattern": _PRINTABLE_ASCII},
+        ),
+    ] = None,
+) -> str | None:
+    """The reason a write gives (`reason` or `X-Change-Reason`, not both), checked.
+
+    (`async` because it does no I/O.)
+    """
+    if reason is not None and header is not None:
+        message = f"give the reason once: in {REASON_HEADER} or in `reason`"
+        raise InvalidValue.listing([ProblemItem(param="reason", message=message)])
+    if header is None:
+        return check_reason(reason)
+    if not re.fullmatch(_PRINTABLE_ASCII, header):
+        message = "must be printable ASCII: percent-encode other characters as UTF-8"
+        raise InvalidValue.listing([ProblemItem(param=REASON_HEADER, message=message)])
+    try:
+        decoded = unquote(header, errors="strict")
+    except UnicodeDecodeError:
+        message = "its percent-encoded bytes are not UTF-8"
+        raise InvalidValue.listing([ProblemItem(param=REASON_HEADER, message=message)]) from None
+    return check_reason(decoded, REASON_HEADER)
+
+
+ChangeReason = Annotated[str | None, Depends(change_reason)]
+"""Why a write is made: `reason` or the `X-Change-Reason` header; 422 when malformed."""
+
 
 def _query_names(dependant: Dependant) -> set[str]:
     """Every query parameter a route declares, its own and its dependencies'."""
@@ -293,6 +372,31 @@ def _accepted(route: APIRoute) -> frozenset[str]:
     return names
 
 
+def _words(name: str) -> str:
+    return "_".join(sorted(re.split(r"[-_]", name.lower())))
+
+
+def did_you_mean(name: str, accepted: Iterable[str]) -> list[str]:
+    """The accepted names closest to `name`, best first: its words in another order or
+    case (`fatalities_min`: `min_fatalities`), which spelling alone misses, else the
+    closest in spelling, either way."""
+    by_words = {_words(a): a for a in accepted}
+    if _words(name) in by_words:
+        return [by_words[_words(name)]]
+    # A cutoff above difflib's 0.6, which offers `country` for `colour`.
+    reordered = [by_words[w] for w in get_close_matches(_words(name), by_words, 3, 0.7)]
+    spelled = get_close_matches(name.lower(), by_words.values(), 3, 0.7)
+    return list(dict.fromkeys([*reordered, *spelled]))[:3]
+
+
+def unknown_parameter(name: str, accepted: Iterable[str]) -> str:
+    """The message for a query parameter not in `accepted`, with the closest names."""
+    closest = did_you_mean(name, accepted)
+    if not closest:
+        return "unknown query parameter"
+    return f"unknown query parameter (did you mean {' or '.join(closest)}?)"
+
+
 async def check_parameters(request: Request) -> None:
     """A typo such as `contry=IQ` is a 400 naming it, never a silently unfiltered list.
 
@@ -302,8 +406,11 @@ async def check_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    unknown = sorted(set(request.query_params) - _accepted(route))
-    errors = [ProblemItem(param=name, message="unknown query parameter") for name in unknown]
+    accepted = _accepted(route)
+    unknown = sorted(set(request.query_params) - accepted)
+    errors = [
+        ProblemItem(param=name, message=unknown_parameter(name, accepted)) for name in unknown
+    ]
     values = [*request.query_params.multi_items(), *request.path_params.items()]
     errors += [
         ProblemItem(param=name, message="contains a NUL character")

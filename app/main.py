@@ -7,13 +7,15 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.deps import API_KEY_SCHEME, check_parameters, read_access
-from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.errors import PROBLEM_MEDIA_TYPE
 from app.explorer import install_explorer
 from app.http import limits, stack
+from app.http.problems import install_error_handlers
 from app.metrics import install_metrics
 from app.ogc import router as ogc
-from app.routers import catalog, changes, datasets, incidents, landing, ops, quotes, stats
+from app.routers import catalog, changes, datasets, drafts, incidents, landing, ops, quotes, stats
 from app.schemas.bundle import IncidentPatch
+from app.schemas.drafts import DraftRequest
 
 DESCRIPTION = """
 A structured record of armed-conflict incidents (attacks, strikes, interceptions), their
@@ -23,6 +25,9 @@ exact words of the news report it came from.
 Lists answer `{"data", "meta", "links"}` with keyset pagination (`limit`, `cursor`).
 Filters may be repeated or comma-separated. Errors are RFC 9457 `application/problem+json`.
 Every GET carries an `ETag`; send it back in `If-None-Match` to get a `304`.
+`X-Record-Version` names the version of the record an answer reflects; after a write,
+send the version it answered as `X-Min-Record-Version` so that no read replica behind it
+answers your next read.
 
 Reading is public (unless the server sets `READ_REQUIRES_KEY`). Writing needs an API key
 with scope `write` (`incident-record keys create`), sent as `Authorization: Bearer <key>`;
@@ -96,29 +101,35 @@ def _document(schema: dict[str, Any], read_requires_key: bool) -> dict[str, Any]
 
 
 _VALIDATION_ERROR = "#/components/schemas/HTTPValidationError"
-BODIES_READ_RAW = (IncidentPatch,)
+BODIES_READ_RAW = (IncidentPatch, DraftRequest)
 """Request bodies a route reads itself (a merge patch's nulls mean "remove"): their schemas
 join the components for the routes' `openapi_extra` to refer to."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     app = FastAPIOffline(
         title="Incident Record API",
         version="1.0.0",
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         contact={"name": "incident-record maintainers"},
-        servers=[{"url": "/", "description": "The server that serves this document."}],
+        servers=[
+            {
+                "url": settings.public_url or "/",
+                "description": "The server that serves this document.",
+            }
+        ],
+        root_path_in_servers=False,  # PUBLIC_URL has the path prefix, if any
         openapi_tags=TAGS,
         # The route's function name: `list_incidents`, `get_incident`, ... (what generated
         # clients call their methods).
         generate_unique_id_function=lambda route: route.name,
     )
-    settings = settings or get_settings()
     install_error_handlers(app)
     stack.install(app, settings)
     checked = [Depends(check_parameters)]
-    for module in (incidents, quotes, catalog, stats, changes, datasets):
+    for module in (incidents, quotes, catalog, drafts, stats, changes, datasets):
         app.include_router(
             module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
         )

@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator, metrics
 
 from app.deps import check_parameters
-from app.errors import problem_responses
+from app.routers.common import problem_responses
 
 
 def install_metrics(app: FastAPI) -> None:

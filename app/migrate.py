@@ -1,15 +1,22 @@
 """Alembic, driven from the app: `db upgrade`, `serve` and `/readyz` use these."""
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from app.config import PROJECT_ROOT
 from app.db import refresh_statistics, without_time_limit
+
+# Any constant will do: the session advisory lock of whoever migrates (PostgreSQL).
+_MIGRATION_LOCK = 0x1C1DE28
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -48,3 +55,41 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
         if current_revision(connection) != before:
             refresh_statistics(connection)
+
+
+@contextmanager
+def one_at_a_time(engine: Engine) -> Iterator[None]:
+    """Hold the database's migration lock: of several processes starting at once on one
+    database, one migrates and seeds it while the others wait, then find nothing to do.
+
+    PostgreSQL: a session advisory lock, on a connection of its own that leaves the pool
+    and has no statement time limit (the wait lasts as long as a migration). SQLite: an
+    exclusive `flock` of the folder that holds the database file. Not of the file itself:
+    SQLite locks it with POSIX locks, and closing any descriptor of the file drops every
+    POSIX lock this process holds on it, under the feet of its open connections.
+    """
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database
+        if not path or path == ":memory:":
+            yield
+            return
+        try:
+            descriptor = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+        except OSError:  # no such folder: SQLite says so in its own words
+            yield
+            return
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # and with it the lock
+        return
+    connection = engine.connect()
+    connection.detach()  # closed for good below, with its lock
+    try:
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+        connection.commit()
+        yield
+    finally:
+        connection.close()

@@ -171,8 +171,7 @@ def questions(url: str, db: str, count: int = 400) -> Asked:
     """
     from sqlalchemy import create_engine, text
 
-    from app.services.incidents import sort_key
-    from app.services.pagination import encode_cursor
+    from app.services.incidents import SORTS
 
     rng = random.Random(7)
     engine = create_engine(url)
@@ -204,11 +203,12 @@ def questions(url: str, db: str, count: int = 400) -> Asked:
             for depth in range(195, 205):  # about 200 cursors deep
                 row = conn.execute(
                     text(
-                        "SELECT id, date_start, fatalities, updated_at FROM incident"
+                        f"SELECT {key} AS k, id, date_start FROM incident"
                         f" ORDER BY {key}{desc}, id{desc} LIMIT 1 OFFSET {depth * limit - 1}"
                     )
                 ).one()
-                cursor = encode_cursor(sort, sort_key(sort, row))
+                keyset = SORTS[sort]
+                cursor = keyset.cursor(keyset.key_of(row))
                 c.append(f"/v1/incidents?sort={sort}&limit={limit}&cursor={cursor}")
                 if key == "date_start":  # Datasette pages by one column, then the key
                     order = "_sort_desc" if desc else "_sort"

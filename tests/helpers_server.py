@@ -96,8 +96,11 @@ def running_server(
     database_url: str | None = None,
     startup_timeout: float = 30.0,
     env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> Iterator[LiveServer]:
     """Serve `database_url` (default: SQLite at `workdir/e2e.db`); yield once /healthz is 200.
+
+    `args` go to `serve` after its host and port (`--no-migrate`, ...).
 
     `env` adds settings (`STATEMENT_TIMEOUT_MS`, `ACCESS_LOG`, ...). The server leads a
     process group of its own, so that `LiveServer.kill` reaches all of it.
@@ -114,7 +117,7 @@ def running_server(
     environment["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'e2e.db'}"
     environment["PYTHONUNBUFFERED"] = "1"
     environment.update(env or {})
-    command = [str(CONSOLE_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(CONSOLE_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     with open(log_path, "wb") as log:
         # cwd is the scratch folder so that no stray ./.env or ./incident-record.db is used.
         process = subprocess.Popen(

@@ -21,12 +21,13 @@ from app.cli import _ProgressBar
 from app.config import Settings
 from app.datasets import service
 from app.datasets.service import ImportSummary, import_dataset
+from app.db import Author
 from app.errors import Conflict, InvalidDataset
 from app.migrate import alembic_config
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
-from tests.writing import changes, dump, new_key, seed
+from tests.helpers_writes import changes, dump, new_key, seed
 
 DATA = Path(__file__).parent / "data" / "datasets"
 GED, NEWER, ACLED = (
@@ -245,7 +246,7 @@ def test_the_migration_keeps_the_full_text_index_and_tallies_of_a_record(
     cfg = alembic_config()
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "c5d2e8f1a0b3")
+        command.downgrade(cfg, "391a0d662212")
     assert sql(engine, "SELECT count(*) FROM incident")[0] == (22,)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
@@ -322,6 +323,54 @@ def test_a_newer_release_updates_adds_and_deletes_in_place(
     ] == (0,)
     (release,) = sql(engine, "SELECT release FROM source WHERE id = 'ucdp-ged'")
     assert release[0] == "24.1"
+
+
+def test_each_write_of_a_release_is_in_the_incidents_history(
+    engine: Engine, client: TestClient
+) -> None:
+    """Created, updated and deleted by releases, each with its record as stored (built by
+    the database) and the import's reason."""
+    import_dataset(engine, GED, author=Author("cli", None, "GED 23.1"))
+    import_dataset(engine, NEWER, author=Author("cli", None, "GED 24.1"))
+
+    def history(incident_id: str) -> list[dict[str, Any]]:
+        answer = client.get(f"/v1/incidents/{incident_id}/history")
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["data"])
+
+    revised = history("ucdp-ged-9000003")  # newest first
+    assert [(v["action"], v["reason"], v["via"]) for v in revised] == [
+        ("update", "GED 24.1", "cli"),
+        ("create", "GED 23.1", "cli"),
+    ]
+    (before,) = (int(r["best"]) for r in raw(GED) if r["id"] == "9000003")
+    (after,) = (int(r["best"]) for r in raw(NEWER) if r["id"] == "9000003")
+    assert {c["field"]: (c["before"], c["after"]) for c in revised[0]["changes"]} == {
+        "fatalities": (before, after)
+    }
+    created = {c["field"]: c["after"] for c in revised[1]["changes"]}
+    (stored,) = sql(
+        engine,
+        "SELECT title, date_start, event_type, country, fatalities FROM incident "
+        "WHERE id = 'ucdp-ged-9000003'",
+    )
+    assert created["title"] == stored.title
+    assert created["date_start"] == str(stored.date_start)
+    assert (created["event_type"], created["country"]) == (stored.event_type, stored.country)
+    assert {a["role"] for a in created["actors"]} == {"participant"}
+    gone = history("ucdp-ged-9000012")
+    assert [(v["action"], v["reason"]) for v in gone] == [
+        ("delete", "GED 24.1"),
+        ("create", "GED 23.1"),
+    ]
+    assert gone[0]["changes"]
+    assert all(c["after"] in (None, []) for c in gone[0]["changes"])
+    assert [v["action"] for v in history("ucdp-ged-9000001")] == ["create"]  # unchanged
+    assert [v["action"] for v in history("ucdp-ged-9000013")] == ["create"]  # new in 24.1
+    # One version per write in the feed, no more: the history and the feed agree.
+    assert sql(engine, "SELECT count(*) FROM incident_version") == sql(
+        engine, "SELECT count(*) FROM change WHERE resource = 'incident'"
+    )
 
 
 def test_an_id_a_former_release_deleted_comes_back_with_a_later_one(engine: Engine) -> None:
@@ -633,8 +682,12 @@ def upload(path: Path, **fields: str) -> dict[str, Any]:
 
 def test_an_upload_imports_and_answers_the_summary(engine: Engine, client: TestClient) -> None:
     key = new_key(engine, name="importer")
-    answer = client.post(IMPORTS, headers=key, **upload(GED, release="23.1"))
+    answer = client.post(
+        IMPORTS, headers=key, params={"reason": "UCDP's 23.1"}, **upload(GED, release="23.1")
+    )
     assert answer.status_code == 200, answer.text
+    (version,) = sql(engine, "SELECT version FROM record_version")[0]
+    assert answer.headers["x-record-version"] == str(version)
     body = answer.json()
     assert {k: body[k] for k in ("dataset", "format", "release", "file", "rows_read")} == {
         "dataset": "ucdp-ged",
@@ -647,6 +700,7 @@ def test_an_upload_imports_and_answers_the_summary(engine: Engine, client: TestC
     feed = changes(client)
     assert {c["key_name"] for c in feed} == {"importer"}
     assert {c["via"] for c in feed} == {"api"}
+    assert {c["reason"] for c in feed} == {"UCDP's 23.1"}
     source = client.get("/v1/sources/ucdp-ged")
     assert source.status_code == 200
 

@@ -9,6 +9,7 @@ question. Screenshots go to test-results/explorer/ (git-ignored).
 """
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,8 @@ from tests.helpers_browser import (
     watched_context,
 )
 from tests.helpers_server import REPO_ROOT, LiveServer, run_cli, running_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 SHOTS = REPO_ROOT / "test-results" / "explorer"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -73,17 +76,19 @@ def _strict_policy(route: Route) -> None:
 class Explorer:
     """A page in a fresh browser context, and what it asked for."""
 
-    def __init__(self, page: Page, traffic: Traffic, base_url: str) -> None:
+    def __init__(self, page: Page, traffic: Traffic, base_url: str, scripted: bool = True) -> None:
         self.page = page
         self.traffic = traffic
         self.base = base_url
+        self.scripted = scripted
 
     def open(self, path: str) -> None:
         response = self.page.goto(self.base + path)
         assert response is not None
         assert response.status == 200, path
         url = urlsplit(path)
-        self.ready(url.query if url.path == "/explore" else None)
+        if self.scripted:
+            self.ready(url.query if url.path == "/explore" else None)
 
     def ready(self, query: str | None = None) -> None:
         """Wait until the page has drawn what it shows (for /explore: the view of `query`)."""
@@ -153,7 +158,7 @@ def explorer_on(
         context.route("**/explore**", _strict_policy)
         page = context.new_page()
         with screenshot_on_failure(page, tmp_path / "failure.png"):
-            yield Explorer(page, traffic, server.base_url)
+            yield Explorer(page, traffic, server.base_url, options.get("java_script_enabled", True))
 
 
 @pytest.fixture
@@ -363,7 +368,32 @@ def test_the_incident_page(explorer: Explorer) -> None:
     page.get_by_role("link", name="Five rockets target Ain al-Asad air base").click()
     page.wait_for_url(f"**/explore/incidents/{ROCKETS}")
     explorer.ready()
-    detail = explorer.api(f"/v1/incidents/{ROCKETS}")
+    _shows_the_incident(explorer, ROCKETS)
+    explorer.shot("incident")
+
+    # "Not said" next to zero, and the added admin1 of another incident.
+    explorer.open(f"/explore/incidents/{MAYADEEN}")
+    expect(page.locator('dd[data-fields="fatalities"] .not-said')).to_have_text("not said")
+    expect(page.locator('dd[data-fields="admin1"] .added')).to_be_visible()
+
+    # From a quote to its words in the source reader, in one click.
+    explorer.open(f"/explore/incidents/{ROCKETS}")
+    card = page.locator('[id="quote-kirby-working-level-assumption"]')
+    card.get_by_role("link", name="See it in the source").click()
+    page.wait_for_url(f"**/explore/sources/{SOURCE}#quote-kirby-working-level-assumption")
+    explorer.ready()
+    selected = page.locator("#text mark.selected")
+    quote = explorer.api("/v1/quotes/kirby-working-level-assumption")
+    expect(selected).to_have_text(quote["text"])
+    expect(page.locator("#record")).to_contain_text("Pentagon spokesman")
+    explorer.assert_clean()
+
+
+def _shows_the_incident(explorer: Explorer, incident_id: str) -> None:
+    """The open page shows every part of the incident as the API gives it."""
+    page = explorer.page
+    detail = explorer.api(f"/v1/incidents/{incident_id}")
+    expect(page).to_have_title(f"{detail['title']} · incident-record")
     expect(page.get_by_role("heading", level=1)).to_have_text(detail["title"])
     field = page.locator("dl.fields").first
     expect(field.locator('dd[data-fields="fatalities"]')).to_have_text("0")
@@ -380,6 +410,8 @@ def test_the_incident_page(explorer: Explorer) -> None:
     # Each attribution is a claim: who, stance, whom, evidence quoted.
     claims = page.locator(".claim-card")
     expect(claims).to_have_count(len(detail["attributions"]))
+    expect(page.locator(".quote-card")).to_have_count(len(detail["quotes"]))
+    expect(page.locator(".excerpt-card")).to_have_count(len(detail["sources"]))
     quotes = {q["id"]: q for q in detail["quotes"]}
     for attribution in detail["attributions"]:
         card = page.locator(f'[id="attribution-{attribution["id"]}"]')
@@ -402,23 +434,6 @@ def test_the_incident_page(explorer: Explorer) -> None:
     # Each excerpt in its sentence, the exact words marked.
     marks = page.locator(".in-sentence mark")
     assert marks.all_text_contents() == [s["excerpt"] for s in detail["sources"]]
-    explorer.shot("incident")
-
-    # "Not said" next to zero, and the added admin1 of another incident.
-    explorer.open(f"/explore/incidents/{MAYADEEN}")
-    expect(page.locator('dd[data-fields="fatalities"] .not-said')).to_have_text("not said")
-    expect(page.locator('dd[data-fields="admin1"] .added')).to_be_visible()
-
-    # From a quote to its words in the source reader, in one click.
-    explorer.open(f"/explore/incidents/{ROCKETS}")
-    card = page.locator('[id="quote-kirby-working-level-assumption"]')
-    card.get_by_role("link", name="See it in the source").click()
-    page.wait_for_url(f"**/explore/sources/{SOURCE}#quote-kirby-working-level-assumption")
-    explorer.ready()
-    selected = page.locator("#text mark.selected")
-    expect(selected).to_have_text(quotes["kirby-working-level-assumption"]["text"])
-    expect(page.locator("#record")).to_contain_text("Pentagon spokesman")
-    explorer.assert_clean()
 
 
 def _spans_of_source(explorer: Explorer, source_id: str) -> dict[str, str]:
@@ -710,6 +725,206 @@ def test_a_request_off_localhost_is_caught(explorer: Explorer) -> None:
     assert explorer.traffic.blocked == [("document", "https://tile.example.org/0/0/0.png")]
     with pytest.raises(AssertionError, match="requests off localhost"):
         explorer.assert_clean()
+
+
+# Without JavaScript: what curl, an archive or a citation tool gets, as a browser draws it.
+
+
+@pytest.fixture
+def unscripted(browser: Browser, server: LiveServer, tmp_path: Path) -> Iterator[Explorer]:
+    with explorer_on(
+        browser,
+        server,
+        tmp_path,
+        viewport={"width": 1280, "height": 900},
+        java_script_enabled=False,
+    ) as e:
+        yield e
+
+
+def test_the_incident_page_reads_without_javascript(unscripted: Explorer) -> None:
+    unscripted.open(f"/explore/incidents/{ROCKETS}")
+    _shows_the_incident(unscripted, ROCKETS)
+    page = unscripted.page
+    unscripted.open(f"/explore/incidents/{MAYADEEN}")
+    expect(page.locator('dd[data-fields="fatalities"] .not-said')).to_have_text("not said")
+    expect(page.locator('dd[data-fields="admin1"] .added')).to_be_visible()
+    unscripted.shot("incident-unscripted")
+    unscripted.assert_clean()
+
+
+def test_the_source_page_reads_without_javascript(unscripted: Explorer) -> None:
+    page = unscripted.page
+    unscripted.open(f"/explore/sources/{SOURCE}")
+    title = unscripted.api(f"/v1/sources/{SOURCE}")["title"]
+    expect(page).to_have_title(f"{title} · incident-record")
+    _check_highlights(unscripted, SOURCE)
+    # Each entry of the list of highlights leads to its words: a link to an anchor there.
+    keys = page.locator("#index a").evaluate_all("links => links.map(a => a.hash.slice(1))")
+    assert sorted(keys) == sorted(_spans_of_source(unscripted, SOURCE))
+    for key in keys:
+        expect(page.locator(f'#text [id="{key}"]')).to_have_count(1)
+    page.locator('#index a[href="#quote-kirby-working-level-assumption"]').click()
+    assert urlsplit(page.url).fragment == "quote-kirby-working-level-assumption"
+    # What needs a script says so, and what it would do is not offered.
+    expect(page.locator(".legend")).to_contain_text("needs JavaScript", use_inner_text=True)
+    expect(page.locator(".when-scripted").first).to_be_hidden()
+    unscripted.shot("source-unscripted")
+    unscripted.assert_clean()
+
+
+def test_explore_shows_its_first_table_page_without_javascript(unscripted: Explorer) -> None:
+    page = unscripted.page
+    unscripted.open("/explore?country=IQ&sort=date")
+    listed = unscripted.api("/v1/incidents", country="IQ", sort="date")
+    total = listed["meta"]["total"]
+    assert unscripted.table_ids() == [i["id"] for i in listed["data"]]
+    expect(page.locator("#summary")).to_have_text(f"{total} incidents match.")
+    expect(page.locator("#incidents caption")).to_have_text(
+        f"{total} of {total} incidents, oldest first"
+    )
+    expect(page).to_have_title(f"{total} · Explore the record · incident-record")
+    # "Not said" (null) and zero look different.
+    for incident in listed["data"]:
+        cell = page.locator(f'tr[data-id="{incident["id"]}"] td[data-label="Fatalities"]')
+        if incident["fatalities"] is None:
+            expect(cell.locator(".not-said")).to_have_text("not said")
+        else:
+            expect(cell).to_have_text(f"{incident['fatalities']:,}")
+    expect(page.get_by_label("Country", exact=True)).to_have_value("IQ")
+    expect(page.locator("#f-country option:checked")).to_have_text("Iraq")
+    expect(page.get_by_label("Order", exact=True)).to_have_value("date")
+    # What needs scripts says so, and is not drawn empty.
+    note = page.locator("main .note", has_text="Without JavaScript")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("the map, the timeline")
+    expect(page.locator("#map")).to_be_hidden()
+    expect(page.locator("#timeline")).to_be_hidden()
+    unscripted.shot("explore-unscripted")
+    # The form works as a plain form: its filters, and the table's order, in the URL.
+    page.get_by_label("Words", exact=True).fill("rockets")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/explore?*q=rockets*")
+    both = unscripted.api("/v1/incidents", country="IQ", q="rockets", sort="date")
+    assert unscripted.table_ids() == [i["id"] for i in both["data"]]
+    assert both["meta"]["total"] > 0
+    unscripted.assert_clean()
+
+
+def _drawn_unscripted(route: Route) -> None:
+    """A page as a browser without JavaScript draws it: no script, and what <noscript>
+    holds shown (axe-core needs scripts to run, so it checks this copy in a browser that
+    has them)."""
+    if route.request.resource_type != "document":
+        route.fallback()
+        return
+    response = route.fetch()
+    body = re.sub(r"<script\b[^>]*>.*?</script>", "", response.text(), flags=re.S)
+    body = body.replace("<noscript>", "").replace("</noscript>", "")
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name not in ("content-encoding", "content-length")
+    }
+    route.fulfill(
+        status=response.status,
+        headers={**headers, "content-security-policy": STRICT_POLICY},
+        body=body,
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/explore?country=IQ", f"/explore/incidents/{ROCKETS}", f"/explore/sources/{SOURCE}"],
+)
+def test_no_serious_accessibility_violation_without_javascript(
+    browser: Browser, server: LiveServer, tmp_path: Path, path: str
+) -> None:
+    with explorer_on(browser, server, tmp_path) as drawn:
+        drawn.page.context.route("**/explore**", _drawn_unscripted)
+        response = drawn.page.goto(server.base_url + path)
+        assert response is not None
+        assert response.status == 200
+        expect(drawn.page.locator("script")).to_have_count(0)
+        if path.startswith("/explore?"):
+            expect(drawn.page.locator("#map")).to_be_hidden()  # noscript.css applies
+        assert drawn.axe() == []
+        drawn.assert_clean()
+
+
+# The scripts enhance what the server wrote: the same content, once.
+ENHANCED = {
+    f"/explore/incidents/{ROCKETS}": ["h1", "#incident"],
+    f"/explore/sources/{SOURCE}": ["h1", "#about", "#text", "#index"],
+    "/explore": ["h1", "#summary", "#incidents caption", "#incidents tbody"],
+    "/explore?country=SY&sort=-fatalities": ["#summary", "#incidents tbody", "#other-filters"],
+}
+
+
+@pytest.mark.parametrize("path", list(ENHANCED))
+def test_the_scripts_enhance_the_page_without_repeating_it(
+    browser: Browser, server: LiveServer, tmp_path: Path, path: str
+) -> None:
+    written = {}
+    with explorer_on(browser, server, tmp_path, java_script_enabled=False) as plain:
+        plain.open(path)
+        for part in ENHANCED[path]:
+            expect(plain.page.locator(part)).to_have_count(1)
+            written[part] = plain.page.locator(part).inner_html()
+        title = plain.page.title()
+        plain.assert_clean()
+    with explorer_on(browser, server, tmp_path) as enhanced:
+        enhanced.open(path)
+        for part in ENHANCED[path]:
+            assert enhanced.page.locator(part).inner_html() == written[part], part
+        assert enhanced.page.title() == title
+        enhanced.assert_clean()
+
+
+def test_country_names_cover_neither_circles_nor_each_other(explorer: Explorer) -> None:
+    for path in ("/explore", "/explore?country=SY", "/explore?country=IQ"):
+        explorer.open(path)
+        drawn = explorer.page.evaluate(
+            """() => {
+              const map = document.querySelector("#map");
+              const frame = map.getBoundingClientRect();
+              const canvas = map.querySelector(".leaflet-overlay-pane canvas");
+              const at = canvas.getBoundingClientRect();
+              const scale = canvas.width / at.width;
+              const pixels = canvas.getContext("2d");
+              const labels = [...map.querySelectorAll(".country-label")]
+                .filter((l) => getComputedStyle(l).visibility === "visible")
+                .map((l) => ({ name: l.textContent, box: l.getBoundingClientRect() }))
+                .filter(({ box }) => box.right > frame.left && box.left < frame.right
+                  && box.bottom > frame.top && box.top < frame.bottom);
+              // A circle's pixel: its orange fill or edge, over land or sea (the outlines
+              // are greys and beige).
+              const onCircle = labels.filter(({ box }) => {
+                const x = Math.max(0, Math.floor((box.left - at.left) * scale));
+                const y = Math.max(0, Math.floor((box.top - at.top) * scale));
+                const w = Math.ceil(box.width * scale);
+                const h = Math.ceil(box.height * scale);
+                const data = pixels.getImageData(x, y, w, h).data;
+                for (let i = 0; i < data.length; i += 4) {
+                  const [r, g, b, a] = data.slice(i, i + 4);
+                  if (a > 64 && r - g > 30 && r - b > 60) return true;
+                }
+                return false;
+              }).map((l) => l.name);
+              const overlapping = [];
+              labels.forEach((a, n) => labels.slice(n + 1).forEach((b) => {
+                if (a.box.left < b.box.right && b.box.left < a.box.right
+                    && a.box.top < b.box.bottom && b.box.top < a.box.bottom) {
+                  overlapping.push([a.name, b.name]);
+                }
+              }));
+              return { names: labels.map((l) => l.name), onCircle, overlapping };
+            }"""
+        )
+        assert {"Iraq", "Syria"} <= set(drawn["names"]), (path, drawn["names"])
+        assert drawn["overlapping"] == [], path
+        assert drawn["onCircle"] == [], path
+    explorer.assert_clean()
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import struct
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,11 @@ from app.db import bump_version
 from app.loader import load_bundle
 from app.models import Incident
 from app.services.exports import BATCH
+from app.services.exports import INCIDENTS as INCIDENT_EXPORT
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import running_server
-from tests.writing import new_key, seed
+from tests.helpers_writes import new_key, seed
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 AIN_AL_ASAD = ("ain-al-asad-air-base", 33.7856, 42.4411)  # id, latitude, longitude
@@ -66,6 +68,7 @@ QUERIES = {
 }
 CASES = [(resource, query) for resource, queries in QUERIES.items() for query in queries]
 FORMATS = ["csv", "geojson", "ndjson"]
+INCIDENT_COLUMNS = INCIDENT_EXPORT.columns
 
 
 def json_list(client: TestClient, resource: str, query: str) -> list[dict[str, Any]]:
@@ -123,8 +126,12 @@ def expected_row(resource: str, item: dict[str, Any]) -> dict[str, str]:
                 w["kind"] + ("" if w["quantity"] is None else f":{w['quantity']}")
                 for w in item["weapons"]
             ),
-            "attributed_to": ";".join(a["actor_id"] for a in attributed),
-            "attributed_to_names": ";".join(a["actor_name"] for a in attributed),
+            # Each actor once, in the order first attributed; each attribution's stance
+            # and accuser.
+            "attributed_to": ";".join(dict.fromkeys(a["actor_id"] for a in attributed)),
+            "attributed_to_names": ";".join(
+                {a["actor_id"]: a["actor_name"] for a in attributed}.values()
+            ),
             "attribution_stances": ";".join(a["stance"] for a in attributed),
             "attributed_by": ";".join(a["by_actor_id"] or "" for a in attributed),
         }
@@ -177,6 +184,34 @@ def test_geojson_features_carry_the_json_items(
                 "type": "Point",
                 "coordinates": [place["longitude"], place["latitude"]],
             }
+
+
+def test_csv_gives_each_actor_attributed_once(client: TestClient) -> None:
+    """Three accusers blamed one group for the rockets: the group is named once, while the
+    stances and the accusers are one per attribution."""
+    _, rows = read_csv(export(client, "incidents", "", "csv").text)
+    rockets = next(r for r in rows if r["id"] == ROCKETS)
+    assert rockets["attributed_to"] == "iran-backed-groups"
+    assert rockets["attributed_to_names"] == "Iran-backed groups"
+    assert rockets["attribution_stances"] == "accused;accused;suspected"
+    assert rockets["attributed_by"] == "pentagon;united-states;john-kirby"
+
+
+def test_csv_attributed_actors_keep_the_order_first_attributed() -> None:
+    claims = [("a", "A", "accused", "x"), ("b", "B", "claimed", None), ("a", "A", "denied", "y")]
+    item = {
+        "attributed_to": [
+            {"actor_id": i, "actor_name": n, "stance": s, "by_actor_id": by}
+            for i, n, s, by in claims
+        ]
+    }
+    row = {name: get(item) for name, get in INCIDENT_COLUMNS.items() if "attribut" in name}
+    assert row == {
+        "attributed_to": ["a", "b"],
+        "attributed_to_names": ["A", "B"],
+        "attribution_stances": ["accused", "claimed", "denied"],
+        "attributed_by": ["x", None, "y"],
+    }
 
 
 def test_geojson_points_are_longitude_then_latitude(client: TestClient) -> None:
@@ -389,6 +424,18 @@ def test_exports_are_named_attachments(client: TestClient, resource: str, fmt: s
     assert response.headers["content-disposition"] == (f'attachment; filename="{resource}.{fmt}"')
 
 
+@pytest.mark.parametrize("resource", QUERIES)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_saved_in_the_checkout_is_ignored_by_git(resource: str, fmt: str) -> None:
+    """`curl -OJ` in the checkout, as the README does, leaves nothing for `git status`."""
+    if not (PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--quiet", f"{resource}.{fmt}"], cwd=PROJECT_ROOT, check=False
+    )
+    assert ignored.returncode == 0
+
+
 # ETag
 
 
@@ -496,6 +543,7 @@ def _many_incidents(engine: Engine, n: int) -> list[str]:
     return ["test-rockets"] + [f"bulk-{k:05d}" for k in reversed(range(n))]
 
 
+@pytest.mark.slow
 def test_a_large_export_streams_in_batches(engine: Engine) -> None:
     expected = _many_incidents(engine, 2500)
     with client_for(engine) as client:

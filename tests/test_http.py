@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from app.config import Settings
 from app.errors import PROBLEM_BASE, ApiError
 from tests.conftest import client_for
-from tests.writing import new_key
+from tests.helpers_writes import new_key
 
 JSON = {"Content-Type": "application/json"}
 
@@ -86,6 +86,7 @@ def test_problem_types_have_one_slug_each() -> None:
 
 
 LONG_Q = "+".join(["word"] * 11)
+CORS = {"Origin": "https://dashboard.example"}
 
 
 @pytest.mark.parametrize(
@@ -102,12 +103,31 @@ LONG_Q = "+".join(["word"] * 11)
         ("GET", f"/v1/incidents?q={LONG_Q}", {}, 422),
         ("GET", "/v1/incidents/2022-01-05-ain-al-asad-rockets", {"If-Match": '"x"'}, 412),
         ("POST", "/v1/sources", {"Authorization": "Bearer nonsense"}, 401),
+        ("GET", "/v1/incidents", {"Authorization": "Bearer nonsense"}, 401),  # reads check it
+        ("GET", "/v1/incidents", {"Host": "evil.example"}, 400),  # ALLOWED_HOSTS
+        ("OPTIONS", "/v1/incidents", {**CORS, "Access-Control-Request-Method": "DELETE"}, 400),
     ],
 )
 def test_error_shape(
     client: TestClient, method: str, path: str, headers: dict[str, str], status: int
 ) -> None:
     assert_problem(client.request(method, path, headers=headers), status)
+
+
+def test_a_refused_cors_preflight_says_what_was_refused(seeded_engine: Engine) -> None:
+    settings = Settings(cors_origins=["https://dashboard.example"])
+    with client_for(seeded_engine, settings) as c:
+        ok = c.options("/v1/incidents", headers={**CORS, "Access-Control-Request-Method": "GET"})
+        assert ok.status_code == 200
+        asked = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "PUT"}
+        refused = c.options("/v1/incidents", headers=asked)
+    body = assert_problem(refused, 400)
+    assert body["type"].endswith(":cors-preflight-refused")
+    assert "origin, method" in body["detail"]
+    assert "'https://elsewhere.example'" in body["detail"]
+    assert "CORS_ORIGINS" in body["detail"]
+    assert refused.headers["access-control-allow-methods"] == "GET, HEAD"  # Starlette's own
+    assert "access-control-allow-origin" not in refused.headers
 
 
 def test_error_shape_of_write_refusals_and_rate_limits(engine: Engine) -> None:
@@ -204,16 +224,15 @@ def test_openapi_documents_every_operation(client: TestClient) -> None:
     for path, item in schema["paths"].items():
         if path == "/metrics":  # Prometheus' own format, scraped, never cached
             continue
-        if path == "/v1/datasets/imports":  # the one path with no GET: an upload (POST)
-            assert set(item) == {"post"}
-            continue
-        operation = item["get"]
-        assert operation["summary"], path
-        responses = operation["responses"]
-        assert "304" in responses, path
-        assert "400" in responses, path
-        for status, response in responses.items():
-            if status[0] in "45":
-                assert list(response["content"]) == ["application/problem+json"], (path, status)
+        for method, operation in item.items():
+            assert operation["summary"], (path, method)
+            responses = operation["responses"]
+            if method == "get":
+                assert "304" in responses, path
+                assert "400" in responses, path
+            for status, response in responses.items():
+                if status[0] in "45":
+                    content = list(response["content"])
+                    assert content == ["application/problem+json"], (path, method, status)
     example = schema["components"]["schemas"]["IncidentOut"]["properties"]["id"]["examples"]
     assert example == ["2022-01-05-ain-al-asad-rockets"]

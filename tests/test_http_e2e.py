@@ -2,8 +2,8 @@
 
 One server for the module (starting one costs seconds): conditional requests and
 codings, the request bounds as uvicorn's parser lets them through, path traversal as a
-client sends it, the JSON access log, and failed authentication limited per client as
-uvicorn reports the client behind a trusted proxy.
+client sends it, the JSON access log, and failed authentication limited per client as a
+trusted proxy reports it (the test is that proxy: FORWARDED_ALLOW_IPS=127.0.0.1).
 """
 
 import json
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import LiveServer, run_cli, running_server
+from tests.helpers_writes import bearer
 from tests.test_http_rfc import GZIP, INCIDENT, REPEATED_ON_304
 from tests.test_limits_and_injection import TRAVERSALS, assert_nothing_read
-from tests.writing import bearer
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     created = run_cli(url, "keys", "create", "--name", "importer", "--scope", "write")
     key = created.stdout.strip().splitlines()[-1]
     assert key.startswith("ir_"), created.stdout + created.stderr
-    settings = {"AUTH_FAILURE_LIMIT": "3", "AUTH_FAILURE_WINDOW": "2"}
+    settings = {
+        "AUTH_FAILURE_LIMIT": "3",
+        "AUTH_FAILURE_WINDOW": "2",
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }
     with (
         running_server(workdir, database_url=url, env=settings) as server,
         httpx.Client(base_url=server.base_url, timeout=10.0) as client,
@@ -101,8 +105,8 @@ def test_access_log_is_json_lines_without_the_key(live: Live) -> None:
 
 
 def test_failed_authentication_is_limited_per_client(live: Live) -> None:
-    """Clients as uvicorn reports them: through X-Forwarded-For from a trusted proxy
-    (127.0.0.1, uvicorn's default `FORWARDED_ALLOW_IPS`). Limit 3 within 2 s here."""
+    """Clients as a trusted proxy reports them in X-Forwarded-For (127.0.0.1 is named in
+    FORWARDED_ALLOW_IPS here). Limit 3 within 2 s here."""
     good, guess = bearer(live.key), bearer("ir_000000000000_guess")
     guesser = {"X-Forwarded-For": "203.0.113.7"}
     other = {"X-Forwarded-For": "198.51.100.9"}

@@ -13,9 +13,9 @@ from app.errors import BadRequest, Conflict
 from app.models import ApiKey
 from app.services.keys import create_key, revoke_key
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
-from tests.writing import bearer, dump, new_key, seed
+from tests.helpers_writes import bearer, dump, new_key, seed
 
 
 def test_only_a_prefix_and_a_hash_are_stored(engine: Engine) -> None:
@@ -33,10 +33,14 @@ def test_only_a_prefix_and_a_hash_are_stored(engine: Engine) -> None:
     assert key not in stored
 
 
-def assert_401(response, detail: str) -> None:  # type: ignore[no-untyped-def]
+INVALID = 'Bearer error="invalid_token"'
+"""The challenge to a key that was sent and is unknown or revoked (RFC 6750 §3.1)."""
+
+
+def assert_401(response, detail: str, challenge: str = "Bearer") -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 401, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["www-authenticate"] == challenge
     assert detail in response.json()["detail"]
 
 
@@ -46,8 +50,10 @@ def test_writes_need_a_valid_write_key(engine: Engine) -> None:
     wrong_secret = write_key[:-4] + ("aaaa" if not write_key.endswith("aaaa") else "bbbb")
     with client_for(engine) as c:
         assert_401(c.post("/v1/sources", json=bundle()), "needs an API key with scope write")
-        assert_401(c.post("/v1/sources", json=bundle(), headers=bearer("nonsense")), "unknown")
-        assert_401(c.post("/v1/sources", json=bundle(), headers=bearer(wrong_secret)), "unknown")
+        nonsense = c.post("/v1/sources", json=bundle(), headers=bearer("nonsense"))
+        assert_401(nonsense, "unknown", INVALID)
+        wrong = c.post("/v1/sources", json=bundle(), headers=bearer(wrong_secret))
+        assert_401(wrong, "unknown", INVALID)
         basic = {"Authorization": "Basic " + write_key}
         assert_401(c.post("/v1/sources", json=bundle(), headers=basic), "needs an API key")
         forbidden = c.post("/v1/sources", json=bundle(), headers=read)
@@ -57,7 +63,7 @@ def test_writes_need_a_valid_write_key(engine: Engine) -> None:
         assert c.post("/v1/sources", json=bundle(), headers=bearer(write_key)).status_code == 201
         revoke_key(engine, "editor")
         revoked = c.post("/v1/sources", json=bundle(), headers=bearer(write_key))
-        assert_401(revoked, "API key 'editor' was revoked")
+        assert_401(revoked, "API key 'editor' was revoked", INVALID)
 
 
 def test_reads_are_public_by_default(engine: Engine) -> None:
@@ -65,6 +71,24 @@ def test_reads_are_public_by_default(engine: Engine) -> None:
     with client_for(engine) as c:
         for path in ("/v1/incidents", "/v1/changes", "/v1/sources", "/v1/actors"):
             assert c.get(path).status_code == 200, path
+
+
+def test_a_key_sent_with_an_open_read_is_checked(engine: Engine) -> None:
+    """An unknown or revoked key is a 401 even where reads are open: the client learns its
+    key is bad rather than reading as the public; a valid key reads, and is logged."""
+    seed(engine)
+    read = new_key(engine, "read", "reader")
+    revoked = new_key(engine, "read", "former")
+    revoke_key(engine, "former")
+    with client_for(engine) as c:
+        for path in ("/v1/incidents", "/v1/changes", "/ogc/collections", "/ogc/conformance"):
+            assert c.get(path).status_code == 200, path
+            assert c.get(path, headers=read).status_code == 200, path
+            assert_401(c.get(path, headers=bearer("ir_000000000000_nope")), "unknown", INVALID)
+            assert_401(c.get(path, headers=revoked), "'former' was revoked", INVALID)
+        # Documentation and operations take no key, so they check none.
+        for path in ("/healthz", "/openapi.json", "/ogc/api"):
+            assert c.get(path, headers=bearer("nonsense")).status_code == 200, path
 
 
 def test_read_requires_key_setting(engine: Engine) -> None:
@@ -84,7 +108,7 @@ def test_read_requires_key_setting(engine: Engine) -> None:
             assert_401(c.get(path), "needs an API key with scope read")
             assert c.get(path, headers=read).status_code == 200, path
             assert c.get(path, headers=write).status_code == 200, path  # write implies read
-            assert_401(c.get(path, headers=revoked), "was revoked")
+            assert_401(c.get(path, headers=revoked), "was revoked", INVALID)
         for path in ("/healthz", "/readyz", "/openapi.json", "/docs", "/redoc", "/metrics"):
             assert c.get(path).status_code == 200, path
         # What needs a key is not for shared caches to hand to someone else.
@@ -104,6 +128,7 @@ def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(f"sqlite:///{db}", "keys", *args)
 
 
+@pytest.mark.slow
 def test_keys_commands_end_to_end(tmp_path: Path) -> None:
     db = tmp_path / "keys.db"
     created = cli(db, "create", "--name", "dashboard", "--scope", "write")

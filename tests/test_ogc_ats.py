@@ -35,9 +35,9 @@ from app.config import Settings
 from app.loader import import_bundle
 from app.ogc import service
 from tests.conftest import client_for, migrated_engine
-from tests.factories import bundle, span
+from tests.helpers_bundles import bundle, span
 from tests.helpers_server import free_port
-from tests.writing import new_key
+from tests.helpers_writes import new_key
 
 BASE = "/ogc"
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
@@ -995,11 +995,29 @@ def oas30_impl(ogc: Ogc) -> None:
         run()
 
 
+DATA_OPERATIONS = [
+    ("/", "/"),
+    ("/conformance", "/conformance"),
+    ("/collections", "/collections"),
+    ("/collections/{collectionId}", "/collections/incidents"),
+    ("/collections/{collectionId}/items", "/collections/incidents/items"),
+]
+
+
 @abstract_test("/conf/oas30/security")
 def oas30_security(ogc: Ogc) -> None:
-    """Open reads declare no scheme; with READ_REQUIRES_KEY, bearer keys are declared and
-    required on every data operation, and a request without one is a documented 401."""
-    assert "securitySchemes" not in ogc.api()["components"]
+    """Bearer keys are declared: optional on every data operation where reads are open (a
+    key that is sent is checked, and an unknown one is a documented 401), required with
+    READ_REQUIRES_KEY (a request without one is a documented 401)."""
+    doc = ogc.api()
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    unknown = {"Authorization": "Bearer ir_000000000000_unknown"}
+    for template, path in DATA_OPERATIONS:
+        assert doc["paths"][template]["get"]["security"] == [{}, {"bearer": []}]
+        assert ogc.get(path).status_code == 200
+    refused = ogc.client.get(BASE + "/collections", headers=unknown)
+    assert refused.status_code == 401
+    _documented(doc, "/collections", refused)
     with ogc.apart(Settings(read_requires_key=True)) as (engine, client):
         key = new_key(engine, "read", "gis")
         doc = client.get(BASE + "/api").json()
@@ -1008,13 +1026,7 @@ def oas30_security(ogc: Ogc) -> None:
             "scheme": "bearer",
             "description": "An API key from `incident-record keys create`.",
         }
-        for template, path in [
-            ("/", "/"),
-            ("/conformance", "/conformance"),
-            ("/collections", "/collections"),
-            ("/collections/{collectionId}", "/collections/incidents"),
-            ("/collections/{collectionId}/items", "/collections/incidents/items"),
-        ]:
+        for template, path in DATA_OPERATIONS:
             assert doc["paths"][template]["get"]["security"] == [{"bearer": []}]
             refused = client.get(BASE + path)
             assert refused.status_code == 401

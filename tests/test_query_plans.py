@@ -67,7 +67,7 @@ def test_bbox_finds_incidents_by_location_index(tmp_path: Path) -> None:
 
     SQLite only: PostgreSQL plans the IN and the EXISTS forms alike (a semi-join).
     """
-    stmt = incidents_select(IncidentQuery(bbox="43.5,32.5,45.5,34.5"), "sqlite")
+    stmt = incidents_select(IncidentQuery(bbox="43.5,32.5,45.5,34.5"))
     with migrated_engine("sqlite", tmp_path) as engine, Session(engine) as session:
         plan = _plan(session, stmt)
     assert "SEARCH incident USING" in plan, plan

@@ -11,12 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
-from app.http import access_log, auth_limit
-from app.http.auth_limit import FailedAuthLimiter
+from app.http import access_log
 from app.http.headers import DOCS_PAGE_POLICY, PAGE_POLICY, ResponseHeaders
 from tests.conftest import client_for
-from tests.factories import bundle
-from tests.writing import new_key
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import new_key
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 PREFLIGHT = {"Access-Control-Request-Method": "GET"}
@@ -87,7 +86,14 @@ def test_a_sane_incoming_request_id_is_kept(client: TestClient, incoming: str, k
 def test_pages_may_run_only_their_own_scripts(client: TestClient) -> None:
     assert client.get("/redoc").headers["content-security-policy"] == PAGE_POLICY.decode()
     docs = client.get("/docs").headers["content-security-policy"]
-    assert docs == DOCS_PAGE_POLICY.decode()  # Swagger UI starts from an inline script
+    assert docs == DOCS_PAGE_POLICY.decode()  # FastAPI's Swagger UI starts from an inline script
+    # The OGC API's Swagger UI starts from a script file: no inline script runs there.
+    ogc = client.get("/ogc/api.html")
+    assert ogc.headers["content-security-policy"] == PAGE_POLICY.decode()
+    assert "<script>" not in ogc.text
+    script = client.get("/ogc/api.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "SwaggerUIBundle(" in script.text
     assert "'unsafe-inline'" not in PAGE_POLICY.decode().split("script-src")[1].split(";")[0]
 
 
@@ -164,14 +170,3 @@ def test_serve_logs_json_lines_to_stdout_unless_turned_off(enabled: bool, level:
     assert logger["level"] == level
     handler = options["log_config"]["handlers"][logger["handlers"][0]]
     assert handler["stream"] == "ext://sys.stdout"
-
-
-def test_the_limiter_forgets_clients_beyond_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth_limit, "MAX_CLIENTS", 3)
-    limiter = FailedAuthLimiter(limit=1, window=60)
-    for client in "abcde":
-        limiter.failed(client)
-    assert list(limiter.failures) == ["c", "d", "e"]
-    limiter.check("a")  # forgotten: may try again
-    with pytest.raises(Exception, match="retry in"):
-        limiter.check("e")

@@ -1,8 +1,10 @@
-"""The hand-written seed bundle says what the article says, at the spans it claims.
+"""The hand-written seed bundle says what the article says, at the spans its words are at.
 
 These tests read `seed/000_4649b48b659e9093.json` and the article beside it directly: no
-database, no loader. The expected values below come from a reading of the article, not
-from the bundle, so a wrong date, count or span in the data makes a test fail.
+database. The bundle quotes the article's words without offsets; their spans are found as
+the loader finds them (`app.loader.spans`), and the tests read those. The expected values
+below come from a reading of the article, not from the bundle, so a wrong date, count or
+span in the data makes a test fail.
 """
 
 import json
@@ -13,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from app.schemas.bundle import Bundle
+from app.loader.spans import resolve_spans
+from app.schemas.bundle import LOCATING, Bundle
 from app.vocab import EVENT_TYPES
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
@@ -22,7 +25,8 @@ ARTICLE_PATH = SEED / "000_4649b48b659e9093.txt"
 
 RAW: dict[str, Any] = json.loads(BUNDLE_PATH.read_text(encoding="utf-8"))
 ARTICLE = ARTICLE_PATH.read_text(encoding="utf-8")
-BUNDLE = Bundle.model_validate(RAW)
+RESOLVED, SPAN_PROBLEMS = resolve_spans({**RAW, "source": {**RAW["source"], "text": ARTICLE}})
+BUNDLE = Bundle.model_validate({**RESOLVED, "source": RAW["source"]})
 INCIDENTS = {i.id: i for i in BUNDLE.incidents}
 QUOTES = {q.id: q for q in BUNDLE.quotes}
 ACTORS = {a.id: a for a in BUNDLE.actors}
@@ -275,12 +279,33 @@ def test_quote_texts_keep_ellipsis_and_inner_punctuation() -> None:
     assert QUOTES["kirby-eminently-clear"].text.startswith("We\u2019ve been")
 
 
+def quoted_records(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every quote, excerpt and attribution excerpt of a raw bundle."""
+    found = list(bundle["quotes"])
+    for i in bundle["incidents"]:
+        found += i["excerpts"]
+        found += [a["excerpt"] for a in i["attributions"] if a.get("excerpt")]
+    return found
+
+
+def test_the_bundle_quotes_words_and_types_no_offsets() -> None:
+    assert SPAN_PROBLEMS == []
+    for record in quoted_records(RAW):
+        assert not record.keys() & {"span", "start", "end"}, record["text"]
+        # Which place is said only where the words occur more than once.
+        if record.keys() & set(LOCATING):
+            assert ARTICLE.count(record["text"]) > 1, record["text"]
+
+
 def test_excerpts_are_verbatim() -> None:
     excerpts = all_excerpts()
     assert excerpts
     for e in excerpts:
         assert e.start < e.end
         assert ARTICLE[e.start : e.end] == e.text
+    # The bundle's words are the article's own characters (no quotation mark, apostrophe
+    # or dash told apart from the article's only by the matcher's leniency).
+    assert [r["text"] for r in quoted_records(RAW)] == [r["text"] for r in quoted_records(RESOLVED)]
 
 
 @pytest.mark.parametrize("incident_id", sorted(EXPECTED))

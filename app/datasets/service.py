@@ -16,6 +16,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine, select
 from sqlmodel import SQLModel
 
+from app import request_context
 from app.datasets.acled import Acled
 from app.datasets.mapping import BadRow, Mapping, Record, detect
 from app.datasets.reader import DatasetFile
@@ -27,6 +28,7 @@ from app.db import (
     bulk_insert,
     bulk_write_cache,
     bump_version,
+    read_record_state,
     refresh_statistics,
     tallies_after_bulk_write,
     without_time_limit,
@@ -125,6 +127,11 @@ def import_dataset(
                 )
                 if tallies is not None:  # nothing written: the tallies stand as they are
                     tallies.rebuild = bool(summary.added or summary.updated or summary.deleted)
+                version = read_record_state(conn).version
+    # As `app.db.write_session` does: the answer to an upload names the version holding it.
+    request = request_context.current()
+    if request is not None:
+        request.record_version = version
     summary.seconds = time.perf_counter() - began
     return summary
 

@@ -4,9 +4,11 @@ A `Store` lives for one import, on its connection and inside its one transaction
 batch of records is compared with what the dataset holds (by the digest of what the
 import makes of a row): new rows are inserted in bulk (`app.db.bulk_insert`: executemany,
 COPY on PostgreSQL), changed ones updated in place, unchanged ones left alone; each
-write goes into the change feed. The ids seen are kept in a temporary table, so that at
-the end the dataset's incidents that the file no longer has can be deleted (with their
-tombstones and change-feed entries) without holding every id in memory.
+write goes into the change feed and each incident's into its history (`app.services.history`,
+the version built by the database from the rows written). The ids seen are kept in a
+temporary table, so that at the end the dataset's incidents that the file no longer has
+can be deleted (with their tombstones, change-feed entries and history) without holding
+every id in memory.
 
 Places and actors are shared records. A place's id is made from all its values, so a
 place is created once and never rewritten. An actor is found by UCDP's id of it (kept
@@ -34,7 +36,8 @@ from sqlmodel import Session, SQLModel
 
 from app.datasets.mapping import ActorRef, BadRow, Mapping, Record, short_hash, slug
 from app.db import Author, bulk_insert
-from app.loader import _refuse_removing_referenced
+from app.loader.write import _refuse_removing_referenced
+from app.services import history
 from app.services.changes import record_many
 
 BATCH = 2000
@@ -231,6 +234,13 @@ class Store:
         )
         record_many(self.conn, self.author, "incident", new_ids, "create")
         record_many(self.conn, self.author, "incident", changed_ids, "update")
+        # Each version built by the database from the rows just written, in the batch's one
+        # statement (per action), as synth does.
+        versions: list[history.Version] = [
+            *((i, history.AS_STORED, "create") for i in new_ids),
+            *((i, history.AS_STORED, "update") for i in changed_ids),
+        ]
+        history.record(self.conn, versions, author=self.author, at=self.now)
         self.counts["added"] += len(new)
         self.counts["updated"] += len(changed)
 
@@ -337,6 +347,8 @@ class Store:
                 _refuse_removing_referenced(session, self.source_id, part)
             self.conn.execute(delete(INCIDENT).where(INCIDENT.c.id.in_(part)))
             record_many(self.conn, self.author, "incident", part, "delete")
+            deleted: list[history.Version] = [(i, None, "delete") for i in part]
+            history.record(self.conn, deleted, author=self.author, at=self.now)
             bulk_insert(
                 self.conn,
                 tombstone,

@@ -20,7 +20,7 @@ import orjson
 from uvicorn.config import LOGGING_CONFIG
 
 from app.config import Settings
-from app.http.context import RequestContext
+from app.request_context import RequestContext
 
 logger = logging.getLogger("app.access")
 

@@ -1,55 +1,64 @@
 """Failed authentication, rate-limited per client: a key guesser gets 429, not answers.
 
-A client is its address as uvicorn reports it, so behind a proxy it is the address the
-proxy forwards when uvicorn trusts it (`proxy_headers`, `FORWARDED_ALLOW_IPS`). After
-`AUTH_FAILURE_LIMIT` unknown or revoked keys within `AUTH_FAILURE_WINDOW` seconds, every
-request of that client that presents a key is a 429 with `Retry-After`, until the oldest
-of those failures is a window old. The key is not even looked up meanwhile: if a valid
-one still passed, the 429s would tell a guesser which key is right. Valid keys never
-count, and no request is delayed. Requests without a key are not guesses and pass.
+A client is its address: the peer's, or behind a proxy named in `FORWARDED_ALLOW_IPS`
+the one that proxy reports (app.http.proxy), so one client's failures never hold back
+another's key. After `AUTH_FAILURE_LIMIT` unknown or revoked keys within
+`AUTH_FAILURE_WINDOW` seconds, every request of that client that presents a key is a 429
+with `Retry-After`, until the oldest of those failures is a window old. Its key is not
+trusted meanwhile, even a valid one: if a valid key passed, the 429s would tell a guesser
+which key is right. Valid keys never count and no request is delayed. Requests without
+a key are not guesses and pass.
 
-The state is in this process: with several workers each counts on its own, so a client
-may fail up to the limit once per worker.
+The failures are rows of the database (`auth_failure`), so every process and every host
+counts the same ones. A request with a key reads its client's failures within the window
+through an index (none, for a client that has not failed) in the session that then
+checks the key; only a failure writes (its row, and the removal of rows older than the
+window). Hosts are expected to keep their clocks in step (NTP).
 """
 
 import math
-import threading
-import time
-from collections import deque
+from datetime import timedelta
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlmodel import Session, col
 
 from app.errors import TooManyFailedAuthentications
+from app.models import AuthFailure
+from app.models.common import utcnow
 
-MAX_CLIENTS = 10_000
-"""Clients remembered at once; beyond that, those whose failures are older go first."""
+LONGEST_CLIENT = 100
+"""Characters of a client address kept (a trusted proxy's X-Forwarded-For could say more)."""
 
 
 class FailedAuthLimiter:
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
-        self.window = window
-        self.failures: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()  # dependencies run in worker threads
+        self.window = timedelta(seconds=window)
 
-    def check(self, client: str) -> None:
+    def check(self, session: Session, client: str) -> None:
         """Raise the 429 when `client` has failed `limit` times within the window."""
-        with self.lock:
-            times = self.failures.get(client)
-            if times is None or len(times) < self.limit:
-                return
-            wait = times[0] + self.window - time.monotonic()
-        if wait > 0:
-            raise TooManyFailedAuthentications(
-                f"{self.limit} failed authentications from this client within "
-                f"{self.window:g} s; retry in {math.ceil(wait)} s",
-                headers={"Retry-After": str(math.ceil(wait))},
-            )
+        now = utcnow()
+        recent = session.scalars(
+            select(col(AuthFailure.at))
+            .where(col(AuthFailure.client) == client[:LONGEST_CLIENT])
+            .where(col(AuthFailure.at) > now - self.window)
+            .order_by(col(AuthFailure.at).desc())
+            .limit(self.limit)
+        ).all()
+        if len(recent) < self.limit:
+            return
+        wait = math.ceil((recent[-1] + self.window - now).total_seconds())
+        raise TooManyFailedAuthentications(
+            f"{self.limit} failed authentications from this client within "
+            f"{self.window.total_seconds():g} s; retry in {wait} s",
+            headers={"Retry-After": str(max(wait, 1))},
+        )
 
-    def failed(self, client: str) -> None:
-        now = time.monotonic()
-        with self.lock:
-            times = self.failures.pop(client, None) or deque(maxlen=self.limit)
-            times.append(now)
-            self.failures[client] = times  # most recent last, for eviction
-            if len(self.failures) > MAX_CLIENTS:
-                oldest = next(iter(self.failures))
-                del self.failures[oldest]
+    def failed(self, engine: Engine, client: str) -> None:
+        """Count a failure of `client`, and forget those no window counts any more."""
+        now = utcnow()
+        # Its own short transaction, which writes first (on SQLite it waits for the write
+        # lock rather than failing), and outside the advisory lock of record writes.
+        with engine.begin() as connection:
+            connection.execute(insert(AuthFailure).values(client=client[:LONGEST_CLIENT], at=now))
+            connection.execute(delete(AuthFailure).where(col(AuthFailure.at) <= now - self.window))

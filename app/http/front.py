@@ -4,7 +4,7 @@ In one pass, with one wrapper around `send`:
 
 - the request id: a sane incoming `X-Request-ID` (1 to 128 of `A-Z a-z 0-9 . _ : @ + = / -`)
   is kept, anything else is replaced by a new one; it is sent back on every response and
-  named in every problem body (app.http.context);
+  named in every problem body (app.request_context);
 - the bounds on the request (app.http.limits), answered before any route runs;
 - HEAD: answered as the GET it mirrors, without the body (RFC 9110 §9.3.2);
 - the headers every response carries (app.http.headers);
@@ -19,11 +19,13 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import request_context
 from app.config import Settings
-from app.errors import problem_response, server_error
-from app.http import access_log, context, routes
-from app.http.headers import ResponseHeaders
+from app.errors import problem_response
+from app.http import access_log, routes
+from app.http.headers import ResponseHeaders, add_record_version
 from app.http.limits import Limits
+from app.http.problems import server_error
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:@+=/-]{1,128}")
 
@@ -53,7 +55,7 @@ class FrontMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request = context.begin(_request_id(scope))
+        request = request_context.begin(_request_id(scope))
         request_id = request.request_id.encode()
         method, path = scope["method"], scope["path"]
         head = method == "HEAD"
@@ -66,6 +68,8 @@ class FrontMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 self.headers.add(message, method, path, request_id)
+                if request.record_version is not None:
+                    add_record_version(message, request.record_version, method)
             elif head and message["type"] == "http.response.body":
                 if body_sent:
                     raise _BodyDropped

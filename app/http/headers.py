@@ -3,10 +3,10 @@
 Pages (HTML, and the scripts they run, which workers inherit the policy of) may load
 scripts, styles, images and fonts from this app only, so what an analyst sees on an
 air-gapped network is what everyone sees: ReDoc's bundle, for one, would otherwise fetch
-a decorative logo from a CDN. Swagger UI starts from an inline script, so its pages alone
-may run inline scripts. Everything else (JSON, CSV, text) is never a page: it may load
-nothing. No response may be framed by another site. A route that sets its own policy
-keeps it.
+a decorative logo from a CDN. FastAPI's Swagger UI starts from an inline script, so its
+pages alone may run inline scripts (the OGC API's page starts from a file, app.ogc).
+Everything else (JSON, CSV, text) is never a page: it may load nothing. No response may
+be framed by another site. A route that sets its own policy keeps it.
 """
 
 from starlette.types import Message
@@ -27,8 +27,8 @@ _PAGE = [
 PAGE_POLICY = "; ".join(_PAGE).encode()
 DOCS_PAGE_POLICY = PAGE_POLICY.replace(b"script-src 'self'", b"script-src 'self' 'unsafe-inline'")
 DATA_POLICY = b"default-src 'none'; frame-ancestors 'none'"
-DOCS_PAGES = ("/docs", "/docs/oauth2-redirect", "/ogc/api.html")
-"""The Swagger UI pages: the API's and the OGC API's."""
+DOCS_PAGES = ("/docs", "/docs/oauth2-redirect")
+"""The Swagger UI pages of the API (FastAPI's; the OGC API's starts from a script file)."""
 
 SECURITY = [
     (b"x-content-type-options", b"nosniff"),
@@ -79,3 +79,19 @@ class ResponseHeaders:
         if status in (200, 304) and not path.startswith(ALWAYS_FRESH):
             return self.reusable
         return b"no-cache"
+
+
+def add_record_version(message: Message, version: int, method: str) -> None:
+    """`X-Record-Version`: the version of the record the answer reflects (app.replicas).
+
+    A read may come from a replica, and one with `X-Min-Record-Version` from one that has
+    reached it: the answer varies with that field, so a shared cache keeps it apart from
+    the answers to reads without it (whose version may be older).
+    """
+    headers = list(message.get("headers", []))
+    headers.append((b"x-record-version", str(version).encode()))
+    if method in ("GET", "HEAD"):
+        vary = [v for k, v in headers if k == b"vary"]
+        headers = [(k, v) for k, v in headers if k != b"vary"]
+        headers.append((b"vary", b", ".join([*vary, b"X-Min-Record-Version"])))
+    message["headers"] = headers

@@ -17,3 +17,19 @@ def weighted(header: str) -> Iterator[tuple[str, float]]:
                 except ValueError:
                     weight = 0.0
         yield value.strip().lower(), weight
+
+
+def quality(accept: str, media_type: str) -> float:
+    """The `q` that `accept` gives `media_type`, by its most specific matching range.
+
+    RFC 9110 12.5.1: `text/html` beats `text/*`, which beats `*/*`; no match is 0, and so is
+    an empty header (the caller decides what a request without preferences gets).
+    """
+    kind = media_type.split("/")[0]
+    specificity = {media_type: 3, f"{kind}/*": 2, "*/*": 1}
+    best, best_q = 0, 0.0
+    for media_range, q in weighted(accept):
+        rank = specificity.get(media_range, 0)
+        if rank > best:
+            best, best_q = rank, q
+    return best_q

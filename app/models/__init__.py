@@ -2,7 +2,7 @@
 
 from app.models.actors import Actor
 from app.models.aggregates import IncidentPlaceTally, IncidentTally, RecordVersion
-from app.models.changes import Change, Tombstone
+from app.models.changes import Change, IncidentVersion, Tombstone
 from app.models.datasets import DatasetActor, DatasetRow
 from app.models.incidents import (
     Attribution,
@@ -12,7 +12,7 @@ from app.models.incidents import (
     IncidentRelation,
     Weapon,
 )
-from app.models.keys import ApiKey
+from app.models.keys import ApiKey, AuthFailure
 from app.models.locations import Location
 from app.models.quotes import Quote, QuoteIncident
 from app.models.sources import Source, SourceBundle
@@ -21,6 +21,7 @@ __all__ = [
     "Actor",
     "ApiKey",
     "Attribution",
+    "AuthFailure",
     "Change",
     "DatasetActor",
     "DatasetRow",
@@ -30,6 +31,7 @@ __all__ = [
     "IncidentPlaceTally",
     "IncidentRelation",
     "IncidentTally",
+    "IncidentVersion",
     "Location",
     "Quote",
     "QuoteIncident",

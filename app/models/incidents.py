@@ -4,32 +4,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Computed, Index, Integer, Text, case, text
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Field, SQLModel
 
 from app.models.common import json_list_field, updated_at_field
+from app.sql.dialect import SpanDays
 
 SPAN_CLASSES = 14
 """An incident of `span_class` k lasts fewer than 2**k days (k = 0: one day); the last
 class holds every longer one. See `app.services.filters.overlapping`."""
-
-
-class SpanDays(ColumnElement[int]):
-    """`date_end - date_start` in days, as each backend writes it."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(SpanDays)
-def _span_days(_element: SpanDays, _compiler: Any, **_kw: Any) -> str:
-    return "(date_end - date_start)"
-
-
-@compiles(SpanDays, "sqlite")
-def _span_days_sqlite(_element: SpanDays, _compiler: Any, **_kw: Any) -> str:
-    return "CAST(julianday(date_end) - julianday(date_start) AS INTEGER)"
 
 
 def span_class_sql() -> ColumnElement[int]:

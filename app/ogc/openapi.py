@@ -268,7 +268,13 @@ RESPONSES = {
         "content": {PROBLEM_MEDIA_TYPE: {"schema": _ref("schemas", "problem")}},
     },
     "Unauthorized": {
-        "description": "No API key, or an unknown or revoked one (READ_REQUIRES_KEY is set).",
+        "description": "An unknown or revoked API key; or none, where the server requires one"
+        " (READ_REQUIRES_KEY).",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": _ref("schemas", "problem")}},
+    },
+    "TooManyFailedAuthentications": {
+        "description": "Too many unknown or revoked keys from this client: retry after"
+        " `Retry-After` seconds.",
         "content": {PROBLEM_MEDIA_TYPE: {"schema": _ref("schemas", "problem")}},
     },
     "ServerError": {
@@ -281,6 +287,7 @@ RESPONSES = {
 def _operation(
     operation_id: str,
     summary: str,
+    description: str,
     ok: dict[str, Any],
     parameters: list[str],
     *,
@@ -289,7 +296,8 @@ def _operation(
     keys_required: bool,
 ) -> dict[str, Any]:
     """A GET; `data` for the collection routes (404 for an unknown one), `protected` for
-    those that need a key when READ_REQUIRES_KEY is set."""
+    those that check a key: one that is sent always, and its absence when READ_REQUIRES_KEY
+    is set (then the key is required, else optional)."""
     responses: dict[str, Any] = {
         "200": ok,
         "304": _ref("responses", "NotModified"),
@@ -300,13 +308,16 @@ def _operation(
     operation: dict[str, Any] = {
         "operationId": operation_id,
         "summary": summary,
+        "description": description,
         "tags": ["Data" if data else "Capabilities"],
         "parameters": [_ref("parameters", p) for p in parameters],
+        "security": [],
     }
-    if keys_required:
-        if protected:
-            responses["401"] = _ref("responses", "Unauthorized")
-        operation["security"] = [{"bearer": []}] if protected else []
+    if protected:
+        responses["401"] = _ref("responses", "Unauthorized")
+        responses["429"] = _ref("responses", "TooManyFailedAuthentications")
+        key: dict[str, list[str]] = {"bearer": []}
+        operation["security"] = [key] if keys_required else [{}, key]
     responses["default"] = _ref("responses", "ServerError")
     operation["responses"] = responses
     return {"get": operation}
@@ -328,7 +339,11 @@ def document(server_url: str, *, keys_required: bool) -> dict[str, Any]:
                 " (Part 1: Core, GeoJSON, OpenAPI 3.0). CRS84 only. The rest of the API is"
                 " described at /openapi.json."
             ),
-            "license": {"name": "Apache-2.0"},
+            "license": {
+                "name": "Apache-2.0",
+                "url": "https://www.apache.org/licenses/LICENSE-2.0",
+            },
+            "contact": {"name": "incident-record maintainers"},
         },
         "servers": [{"url": server_url}],
         "tags": [
@@ -339,12 +354,15 @@ def document(server_url: str, *, keys_required: bool) -> dict[str, Any]:
             "/": op(
                 "getLandingPage",
                 "The landing page: links to the API definition, conformance and data.",
+                "Where a GIS client starts: links to this definition (`service-desc`, and"
+                " `service-doc` as a page), the conformance declaration and the collections.",
                 _json_body("The landing page.", "landingPage"),
                 ["f"],
             ),
             "/api": op(
                 "getAPIDefinition",
                 "This API definition (OpenAPI 3.0).",
+                "This document, for a server at the URL in `servers`. Never needs a key.",
                 {
                     "description": "The API definition.",
                     "content": {OPENAPI_JSON: {"schema": {"type": "object"}}},
@@ -355,6 +373,7 @@ def document(server_url: str, *, keys_required: bool) -> dict[str, Any]:
             "/api.html": op(
                 "getAPIDocumentation",
                 "This API definition as an HTML page (Swagger UI).",
+                "Swagger UI on this definition, where each operation can be tried.",
                 {"description": "The documentation.", "content": {HTML: {"schema": STRING}}},
                 [],
                 protected=False,
@@ -362,18 +381,22 @@ def document(server_url: str, *, keys_required: bool) -> dict[str, Any]:
             "/conformance": op(
                 "getConformanceDeclaration",
                 "The conformance classes this API implements.",
+                "OGC API - Features Part 1: Core, GeoJSON and OpenAPI 3.0.",
                 _json_body("The conformance declaration.", "confClasses"),
                 ["f"],
             ),
             "/collections": op(
                 "getCollections",
                 "The feature collections, with their extents.",
+                "The incidents and the locations of the record, each with the box and the"
+                " days its features cover.",
                 _json_body("The collections.", "collections"),
                 ["f"],
             ),
             "/collections/{collectionId}": op(
                 "describeCollection",
                 "One feature collection, with its extent.",
+                "Its title, description, extent and links to its items.",
                 _json_body("The collection.", "collection"),
                 ["collectionId", "f"],
                 data=True,
@@ -381,6 +404,8 @@ def document(server_url: str, *, keys_required: bool) -> dict[str, Any]:
             "/collections/{collectionId}/items": op(
                 "getFeatures",
                 "A page of a collection's features, selected by bbox and datetime.",
+                "GeoJSON features in the order of /v1, `limit` at a time; the `next` link"
+                " gives the following page, `numberMatched` the total.",
                 _json_body("The features (GeoJSON).", "featureCollectionGeoJSON", GEOJSON),
                 ["collectionId", "limit", "bbox", "datetime", "cursor", "fFeatures"],
                 data=True,
@@ -388,19 +413,24 @@ def document(server_url: str, *, keys_required: bool) -> dict[str, Any]:
             "/collections/{collectionId}/items/{featureId}": op(
                 "getFeature",
                 "One feature.",
+                "The record with this id as a GeoJSON feature: its point (null where the"
+                " place is unknown) and its fields as in /v1.",
                 _json_body("The feature (GeoJSON).", "featureGeoJSON", GEOJSON),
                 ["collectionId", "featureId", "fFeatures"],
                 data=True,
             ),
         },
-        "components": {"schemas": SCHEMAS, "parameters": PARAMETERS, "responses": RESPONSES},
+        "components": {
+            "schemas": SCHEMAS,
+            "parameters": PARAMETERS,
+            "responses": RESPONSES,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key from `incident-record keys create`.",
+                }
+            },
+        },
     }
-    if keys_required:
-        doc["components"]["securitySchemes"] = {
-            "bearer": {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "An API key from `incident-record keys create`.",
-            }
-        }
     return doc

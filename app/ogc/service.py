@@ -19,7 +19,6 @@ from app.errors import BadRequest, NotFound, ProblemItem
 from app.models import Incident, Location
 from app.schemas.queries import OgcIncidentQuery, OgcLocationQuery, parse_bbox
 from app.services import catalog, exports, incidents
-from app.services.pagination import PageResult
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
@@ -91,9 +90,9 @@ class Collection:
     title: str
     description: str
     resource: exports.Resource
-    """The item shape and its point: features look as in the GeoJSON export."""
+    """The list service, the item shape and its point: features look as in the GeoJSON
+    export, and pages come from the list's own service."""
     query: type[BaseModel]
-    page: Callable[[Session, Any], PageResult]
     one: Callable[[Session, str], dict[str, Any]]
     extent: Callable[[Session], dict[str, Any]]
     temporal: bool
@@ -114,7 +113,6 @@ COLLECTIONS = {
             ),
             resource=exports.INCIDENTS,
             query=OgcIncidentQuery,
-            page=incidents.list_incidents,
             one=_incident,
             extent=_incidents_extent,
             temporal=True,
@@ -128,7 +126,6 @@ COLLECTIONS = {
             ),
             resource=exports.LOCATIONS,
             query=OgcLocationQuery,
-            page=catalog.list_locations,
             one=_location,
             extent=_locations_extent,
             temporal=False,
@@ -339,7 +336,7 @@ def items(
     params: dict[str, Any] = {"limit": limit, "bbox": bbox, "cursor": cursor}
     if c.temporal:
         params["date_from"], params["date_to"] = (d and d.isoformat() for d in days)
-    data, total, next_cursor = c.page(session, c.query.model_validate(params))
+    data, total, next_cursor = c.resource.list_page(session, c.query.model_validate(params))
     features = [c.resource.feature(item) for item in data]
     return ItemsPage(features, total, next_cursor)
 

@@ -2,12 +2,20 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.db import Author
-from app.deps import BundleBody, EngineDep, ResolvedActorQuery, SessionDep, WriteKey
+from app.deps import (
+    BundleBody,
+    ChangeReason,
+    EngineDep,
+    ResolvedActorQuery,
+    SessionDep,
+    WriteKey,
+)
 from app.http.etag import http_date
+from app.http.lists import documented, list_body, list_or_export
 from app.loader import export_bundle, import_bundle
 from app.routers.common import (
     ETAG_HEADER,
@@ -34,7 +42,6 @@ from app.schemas.resources import (
     SourceList,
 )
 from app.services import catalog, exports
-from app.services.pagination import list_body
 
 router = APIRouter()
 
@@ -47,18 +54,14 @@ router = APIRouter()
     ),
     tags=["locations"],
 )
-@exports.documented(exports.LOCATIONS)
+@documented(exports.LOCATIONS)
 def list_locations(
     request: Request,
-    response: Response,
     session: SessionDep,
-    engine: EngineDep,
     query: Annotated[LocationQuery, Query()],
 ) -> Any:
     """List places, with how many incidents each holds."""
-    return exports.list_or_export(
-        request, response, session, engine, exports.LOCATIONS, query, catalog.list_locations
-    )
+    return list_or_export(request, session, exports.LOCATIONS, query)
 
 
 @router.get(
@@ -84,18 +87,10 @@ def get_location(session: SessionDep, location_id: PathId) -> dict[str, Any]:
     ),
     tags=["actors"],
 )
-@exports.documented(exports.ACTORS)
-def list_actors(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    engine: EngineDep,
-    query: ResolvedActorQuery,
-) -> Any:
+@documented(exports.ACTORS)
+def list_actors(request: Request, session: SessionDep, query: ResolvedActorQuery) -> Any:
     """List actors: states, forces, groups, umbrella groups, people, bodies."""
-    return exports.list_or_export(
-        request, response, session, engine, exports.ACTORS, query, catalog.list_actors
-    )
+    return list_or_export(request, session, exports.ACTORS, query)
 
 
 @router.get(
@@ -227,6 +222,7 @@ def import_source(
     engine: EngineDep,
     key: WriteKey,
     data: BundleBody,
+    reason: ChangeReason,
     replace: Annotated[
         bool, Query(description="Replace the records of an existing source with this bundle.")
     ] = False,
@@ -236,8 +232,11 @@ def import_source(
     The bundle is validated whole first: every error is listed in one 422 and nothing is
     written. The same bundle again changes nothing (200); a different bundle under an
     existing source id is a 409 unless `replace=true`. Needs a key with scope `write`.
+    The `reason` (or `X-Change-Reason`), why a source is replaced say, is kept with every
+    change the import makes: the change feed, each incident's history.
     """
-    outcome = import_bundle(engine, data, replace=replace, author=Author("api", key.name))
+    author = Author("api", key.name, reason)
+    outcome = import_bundle(engine, data, replace=replace, author=author)
     source_id = data["source"]["id"]
     body = ImportResult(source_id=source_id, outcome=outcome).model_dump()
     if outcome != "created":

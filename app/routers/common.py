@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BaseModel
 
-from app.errors import problem_responses
+from app.errors import Problem
 from app.schemas.queries import NO_NUL
 
 PathId = Annotated[str, Path(json_schema_extra={"pattern": NO_NUL})]
@@ -56,6 +56,33 @@ EXPORT_CONTENT = {
         "schema": {"type": "string", "description": "One JSON object (a `data` item) a line."}
     },
 }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the error statuses a route can answer, and for the
+    bounds every request has (app.http.limits: 414, 431)."""
+    descriptions = {
+        400: "Unknown query parameter; a country, actor, location or source that names nothing"
+        " (with the closest candidates) or several records; an invalid cursor; a NUL"
+        " character; or a body that is not JSON",
+        401: "No API key, or an unknown or revoked one (`Authorization: Bearer <key>`)",
+        403: "The API key lacks the scope this operation needs",
+        404: "No such resource",
+        409: "Conflict with the stored record",
+        412: "A precondition (`If-Match`, `If-Unmodified-Since`) does not hold: reload and retry",
+        413: "Request body too large",
+        414: "Request target (path and query string) too long: `MAX_URI_LENGTH`",
+        415: "Request body is not JSON",
+        422: "A parameter or body value is malformed or out of bounds",
+        428: "`If-Match` is required: send the `ETag` of the representation you edit",
+        429: "Too many failed authentications from this client: wait `Retry-After` seconds",
+        431: "Request header fields too large: `MAX_HEADER_BYTES`",
+        503: "The database is unavailable, or a statement ran over the time limit: "
+        "retry after `Retry-After` seconds",
+    }
+    return {
+        s: {"model": Problem, "description": descriptions[s]} for s in sorted({*statuses, 414, 431})
+    }
 
 
 def read_responses(

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from app.datasets.service import import_dataset
 from app.db import Author
-from app.deps import DatasetUploadDep, EngineDep, WriteKey
+from app.deps import ChangeReason, DatasetUploadDep, EngineDep, WriteKey
 from app.routers.common import link, write_responses
 from app.schemas.datasets import UPLOAD_SCHEMA, DatasetImportResult
 
@@ -34,7 +34,9 @@ router = APIRouter()
     },
     tags=["sources"],
 )
-def import_dataset_file(engine: EngineDep, key: WriteKey, upload: DatasetUploadDep) -> Any:
+def import_dataset_file(
+    engine: EngineDep, key: WriteKey, upload: DatasetUploadDep, reason: ChangeReason
+) -> Any:
     """Import a UCDP GED or ACLED file (a CSV, or the publisher's .zip) as a dataset.
 
     The file is read row by row and written in one transaction, and the answer comes when
@@ -43,7 +45,8 @@ def import_dataset_file(engine: EngineDep, key: WriteKey, upload: DatasetUploadD
     tombstones), and refused. A file with bad rows is a 422 listing them (line, column,
     value), and nothing is written, unless `skip_bad_rows=true`. A file whose rows belong
     to another source, or whose deletions other sources' records refer to, is a 409.
-    Needs a key with scope `write`.
+    Needs a key with scope `write`. The `reason` (or `X-Change-Reason`) is kept with every
+    change the import makes: the change feed, each incident's history.
     """
     summary = import_dataset(
         engine,
@@ -52,7 +55,7 @@ def import_dataset_file(engine: EngineDep, key: WriteKey, upload: DatasetUploadD
         release=upload.release,
         dataset=upload.dataset,
         skip_bad_rows=upload.skip_bad_rows,
-        author=Author("api", key.name),
+        author=Author("api", key.name, reason),
         file_name=upload.filename,
     )
     return DatasetImportResult.of(summary)

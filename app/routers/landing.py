@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.routing import Match
 
-from app.negotiation import quality
+from app.http.negotiation import quality
 from app.routers.common import read_responses
 from app.schemas.resources import Landing
 

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.deps import EngineDep
+from app.deps import EngineDep, ReadPoolDep
 from app.errors import NotReady, Problem, problem_response
 from app.migrate import current_revision, head_revision
 from app.routers.common import read_responses
@@ -33,11 +33,12 @@ def healthz() -> dict[str, str]:
         503: {"model": Problem, "description": "Database unreachable or schema not at head"},
     },
 )
-def readyz(engine: EngineDep) -> Any:
+def readyz(engine: EngineDep, pool: ReadPoolDep) -> Any:
     """The database answers and its schema is at the latest migration.
 
     For readiness probes and load balancers: a 503 problem says which of the two fails.
-    Never needs a key.
+    Each read replica's lag is measured now; one too far behind, or not answering, leaves
+    the read pool until it catches up, and the server stays ready. Never needs a key.
     """
     try:
         with engine.connect() as connection:
@@ -47,4 +48,20 @@ def readyz(engine: EngineDep) -> Any:
     if revision != head_revision():
         detail = f"schema at {revision or 'nothing'}, latest migration is {head_revision()}"
         return problem_response(NotReady(detail))
-    return {"status": "ready", "database": "reachable", "schema_revision": revision}
+    replicas = [
+        {
+            "url": replica.name,
+            "in_pool": replica.in_pool,
+            "lag_bytes": replica.lag.bytes,
+            "lag_seconds": replica.lag.seconds,
+            "record_version": replica.lag.record_version,
+            "error": replica.lag.error,
+        }
+        for replica in pool.check()
+    ]
+    return {
+        "status": "ready",
+        "database": "reachable",
+        "schema_revision": revision,
+        "replicas": replicas,
+    }

@@ -1,8 +1,9 @@
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 
-from app.deps import EngineDep, ResolvedQuoteQuery, SessionDep
+from app.deps import ResolvedQuoteQuery, SessionDep
+from app.http.lists import documented, list_or_export
 from app.routers.common import PathId, first_item, link, list_responses, next_page, read_responses
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteList, QuoteOut
@@ -18,18 +19,10 @@ router = APIRouter(tags=["quotes"])
         {**next_page("list_quotes", QuoteQuery), **first_item("get_quote", "quote_id")}
     ),
 )
-@exports.documented(exports.QUOTES)
-def list_quotes(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    engine: EngineDep,
-    query: ResolvedQuoteQuery,
-) -> Any:
+@documented(exports.QUOTES)
+def list_quotes(request: Request, session: SessionDep, query: ResolvedQuoteQuery) -> Any:
     """List verbatim quotes; `date_from`/`date_to` bound the day they were said."""
-    return exports.list_or_export(
-        request, response, session, engine, exports.QUOTES, query, quotes.list_quotes
-    )
+    return list_or_export(request, session, exports.QUOTES, query)
 
 
 @router.get(

@@ -37,6 +37,9 @@ INT32_MAX = 2**31 - 1
 
 _DATE = TypeAdapter(date)
 
+LOCATING = ("occurrence", "after")
+"""Fields that only say where to find a text: not stored, not part of a record's `added`."""
+
 
 def _json_date(value: object) -> object:
     """A date is ISO 8601 text in JSON: parsed here, as the loader validates strictly (no
@@ -58,6 +61,11 @@ Count = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_json_int)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=120)]
 
 
+def record_fields(cls: type[BaseModel]) -> list[str]:
+    """The fields of a record that `added` may name (not those that only locate a text)."""
+    return sorted(set(cls.model_fields) - set(LOCATING))
+
+
 def _checks_in_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
     """State in the JSON Schema what the loader refuses wherever JSON Schema can say it.
 
@@ -65,7 +73,7 @@ def _checks_in_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
     """
     for name, prop in schema.get("properties", {}).items():
         if name == "added":
-            prop["items"] = {"type": "string", "enum": sorted(cls.model_fields)}
+            prop["items"] = {"type": "string", "enum": record_fields(cls)}
             continue
         for sub in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
             if sub.get("type") == "string" and not sub.keys() & {"enum", "format", "pattern"}:
@@ -76,15 +84,75 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_checks_in_schema)
 
 
+def _unless_none(value: object) -> bool:
+    return value is None
+
+
+OCCURRENCE = (
+    "Where the text is given without its span and its words occur more than once in the"
+    " source: which of those places (1 for the first). With `after`, counted among the places"
+    " that follow those words. Only without a span; the loader stores the span it finds,"
+    " not this."
+)
+AFTER = (
+    "Where the text is given without its span and its words occur more than once in the"
+    " source: a few words just before it (spaces and punctuation between are skipped; as in"
+    " the text, quotation marks, apostrophes, dashes and whitespace may differ). Only"
+    " without a span; the loader stores the span it finds, not this."
+)
+
+
+def _occurrence() -> Any:
+    return Field(None, description=OCCURRENCE, exclude_if=_unless_none)
+
+
+def _after() -> Any:
+    return Field(None, min_length=1, description=AFTER, exclude_if=_unless_none)
+
+
+Occurrence = Annotated[int, Field(ge=1, le=INT32_MAX), BeforeValidator(_json_int)]
+"""Which of the places words occur, from 1."""
+
+
 class BundleSpan(Strict):
+    """Where words are in the source: its `text[start:end]` (offsets in code points)."""
+
     start: Count
     end: Count
 
 
-class BundleExcerpt(BundleSpan):
-    """Words of the source, verbatim, at `text[start:end]`."""
+class BundleExcerpt(Strict):
+    """Words of the source, verbatim, at `text[start:end]`; or only the words, quoted, for
+    the loader to find (`occurrence` or `after` saying which, where they occur more than
+    once). An exported bundle always has the span."""
 
-    text: str = Field(min_length=1)
+    start: Count | None = Field(
+        None, description="Offset of the first character in the source text (code points)."
+    )
+    end: Count | None = Field(
+        None, description="Offset just past the last character. With `start`, or neither."
+    )
+    text: str = Field(
+        min_length=1,
+        description=(
+            "The source's words. With a span: exactly its characters there. Without: found in"
+            " the source (quotation marks, apostrophes, dashes and runs of whitespace may differ"
+            " from the source's; the source's own characters are stored)."
+        ),
+    )
+    occurrence: Occurrence | None = _occurrence()
+    after: str | None = _after()
+
+    def offsets(self) -> tuple[int, int]:
+        """`(start, end)`, given or found by checking."""
+        return _found(self.start, self.end)
+
+
+def _found(start: int | None, end: int | None) -> tuple[int, int]:
+    """A span that checking found (`app.loader.spans`): a bundle is written only checked."""
+    if start is None or end is None:
+        raise ValueError("the span has not been found: check the bundle before writing it")
+    return start, end
 
 
 def _text_inline(schema: dict[str, Any], cls: type[BaseModel]) -> None:
@@ -141,16 +209,31 @@ class BundleActor(Strict):
 
 class BundleQuote(Strict):
     id: Slug
-    text: str = Field(min_length=1)
+    text: str = Field(
+        min_length=1,
+        description=(
+            "The words quoted, verbatim. With a `span`: exactly the source's characters there."
+            " Without: found in the source (quotation marks, apostrophes, dashes and runs of"
+            " whitespace may differ from the source's; the source's own characters are stored)."
+        ),
+    )
+    occurrence: Occurrence | None = _occurrence()
+    after: str | None = _after()
     speaker_id: Slug
     speaker_title: str | None = None
     """The speaker's title as the source writes it."""
     said_on: JsonDate | None = None
     channel: Channel
-    span: BundleSpan
+    span: BundleSpan | None = Field(
+        None, description="Where the text is; left out, the loader finds it (and stores it)."
+    )
     incident_ids: list[Slug] = []
     notes: str | None = None
     added: list[str] = []
+
+    def offsets(self) -> tuple[int, int]:
+        """`(start, end)` of the span, given or found by checking."""
+        return _found(None, None) if self.span is None else (self.span.start, self.span.end)
 
 
 class BundleWeapon(Strict):

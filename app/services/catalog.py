@@ -18,7 +18,7 @@ from app.models import (
 from app.schemas.queries import ActorQuery, LocationQuery, SourceQuery
 from app.schemas.resources import ActorOut, LocationOut, SourceDetail, SourceOut, shaped
 from app.services.filters import contains_words, in_bbox, involvement
-from app.services.pagination import PageResult, page_by_id
+from app.services.pagination import PageResult, by_id, keyset_page
 from app.services.search import words
 from app.vocab import EVENT_TYPES
 
@@ -55,7 +55,10 @@ def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]
     ]
 
 
-def locations_select(query: LocationQuery, _dialect: str = "") -> Select[Any]:
+LOCATION_ORDER = by_id(Location)
+
+
+def locations_select(query: LocationQuery) -> Select[Any]:
     lat, lon = col(Location.latitude), col(Location.longitude)
     stmt = select(Location).where(
         *in_bbox(lat, lon, query.bbox, unplaced=query.bbox_matches_unplaced),
@@ -72,7 +75,7 @@ def locations_select(query: LocationQuery, _dialect: str = "") -> Select[Any]:
 
 def list_locations(session: Session, query: LocationQuery) -> PageResult:
     stmt = locations_select(query)
-    rows, total, cursor = page_by_id(session, stmt, Location, query.limit, query.cursor)
+    rows, total, cursor = keyset_page(session, stmt, LOCATION_ORDER, query.limit, query.cursor)
     return locations_out(session, rows), total, cursor
 
 
@@ -120,7 +123,10 @@ def actors_out(session: Session, rows: list[Actor]) -> list[dict[str, Any]]:
     ]
 
 
-def actors_select(query: ActorQuery, _dialect: str = "") -> Select[Any]:
+ACTOR_ORDER = by_id(Actor)
+
+
+def actors_select(query: ActorQuery) -> Select[Any]:
     stmt = select(Actor).where(*_name_or_alias(Actor, query.q))
     if query.kind:
         stmt = stmt.where(col(Actor.kind).in_(query.kind))
@@ -135,7 +141,7 @@ def actors_select(query: ActorQuery, _dialect: str = "") -> Select[Any]:
 
 def list_actors(session: Session, query: ActorQuery) -> PageResult:
     stmt = actors_select(query)
-    rows, total, cursor = page_by_id(session, stmt, Actor, query.limit, query.cursor)
+    rows, total, cursor = keyset_page(session, stmt, ACTOR_ORDER, query.limit, query.cursor)
     return actors_out(session, rows), total, cursor
 
 
@@ -166,7 +172,7 @@ def list_sources(session: Session, query: SourceQuery) -> PageResult:
     stmt = select(Source)
     if query.updated_since:
         stmt = stmt.where(col(Source.updated_at) >= query.updated_since)
-    rows, total, cursor = page_by_id(session, stmt, Source, query.limit, query.cursor)
+    rows, total, cursor = keyset_page(session, stmt, by_id(Source), query.limit, query.cursor)
     return sources_out(session, rows, with_text=False), total, cursor
 
 

@@ -1,88 +1,40 @@
-"""Exports of the lists as CSV, GeoJSON and NDJSON, streamed in keyset batches.
+"""The lists that export, and their exports as CSV, GeoJSON and NDJSON, in keyset batches.
 
-An export takes the list's filters, sort and cursor. Everything that must be known before
-the first byte (the total, the next page's cursor, the ETag) is computed up front with a
-few aggregate queries; then the body is written batch by batch from its own session, so
-memory stays flat however many rows are sent.
+A `Resource` is a list's registry entry: the service that answers its JSON page, the
+select and order its export reads, how its rows become JSON items, and its CSV columns
+(derived from its response model). `plan` works out with a few aggregate queries
+everything that must be known before an export's first byte (the total, where it stops,
+the next page's cursor, what its content depends on); `stream` then writes the body batch
+by batch from its own session, so memory stays flat however many rows are sent.
+
+No HTTP here: `app.http.lists` answers a list request with these.
 """
 
 import csv
-import inspect
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import orjson
 from pydantic import BaseModel
 from sqlalchemy import Engine, Select, not_
-from sqlmodel import Session, col
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from sqlmodel import Session
 
 from app.db import record_version, record_written_at
-from app.encoding import MEDIA_TYPE, to_json
-from app.errors import InvalidValue, ProblemItem
-from app.http.etag import http_date, weak_etag_for
-from app.http.negotiation import weighted
-from app.models import Actor, Location, Quote
-from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT, ExportablePage, Format
+from app.encoding import to_json
+from app.schemas.queries import EXPORT_MAX_LIMIT, ExportablePage, Format
+from app.schemas.resources import ActorOut, IncidentOut, LocationOut, QuoteOut
 from app.services import catalog, incidents, quotes
-from app.services.pagination import (
-    PageResult,
-    after,
-    count,
-    decode_cursor,
-    encode_cursor,
-    list_body,
-)
+from app.services.pagination import Order, PageResult, count
 
 BATCH = 500
 """Rows read, hydrated and written at a time. Two batches are alive while one is sent and
 the next is made; 500 peaked about 13 MiB lower than 1000 at the same speed
 (bench/export_memory.py)."""
-
-MEDIA_TYPES: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
-    "geojson": "application/geo+json",
-    "ndjson": "application/x-ndjson",
-}
-_ACCEPTED: dict[str, Format] = {
-    "application/json": "json",
-    "application/*": "json",
-    "*/*": "json",
-    "text/csv": "csv",
-    "application/geo+json": "geojson",
-    "application/x-ndjson": "ndjson",
-}
-
-
-def negotiate(request: Request, query: ExportablePage) -> Format:
-    """The format asked for: `format` if given, else the best `Accept` match, else JSON.
-
-    JSON pages stay at most 1000 rows; only exports go up to 100000.
-    """
-    fmt = query.format or _from_accept(request.headers.get("accept", ""))
-    if fmt == "json" and query.limit > JSON_MAX_LIMIT:
-        message = (
-            f"at most {JSON_MAX_LIMIT} for JSON; exports (format=csv, geojson or ndjson)"
-            f" allow up to {EXPORT_MAX_LIMIT}"
-        )
-        raise InvalidValue(f"limit: {message}", [ProblemItem(param="limit", message=message)])
-    return fmt
-
-
-def _from_accept(accept: str) -> Format:
-    best: Format = "json"
-    best_q = 0.0
-    for media, q in weighted(accept):
-        fmt = _ACCEPTED.get(media)
-        if fmt is not None and q > best_q:
-            best, best_q = fmt, q
-    return best
 
 
 # What is exported, per resource
@@ -92,27 +44,17 @@ Getter = Callable[[dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
-class Order:
-    sort: str
-    keys: list[Any]
-    types: list[type]
-    desc: bool
-    key_of: Callable[[Any], list[Any]]
-
-    def by(self) -> list[Any]:
-        return [k.desc() if self.desc else k.asc() for k in self.keys]
-
-
-@dataclass(frozen=True)
 class Resource:
     name: str
-    select: Callable[[Any, str], Select[Any]]
-    """The matching rows of a query, for a database dialect."""
+    list_page: Callable[[Session, Any], PageResult]
+    """The list itself: one page of JSON items, the total, the next cursor."""
+    select: Callable[[Any], Select[Any]]
+    """The matching rows of a query, unordered."""
     order: Callable[[Any], Order]
     hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]]
     """The JSON list items of rows of `select`: exports carry exactly what `data` items do."""
     columns: dict[str, Getter]
-    """CSV header name: value, from the JSON item."""
+    """CSV header name: value, from the JSON item (`csv_columns`)."""
     point: Getter | None
     """(longitude, latitude) of the item, or None: the GeoJSON geometry."""
     total: Callable[[Session, Any], int] | None = None
@@ -121,6 +63,8 @@ class Resource:
     """`select` gives rows of columns, not ORM objects."""
     csv_hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]] | None = None
     """For CSV, where `hydrate` leaves values as JSON text (CSV cells need the values)."""
+    csv_note: str = ""
+    """How its list columns line up, for the documentation."""
 
     def feature(self, item: dict[str, Any]) -> dict[str, Any]:
         """An item as a GeoJSON Feature: the record id, its point or null, the record."""
@@ -133,17 +77,39 @@ class Resource:
         }
 
 
-def _by_id(model: Any) -> Callable[[Any], Order]:
-    return lambda _query: Order("id", [col(model.id)], [str], False, lambda row: [row.id])
+LAST = "updated_at"
+"""The CSV column that ends every header, after the provenance (`notes`, `added`)."""
 
 
-def _incident_order(query: Any) -> Order:
-    keys, types, desc = incidents.order_of(query)
-    return Order(query.sort, keys, types, desc, lambda row: incidents.sort_key(query.sort, row))
+def csv_columns(
+    model: type[BaseModel], flattened: dict[str, dict[str, Getter]] | None = None
+) -> dict[str, Getter]:
+    """The CSV columns of the JSON items of `model`, in the order of its fields (but
+    `LAST`): a column per field, a column per field of a record (`span` as `span_start`,
+    `span_end`), or the columns `flattened` gives for the field. A list of records needs
+    its columns given: there is no one way to flatten it."""
+    flattened = flattened or {}
+    columns: dict[str, Getter] = {}
+    for name, field in model.model_fields.items():
+        record = _record_in(field.annotation)
+        if name in flattened:
+            columns |= flattened[name]
+        elif record is None:
+            columns[name] = itemgetter(name)
+        elif get_origin(field.annotation) is list:
+            raise TypeError(f"{model.__name__}.{name}: say how its CSV columns flatten it")
+        else:
+            columns |= {f"{name}_{sub}": _of(name, sub) for sub in record.model_fields}
+    columns[LAST] = columns.pop(LAST)
+    return columns
 
 
-def _plain(*names: str) -> dict[str, Getter]:
-    return {name: itemgetter(name) for name in names}
+def _record_in(annotation: Any) -> type[BaseModel] | None:
+    """The model of the record(s) a field holds (`Span`, `LocationRef | None`, `list[...]`)."""
+    for kind in (annotation, *get_args(annotation)):
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return kind
+    return None
 
 
 def _each(key: str, field: str) -> Getter:
@@ -152,6 +118,12 @@ def _each(key: str, field: str) -> Getter:
 
 def _of(key: str, field: str) -> Getter:
     return lambda item: None if item[key] is None else item[key][field]
+
+
+def _per_actor(field: str) -> Getter:
+    """`field` of each actor an incident is attributed to, once per actor (in the order
+    first attributed), however many attributions name it."""
+    return lambda item: list({a["actor_id"]: a[field] for a in item["attributed_to"]}.values())
 
 
 def _weapons(item: dict[str, Any]) -> list[str]:
@@ -167,172 +139,129 @@ def _lon_lat(place: dict[str, Any] | None) -> tuple[float, float] | None:
     return place["longitude"], place["latitude"]
 
 
-PROVENANCE = _plain("notes", "added", "updated_at")
-
-INCIDENTS = Resource(
-    name="incidents",
-    select=incidents.incidents_select,
-    order=_incident_order,
-    hydrate=incidents.incidents_out,
-    columns={
-        **_plain("id", "title", "summary", "date_start", "date_end", "date_precision"),
-        **_plain("time_of_day", "event_type", "sub_event_type", "country", "country_name"),
-        **_plain("admin1"),
+INCIDENT_FLATTENED: dict[str, dict[str, Getter]] = {
+    "location": {
         "location_id": _of("location", "id"),
         "location_name": _of("location", "name"),
         "latitude": _of("location", "latitude"),
         "longitude": _of("location", "longitude"),
         "geo_precision": _of("location", "geo_precision"),
-        **_plain("fatalities", "injuries", "damage"),
-        "weapons": _weapons,
-        "attributed_to": _each("attributed_to", "actor_id"),
-        "attributed_to_names": _each("attributed_to", "actor_name"),
+    },
+    "weapons": {"weapons": _weapons},
+    "attributed_to": {
+        "attributed_to": _per_actor("actor_id"),
+        "attributed_to_names": _per_actor("actor_name"),
         "attribution_stances": _each("attributed_to", "stance"),
         "attributed_by": _each("attributed_to", "by_actor_id"),
-        **_plain("claimed", "source_ids"),
-        **PROVENANCE,
     },
+}
+"""The incident's CSV columns that are not a field each (`csv_columns`)."""
+
+INCIDENTS = Resource(
+    name="incidents",
+    list_page=incidents.list_incidents,
+    select=incidents.incidents_select,
+    order=incidents.order_of,
+    hydrate=incidents.incidents_out,
+    columns=csv_columns(IncidentOut, INCIDENT_FLATTENED),
     point=lambda item: _lon_lat(item["location"]),
     total=incidents.count_incidents,
     rows=True,
     csv_hydrate=partial(incidents.incidents_out, parsed=True),
+    csv_note=(
+        " (`attributed_to` and `attributed_to_names` give each actor once, in the order first"
+        " attributed, and align; `attribution_stances` and `attributed_by` give each"
+        " attribution, and align)"
+    ),
 )
 
 LOCATIONS = Resource(
     name="locations",
+    list_page=catalog.list_locations,
     select=catalog.locations_select,
-    order=_by_id(Location),
+    order=lambda _query: catalog.LOCATION_ORDER,
     hydrate=catalog.locations_out,
-    columns={
-        **_plain("id", "name", "aliases", "kind", "country", "country_name", "admin1"),
-        **_plain("latitude", "longitude", "geo_precision", "incident_count"),
-        **PROVENANCE,
-    },
+    columns=csv_columns(LocationOut),
     point=_lon_lat,
 )
 
 ACTORS = Resource(
     name="actors",
+    list_page=catalog.list_actors,
     select=catalog.actors_select,
-    order=_by_id(Actor),
+    order=lambda _query: catalog.ACTOR_ORDER,
     hydrate=catalog.actors_out,
-    columns={
-        **_plain("id", "name", "aliases", "kind", "country", "country_name", "parent_id"),
-        "children": _each("children", "id"),
-        **_plain("description", "incident_count"),
-        **PROVENANCE,
-    },
+    columns=csv_columns(ActorOut, {"children": {"children": _each("children", "id")}}),
     point=None,
 )
 
 QUOTES = Resource(
     name="quotes",
+    list_page=quotes.list_quotes,
     select=quotes.quotes_select,
-    order=_by_id(Quote),
+    order=lambda _query: quotes.QUOTE_ORDER,
     hydrate=quotes.quotes_out,
-    columns={
-        **_plain("id", "text", "speaker_id", "speaker_name", "speaker_title", "said_on"),
-        **_plain("channel", "source_id"),
-        "span_start": lambda item: item["span"]["start"],
-        "span_end": lambda item: item["span"]["end"],
-        "incident_ids": itemgetter("incident_ids"),
-        **PROVENANCE,
-    },
+    columns=csv_columns(QuoteOut),
     point=None,
 )
 
 
-def documented(resource: Resource) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Append the export formats and CSV columns to a list route's docstring (its OpenAPI)."""
-
-    def decorate(route: Callable[..., Any]) -> Callable[..., Any]:
-        columns = ", ".join(f"`{c}`" for c in resource.columns)
-        geometry = (
-            "a Point `[longitude, latitude]`, or null where the place has no coordinates"
-            if resource.point
-            else "null (these records have no place)"
-        )
-        route.__doc__ = (
-            inspect.cleandoc(route.__doc__ or "")
-            + f"""
-
-**Exports.** `format=csv|geojson|ndjson`, or `Accept: text/csv`, `application/geo+json`,
-`application/x-ndjson` (`format` wins), streams every match with the same filters and sort:
-`limit` defaults to {EXPORT_MAX_LIMIT} (its maximum). When more rows remain, `Link:
-<url>; rel="next"` gives the next page (same cursor as JSON); `X-Total-Count` is the number
-of matches. Sent as an attachment named `{resource.name}.csv`, `.geojson` or `.ndjson`.
-
-- CSV columns (header row, in this order): {columns}. Lists are `;`-joined (parallel
-  columns such as `attributed_to` and `attribution_stances` align); null is an empty cell;
-  booleans are `true`/`false`.
-- GeoJSON: a FeatureCollection; each feature's `id` is the record id, `properties` the
-  record as in JSON, and `geometry` {geometry}.
-- NDJSON: one JSON object per line, exactly as the JSON list's `data` items.
-"""
-        )
-        return route
-
-    return decorate
+# An export
 
 
-# Answering an export
+@dataclass(frozen=True)
+class Export:
+    """An export as known before its first byte: all that its headers say."""
+
+    resource: Resource
+    query: ExportablePage
+    fmt: Format
+    order: Order
+    limit: int
+    total: int
+    """The matches across all pages."""
+    start: list[Any] | None
+    """The keys of the row it continues after (its cursor), if any."""
+    stop: list[Any] | None
+    """The keys of its last row, when more rows remain: the next page starts after it."""
+    next_cursor: str | None
+    fingerprint: bytes
+    """What its body depends on: the same fingerprint, the same body (its ETag)."""
+    written_at: datetime | None
+    """When the record was last written: when the export may last have changed (rows come
+    and go, and deletes leave no `updated_at` behind; names and counts of others show)."""
 
 
-def list_or_export(
-    request: Request,
-    response: Response,
-    session: Session,
-    engine: Engine,
-    resource: Resource,
-    query: ExportablePage,
-    list_page: Callable[[Session, Any], PageResult],
-) -> Any:
-    """The JSON page of a list, or its export when the request asks for another format."""
-    fmt = negotiate(request, query)
-    if fmt != "json":
-        return export(request, session, engine, resource, query, fmt)
-    data, total, cursor = list_page(session, query)
-    body = list_body(request, data, total, query.limit, cursor)
-    return Response(to_json(body), media_type=MEDIA_TYPE, headers={"Vary": "Accept"})
-
-
-def export(
-    request: Request,
-    session: Session,
-    engine: Engine,
-    resource: Resource,
-    query: ExportablePage,
-    fmt: Format,
-) -> StreamingResponse:
-    """The streamed export, with its headers worked out before the first row is read."""
+def plan(session: Session, resource: Resource, query: ExportablePage, fmt: Format) -> Export:
+    """The export of `query`'s matches (from its cursor) in `fmt`, up to its `limit`, which
+    defaults to the most an export sends."""
     order = resource.order(query)
     limit = query.limit if "limit" in query.model_fields_set else EXPORT_MAX_LIMIT
-    stmt = resource.select(query, session.get_bind().dialect.name)
-    start = decode_cursor(query.cursor, order.sort, order.types) if query.cursor else None
+    stmt = resource.select(query)
+    start = order.start(query.cursor)
     total = resource.total(session, query) if resource.total else count(session, stmt)
-    window = stmt if start is None else stmt.where(after(order.keys, start, order.desc))
+    window = stmt if start is None else stmt.where(order.after(start))
     remaining = total if start is None else count(session, window)
-    stop = None
-    headers = {"Vary": "Accept", "X-Total-Count": str(total)}
+    stop = next_cursor = None
     if remaining > limit:
         last = window.with_only_columns(*order.keys).order_by(*order.by()).offset(limit - 1)
         stop = list(session.execute(last.limit(1)).one())
-        cursor = encode_cursor(order.sort, stop)
-        headers["Link"] = (
-            f'<{request.url.include_query_params(cursor=cursor, format=fmt)}>; rel="next"'
-        )
-    # Every write of the record moves its version: a new version, a new tag.
+        next_cursor = order.cursor(stop)
+    # Every write of the record moves its version: a new version, a new fingerprint.
     fingerprint = [resource.name, fmt, limit, _normalized(query), total, record_version(session)]
-    headers["ETag"] = weak_etag_for(orjson.dumps(fingerprint, default=str))
-    headers["Content-Disposition"] = f'attachment; filename="{resource.name}.{fmt}"'
-    # The last write of the record is when the export may last have changed: rows come and
-    # go (deletes leave no updated_at behind), and names and counts of others show in it.
-    written = record_written_at(session)
-    if written is not None:
-        headers["Last-Modified"] = http_date(written)
-    batches = _batches(engine, resource, query, order, start, stop, limit, fmt == "csv")
-    write = _WRITERS[fmt] if fmt != "csv" or not query.csv_safe else _safe_csv
-    return StreamingResponse(write(resource, batches), headers=headers, media_type=MEDIA_TYPES[fmt])
+    return Export(
+        resource=resource,
+        query=query,
+        fmt=fmt,
+        order=order,
+        limit=limit,
+        total=total,
+        start=start,
+        stop=stop,
+        next_cursor=next_cursor,
+        fingerprint=orjson.dumps(fingerprint, default=str),
+        written_at=record_written_at(session),
+    )
 
 
 def _normalized(query: BaseModel) -> bytes:
@@ -342,35 +271,34 @@ def _normalized(query: BaseModel) -> bytes:
     )
 
 
-def _batches(
-    engine: Engine,
-    resource: Resource,
-    query: Any,
-    order: Order,
-    start: list[Any] | None,
-    stop: list[Any] | None,
-    limit: int,
-    parsed: bool,
-) -> Iterator[list[dict[str, Any]]]:
+def stream(engine: Engine, export: Export) -> Iterator[bytes]:
+    """The body of the export, a batch of rows at a time."""
+    parsed = export.fmt == "csv"
+    write = _WRITERS[export.fmt] if not (parsed and export.query.csv_safe) else _safe_csv
+    return write(export.resource, _batches(engine, export, parsed))
+
+
+def _batches(engine: Engine, export: Export, parsed: bool) -> Iterator[list[dict[str, Any]]]:
     """The export's rows as JSON items, a batch at a time.
 
     With a next page, the export ends exactly at the row whose key is that page's cursor,
     so pages neither overlap nor skip rows; otherwise it ends after `limit` rows. It opens
     its own session: the request's is closed by the time the body streams.
     """
-    csv_hydrate = resource.csv_hydrate or resource.hydrate
+    resource, order, stop = export.resource, export.order, export.stop
+    hydrate = (resource.csv_hydrate or resource.hydrate) if parsed else resource.hydrate
     with Session(engine) as session:
-        stmt = resource.select(query, engine.dialect.name)
+        stmt = resource.select(export.query)
         if stop is not None:
-            stmt = stmt.where(not_(after(order.keys, stop, order.desc)))
-        position, left = start, limit
+            stmt = stmt.where(not_(order.after(stop)))
+        position, left = export.start, export.limit
         while stop is not None or left > 0:
             size = BATCH if stop is not None else min(BATCH, left)
-            page = stmt if position is None else stmt.where(after(order.keys, position, order.desc))
+            page = stmt if position is None else stmt.where(order.after(position))
             result = session.execute(page.order_by(*order.by()).limit(size))
             rows = list(result if resource.rows else result.scalars())
             if rows:
-                yield (csv_hydrate if parsed else resource.hydrate)(session, rows)
+                yield hydrate(session, rows)
             if len(rows) < size:
                 return
             position, left = order.key_of(rows[-1]), left - len(rows)

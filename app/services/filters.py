@@ -21,7 +21,8 @@ from app.models import (
 )
 from app.models.incidents import SPAN_CLASSES
 from app.schemas.queries import IncidentFilters, parse_bbox
-from app.services.search import Matches, words
+from app.services.search import matches, words
+from app.sql.dialect import read_by_index
 from app.vocab import ATTRIBUTED_BY, SPEAKER
 
 
@@ -103,14 +104,14 @@ class DatePart:
 
     where: tuple[ColumnElement[bool], ...]
     index: str | None = None
-    """The index that finds this part. SQLite is told to read it (`INDEXED BY`): without
-    statistics its planner would rather walk a country's every incident."""
+    """The index that finds this part (`read_by_index`): without statistics SQLite's
+    planner would rather walk a country's every incident."""
 
     def apply(self, stmt: Any) -> Any:
         """`stmt` (a select from `incident`) restricted to this part."""
         stmt = stmt.where(*self.where)
         if self.index:
-            stmt = stmt.with_hint(Incident.__table__, f"INDEXED BY {self.index}", "sqlite")  # type: ignore[attr-defined]
+            stmt = read_by_index(stmt, Incident.__table__, self.index)  # type: ignore[attr-defined]
         return stmt
 
 
@@ -179,7 +180,7 @@ def other_conditions(f: IncidentFilters) -> Conditions:
         placed = col(Incident.location_id).in_(select(col(Location.id)).where(*box))
         c.append(or_(placed, col(Incident.location_id).is_(None)) if unplaced else placed)
     if f.q:
-        c += [Matches("incident", word) for word in words(f.q)]
+        c += [matches("incident", word) for word in words(f.q)]
     if f.min_fatalities is not None:
         c.append(col(Incident.fatalities) >= f.min_fatalities)
     if f.source:

@@ -6,13 +6,15 @@ document them, and tests check every answer against them, but the request path d
 validate again what the database returned.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 import orjson
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Select,
     Text,
     and_,
@@ -46,101 +48,101 @@ from app.models import (
     Tombstone,
     Weapon,
 )
+from app.models.common import UTCDateTime
 from app.schemas.queries import IncidentFilters, IncidentQuery
+from app.schemas.resources import IncidentOut, LocationRef
 from app.services.filters import other_conditions, overlapping
-from app.services.pagination import PageResult, after, cached_total, decode_cursor, encode_cursor
+from app.services.pagination import Order, PageResult, cached_total
 from app.services.prepared import Prepared
-from app.services.search import Relevance, words
-from app.services.sqljson import Json
-from app.services.sqljson import fragment as as_fragment
+from app.services.search import relevance, words
+from app.sql.dialect import JsonArray, JsonNested, JsonObject, JsonStored, JsonTimestamp
 
 # Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
 # the one indexed by ix_incident_fatalities_sort for the database to read that index.
 FATALITIES = func.coalesce(Incident.fatalities, literal_column("-1"))
-SORTS: dict[str, tuple[list[Any], list[type], bool]] = {
-    "-date": ([col(Incident.date_start), col(Incident.id)], [date, str], True),
-    "date": ([col(Incident.date_start), col(Incident.id)], [date, str], False),
-    "-fatalities": ([FATALITIES, col(Incident.id)], [int, str], True),
-    "fatalities": ([FATALITIES, col(Incident.id)], [int, str], False),
-    "updated_at": ([col(Incident.updated_at), col(Incident.id)], [datetime, str], False),
+
+
+def _sort(name: str, key: Any, kind: type) -> Order:
+    # A row of the list holds its first key as `k` (`incidents_select`, `page_keys`).
+    desc = name.startswith("-")
+    return Order(name, (key, col(Incident.id)), (kind, str), desc, ("k", "id"))
+
+
+SORTS: dict[str, Order] = {
+    "-date": _sort("-date", col(Incident.date_start), date),
+    "date": _sort("date", col(Incident.date_start), date),
+    "-fatalities": _sort("-fatalities", FATALITIES, int),
+    "fatalities": _sort("fatalities", FATALITIES, int),
+    "updated_at": _sort("updated_at", col(Incident.updated_at), datetime),
 }
 
 
-def columns(json: Json) -> list[Any]:
-    """What a list item is made of: the incident's columns and its place's, in the order
-    `incidents_out` reads them. Timestamps and JSON come as text, as the response has them."""
-    return [
-        col(Incident.id),
-        col(Incident.title),
-        col(Incident.summary),
-        col(Incident.date_start),
-        col(Incident.date_end),
-        col(Incident.date_precision),
-        col(Incident.time_of_day),
-        col(Incident.event_type),
-        col(Incident.sub_event_type),
-        col(Incident.country),
-        col(Incident.admin1),
-        col(Incident.location_id),
-        col(Location.name).label("location_name"),
-        col(Location.latitude).label("location_latitude"),
-        col(Location.longitude).label("location_longitude"),
-        col(Location.geo_precision).label("location_geo_precision"),
-        col(Incident.fatalities),
-        col(Incident.injuries),
-        col(Incident.damage),
-        col(Incident.claimed),
-        json.timestamp(col(Incident.updated_at)).label("updated_at"),
-        col(Incident.notes),
-        cast(col(Incident.added), Text).label("added"),
-    ]
-
-
-def order_of(query: IncidentQuery) -> tuple[list[Any], list[type], bool]:
-    """The keys of `query.sort`, their types and whether they descend. `relevance` ranks
-    by how well the incident's own text matches `q` (app.services.search.Relevance)."""
+def order_of(query: IncidentQuery) -> Order:
+    """The order of `query.sort`. `relevance` ranks by how well the incident's own text
+    matches `q` (app.services.search.relevance)."""
     if query.sort != "relevance":
         return SORTS[query.sort]
     if not query.q:
         message = "sort=relevance ranks the matches of q: give q"
         raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
-    return [Relevance(words(query.q)), col(Incident.id)], [float, str], False
+    return _sort("relevance", relevance(words(query.q)), float)
 
 
-def sort_key(sort: str, incident: Any) -> list[Any]:
-    """The keyset of a row with a `k` column (its first sort key) or the incident's own."""
-    if "k" in incident._fields:
-        return [incident.k, incident.id]
-    first = {
-        "date": incident.date_start,
-        "fatalities": -1 if incident.fatalities is None else incident.fatalities,
-        "updated_at": incident.updated_at,
-    }[sort.lstrip("-")]
-    return [first, incident.id]
+# The list item: each field of `IncidentOut` is a column of the list's statement under
+# its own name (`columns`, `children`), or `incidents_out` makes it from those. A new
+# column of the incident that the model names is selected and sent with no change here.
+
+_TABLE: Any = Incident.__table__  # type: ignore[attr-defined]
+FIELDS = tuple(IncidentOut.model_fields)
+PLACE = tuple(LocationRef.model_fields)
+OWN = tuple(name for name in FIELDS if name in _TABLE.c)
+"""The fields that are the incident's own columns."""
+CHILDREN = ("weapons", "attributed_to", "source_ids")
+"""The fields that are arrays of the incident's child rows (`children`)."""
+JSON_TEXT = (*CHILDREN, *(n for n in OWN if isinstance(_TABLE.c[n].type, JSON)))
+"""The fields that come as JSON text: sent as they are, or parsed for CSV."""
+BOOLEANS = tuple(n for n in OWN if isinstance(_TABLE.c[n].type, Boolean))
 
 
-def incidents_select(query: IncidentQuery, dialect: str) -> Select[Any]:
+def _own(name: str) -> Any:
+    """The incident's column `name`, as the list item has it."""
+    column = _TABLE.c[name]
+    if isinstance(column.type, UTCDateTime):  # as the response writes it
+        return JsonTimestamp(column).label(name)
+    if isinstance(column.type, JSON):  # as stored: the response carries it as it is
+        return cast(column, Text).label(name)
+    return column.label(name)
+
+
+def columns() -> list[Any]:
+    """What a list item is made of besides its `children`: the incident's own fields, and
+    its place's as `location_<field>`. Timestamps and JSON come as text, as the response
+    has them."""
+    place: list[Any] = [col(getattr(Location, f)).label(f"location_{f}") for f in PLACE]
+    return [*(_own(name) for name in OWN), *place]
+
+
+def incidents_select(query: IncidentQuery) -> Select[Any]:
     """The rows (`columns`, `children`, and the first sort key as `k`) of the incidents
     matching every filter, unordered."""
     parts = overlapping(query.date_from, query.date_to)
     dates = parts[0].where if len(parts) == 1 else (or_(*(and_(*p.where) for p in parts)),)
-    first_key = order_of(query)[0][0]
-    return _rows(dialect).add_columns(first_key.label("k")).where(*dates, *other_conditions(query))
+    first_key = order_of(query).keys[0]
+    return _rows().add_columns(first_key.label("k")).where(*dates, *other_conditions(query))
 
 
 @cache
-def _rows(dialect: str) -> Any:
+def _rows() -> Any:
     """Incidents as the list shows them: their columns, their place's, their children."""
-    json = Json(dialect)
     return (
-        select(*columns(json), *children(json))
+        select(*columns(), *children())
         .select_from(Incident)
         .outerjoin(Location, col(Location.id) == Incident.location_id)
     )
 
 
-def _by_ids(dialect: str, n: int) -> Any:
-    return _rows(dialect).where(col(Incident.id).in_([bindparam(f"id{i}") for i in range(n)]))
+def _by_ids(n: int) -> Any:
+    return _rows().where(col(Incident.id).in_([bindparam(f"id{i}") for i in range(n)]))
 
 
 BY_IDS = Prepared(_by_ids)
@@ -152,7 +154,7 @@ def rows_by_id(session: Session, ids: Sequence[str]) -> list[Any]:
     if not ids:
         return []
     values = {f"id{i}": incident_id for i, incident_id in enumerate(ids)}
-    found = {row[0]: row for row in BY_IDS.rows(session.connection(), values, len(ids))}
+    found = {row.id: row for row in BY_IDS.rows(session.connection(), values, len(ids))}
     return [found[i] for i in ids if i in found]
 
 
@@ -174,14 +176,14 @@ def count_incidents(session: Session, query: IncidentFilters) -> int:
 def page_keys(query: IncidentQuery) -> list[Any]:
     """For each disjoint part of the date window (`overlapping`), the sort key (`k`) and id
     of its first `limit + 1` matches after the cursor, read in the order of an index."""
-    keys, types, desc = order_of(query)
+    order = order_of(query)
     where = other_conditions(query)
-    if query.cursor:
-        where.append(after(keys, decode_cursor(query.cursor, query.sort, types), desc))
-    order = [k.desc() if desc else k.asc() for k in keys]
+    start = order.start(query.cursor)
+    if start is not None:
+        where.append(order.after(start))
     return [
-        part.apply(select(keys[0].label("k"), col(Incident.id).label("id")).where(*where))
-        .order_by(*order)
+        part.apply(select(order.keys[0].label("k"), col(Incident.id).label("id")).where(*where))
+        .order_by(*order.by())
         .limit(query.limit + 1)
         for part in overlapping(query.date_from, query.date_to)
     ]
@@ -193,27 +195,27 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     The page's keys are the first of the union of each part's first keys; its rows are then
     read by id, with their places and children, in one prepared statement.
     """
-    desc = order_of(query)[2]
+    order = order_of(query)
     branches = page_keys(query)
     keys: Any = branches[0]
     if len(branches) > 1:
         union = union_all(*(b.subquery().select() for b in branches)).subquery("page")
-        order = [k.desc() if desc else k.asc() for k in (union.c.k, union.c.id)]
-        keys = select(union.c.k, union.c.id).order_by(*order).limit(query.limit + 1)
+        by = order.on(union.c.k, union.c.id).by()
+        keys = select(union.c.k, union.c.id).order_by(*by).limit(query.limit + 1)
     found = session.connection().execute(keys).all()
     total = count_incidents(session, query)
     cursor = None
     if len(found) > query.limit:
-        cursor = encode_cursor(query.sort, list(found[query.limit - 1]))
+        cursor = order.cursor(order.key_of(found[query.limit - 1]))
     rows = rows_by_id(session, [row.id for row in found[: query.limit]])
     return incidents_out(session, rows), total, cursor
 
 
-def children(json: Json) -> list[Any]:
+def children() -> list[Any]:
     """An incident's weapons, attributions and sources, each a JSON array (text)."""
     of = col(Incident.id)
-    weapons = json.array(
-        json.object(
+    weapons = JsonArray(
+        JsonObject(
             kind=col(Weapon.kind),
             quantity=col(Weapon.quantity),
             quantity_text=col(Weapon.quantity_text),
@@ -222,8 +224,8 @@ def children(json: Json) -> list[Any]:
         select(Weapon).where(col(Weapon.incident_id) == of).correlate(Incident),
         [col(Weapon.kind)],
     )
-    attributed = json.array(
-        json.object(
+    attributed = JsonArray(
+        JsonObject(
             actor_id=col(Attribution.actor_id),
             actor_name=col(Actor.name),
             stance=col(Attribution.stance),
@@ -235,94 +237,62 @@ def children(json: Json) -> list[Any]:
         .correlate(Incident),
         [col(Attribution.id)],
     )
-    sources = json.array(
+    sources = JsonArray(
         col(IncidentExcerpt.source_id),
         select(IncidentExcerpt).where(col(IncidentExcerpt.incident_id) == of).correlate(Incident),
         [col(IncidentExcerpt.source_id)],
         distinct=True,
     )
-    return [
-        weapons.label("weapons"),
-        attributed.label("attributed_to"),
-        sources.label("source_ids"),
-    ]
+    found = {"weapons": weapons, "attributed_to": attributed, "source_ids": sources}
+    return [found[name].label(name) for name in CHILDREN]
 
 
 def incidents_out(
     session: Session, rows: Sequence[Any], *, parsed: bool = False
 ) -> list[dict[str, Any]]:
-    """The list shape of each incident, from rows of `columns` and `children`.
+    """The list shape of each incident (`IncidentOut`), from rows of `columns` and
+    `children`, read by name.
 
-    The children are JSON text, sent as they are unless `parsed` (CSV needs the values).
+    The JSON fields are text, sent as they are unless `parsed` (CSV needs the values).
     """
+    if not rows:
+        return []
+    item = _item_of(tuple(rows[0]._fields))
     json = orjson.loads if parsed else as_fragment
-    out = []
-    for (
-        incident_id,
-        title,
-        summary,
-        date_start,
-        date_end,
-        date_precision,
-        time_of_day,
-        event_type,
-        sub_event_type,
-        country,
-        admin1,
-        location_id,
-        location_name,
-        latitude,
-        longitude,
-        geo_precision,
-        fatalities,
-        injuries,
-        damage,
-        claimed,
-        updated_at,
-        notes,
-        added,
-        weapons,
-        attributed_to,
-        source_ids,
-        *_sort_key,
-    ) in rows:
-        place = None
-        if location_id is not None:
-            place = {
-                "id": location_id,
-                "name": location_name,
-                "latitude": latitude,
-                "longitude": longitude,
-                "geo_precision": geo_precision,
-            }
-        out.append(
-            {
-                "id": incident_id,
-                "title": title,
-                "summary": summary,
-                "date_start": date_start,
-                "date_end": date_end,
-                "date_precision": date_precision,
-                "time_of_day": time_of_day,
-                "event_type": event_type,
-                "sub_event_type": sub_event_type,
-                "country": country,
-                "country_name": country_name(country),
-                "admin1": admin1,
-                "location": place,
-                "fatalities": fatalities,
-                "injuries": injuries,
-                "damage": damage,
-                "weapons": json(weapons),
-                "attributed_to": json(attributed_to),
-                "claimed": None if claimed is None else bool(claimed),  # SQLite: 0 or 1
-                "source_ids": json(source_ids),
-                "updated_at": updated_at,
-                "notes": notes,
-                "added": json(added),
-            }
-        )
-    return out
+    return [item(row, json) for row in rows]
+
+
+@cache
+def _item_of(names: tuple[str, ...]) -> Callable[[Sequence[Any], Any], dict[str, Any]]:
+    """How to make the item of a row whose columns are `names` (those of `columns` and
+    `children`, in any order): a dict of `FIELDS` in their order, each read from the column
+    of its name, JSON text through `json`, the place's columns as `location`.
+
+    Written out as code once per statement, as `dataclasses` writes `__init__`: a dict
+    display builds the item twice as fast as a dict built name by name, and every row of
+    every list page is built here.
+    """
+    at = {name: f"v{i}" for i, name in enumerate(names)}
+    place = ", ".join(f"{f!r}: {at[f'location_{f}']}" for f in PLACE)
+    made = {
+        "country_name": f"country_name({at['country']})",
+        "location": f"None if {at['location_id']} is None else {{{place}}}",
+        **{name: f"json({at[name]})" for name in JSON_TEXT},
+        # SQLite gives booleans as 0 or 1.
+        **{name: f"None if {at[name]} is None else bool({at[name]})" for name in BOOLEANS},
+    }
+    display = ", ".join(f"{name!r}: {made.get(name) or at[name]}" for name in FIELDS)
+    source = f"def make(row, json):\n    {', '.join(at.values())}, = row\n    return {{{display}}}"
+    scope: dict[str, Any] = {"country_name": country_name}
+    exec(source, scope)  # the names and fields of this module only
+    make: Callable[[Sequence[Any], Any], dict[str, Any]] = scope["make"]
+    return make
+
+
+def as_fragment(value: str | None) -> orjson.Fragment | None:
+    """JSON text from the database, to go into a response as it is (never parsed and
+    written again)."""
+    return None if value is None else orjson.Fragment(value)
 
 
 def missing(session: Session, incident_id: str) -> NotFound:
@@ -359,16 +329,15 @@ def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
 DETAIL_SECTIONS = ("actors", "attributions", "quotes", "sources", "related")
 
 
-def _detail(dialect: str) -> Any:
+def _detail() -> Any:
     """What the detail adds to the list shape (`DETAIL_SECTIONS`), each a JSON array of the
     shapes of `app.schemas.resources`, for the incident `:incident_id`."""
-    json = Json(dialect)
     incident_id: Any = bindparam("incident_id")
     by = aliased(Actor)
     speaker = aliased(Actor)
     linked = aliased(QuoteIncident)
-    actors = json.array(
-        json.object(
+    actors = JsonArray(
+        JsonObject(
             actor_id=col(IncidentActor.actor_id),
             actor_name=col(Actor.name),
             role=col(IncidentActor.role),
@@ -379,8 +348,8 @@ def _detail(dialect: str) -> Any:
         .where(col(IncidentActor.incident_id) == incident_id),
         [col(IncidentActor.role), col(IncidentActor.actor_id)],
     )
-    attributions = json.array(
-        json.object(
+    attributions = JsonArray(
+        JsonObject(
             id=col(Attribution.id),
             actor_id=col(Attribution.actor_id),
             actor_name=col(Actor.name),
@@ -391,12 +360,12 @@ def _detail(dialect: str) -> Any:
             excerpt=col(Attribution.excerpt_text),
             span=case(
                 (col(Attribution.excerpt_start).is_(None), None),
-                else_=json.object(
+                else_=JsonObject(
                     start=col(Attribution.excerpt_start), end=col(Attribution.excerpt_end)
                 ),
             ),
             notes=col(Attribution.notes),
-            added=json.stored(col(Attribution.added)),
+            added=JsonStored(col(Attribution.added)),
         ),
         select(Attribution)
         .join(Actor, col(Actor.id) == Attribution.actor_id)
@@ -404,13 +373,13 @@ def _detail(dialect: str) -> Any:
         .where(col(Attribution.incident_id) == incident_id),
         [col(Attribution.id)],
     )
-    incident_ids = json.array(
+    incident_ids = JsonArray(
         col(linked.incident_id),
         select(linked).where(col(linked.quote_id) == Quote.id).correlate(Quote),
         [col(linked.incident_id)],
     )
-    quotes = json.array(
-        json.object(
+    quotes = JsonArray(
+        JsonObject(
             id=col(Quote.id),
             text=col(Quote.text),
             speaker_id=col(Quote.speaker_id),
@@ -419,11 +388,11 @@ def _detail(dialect: str) -> Any:
             said_on=col(Quote.said_on),
             channel=col(Quote.channel),
             source_id=col(Quote.source_id),
-            span=json.object(start=col(Quote.span_start), end=col(Quote.span_end)),
-            incident_ids=json.nested(incident_ids),
-            updated_at=json.timestamp(col(Quote.updated_at)),
+            span=JsonObject(start=col(Quote.span_start), end=col(Quote.span_end)),
+            incident_ids=JsonNested(incident_ids),
+            updated_at=JsonTimestamp(col(Quote.updated_at)),
             notes=col(Quote.notes),
-            added=json.stored(col(Quote.added)),
+            added=JsonStored(col(Quote.added)),
         ),
         select(Quote)
         .join(speaker, col(speaker.id) == Quote.speaker_id)
@@ -431,12 +400,12 @@ def _detail(dialect: str) -> Any:
         .where(col(QuoteIncident.incident_id) == incident_id),
         [col(Quote.id)],
     )
-    sources = json.array(
-        json.object(
+    sources = JsonArray(
+        JsonObject(
             source_id=col(IncidentExcerpt.source_id),
             title=col(Source.title),
             excerpt=col(IncidentExcerpt.text),
-            span=json.object(
+            span=JsonObject(
                 start=col(IncidentExcerpt.span_start), end=col(IncidentExcerpt.span_end)
             ),
         ),
@@ -472,8 +441,8 @@ def _detail(dialect: str) -> Any:
         .where(col(IncidentRelation.related_incident_id) == incident_id)
     )
     both = union_all(outgoing, incoming).subquery("related")
-    related = json.array(
-        json.object(
+    related = JsonArray(
+        JsonObject(
             incident_id=both.c.incident_id,
             title=both.c.title,
             relation=both.c.relation,

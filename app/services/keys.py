@@ -15,7 +15,15 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.db import write_session
-from app.errors import BadRequest, Conflict, Forbidden, NotFound, ProblemItem, Unauthorized
+from app.errors import (
+    INVALID_TOKEN,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ProblemItem,
+    Unauthorized,
+)
 from app.models import ApiKey
 from app.models.common import utcnow
 
@@ -62,7 +70,8 @@ def revoke_key(engine: Engine, name: str) -> None:
 
 
 def authenticate(session: Session, presented: str | None, scope: Scope) -> ApiKey:
-    """The key presented, if it exists, is not revoked and has `scope`; else 401 or 403."""
+    """The key presented, if it exists, is not revoked and has `scope`; else 401 (with
+    RFC 6750's `invalid_token` when a key was sent) or 403."""
     if not presented:
         raise Unauthorized(f"this needs an API key with scope {scope}: Authorization: Bearer <key>")
     parts = presented.split("_", 2)
@@ -72,9 +81,9 @@ def authenticate(session: Session, presented: str | None, scope: Scope) -> ApiKe
     # Compare even when no row matched, so a miss takes as long as a wrong secret.
     stored = row.key_sha256 if row is not None else _sha256("")
     if not hmac.compare_digest(stored, _sha256(presented)) or row is None:
-        raise Unauthorized("unknown API key")
+        raise Unauthorized("unknown API key", headers=INVALID_TOKEN)
     if row.revoked_at is not None:
-        raise Unauthorized(f"API key {row.name!r} was revoked")
+        raise Unauthorized(f"API key {row.name!r} was revoked", headers=INVALID_TOKEN)
     if scope not in _IMPLIED[row.scope]:
         raise Forbidden(f"API key {row.name!r} has scope {row.scope}; this needs {scope}")
     return row

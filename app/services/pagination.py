@@ -8,16 +8,16 @@ import binascii
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 import orjson
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, func, or_, select
-from sqlmodel import Session
-from starlette.requests import Request
+from sqlmodel import Session, col
 
-from app.db import record_version
+from app.db import record_state
 from app.errors import BadRequest, ProblemItem
 
 PageResult = tuple[list[dict[str, Any]], int, str | None]
@@ -55,16 +55,59 @@ def decode_cursor(cursor: str, sort: str, types: Sequence[type]) -> list[Any]:
         ) from None
 
 
-def after(keys: Sequence[Any], values: Sequence[Any], desc: bool) -> Any:
-    """Rows strictly after `values` in the order of `keys` (a portable row comparison)."""
-    clauses = []
-    for n, key in enumerate(keys):
-        tail = key < values[n] if desc else key > values[n]
-        clauses.append(and_(*(k == v for k, v in zip(keys[:n], values[:n], strict=True)), tail))
-    # Implied by the OR, but stated so that the database seeks the index to the cursor
-    # instead of filtering every row before it (PostgreSQL does not infer it).
-    seek = keys[0] <= values[0] if desc else keys[0] >= values[0]
-    return and_(seek, or_(*clauses))
+@dataclass(frozen=True)
+class Order:
+    """The order of a list, and so of its pages and exports: the SQL keys it sorts by (the
+    last one unique, so that no two rows tie), their Python types (to read a cursor back),
+    the direction, and the names under which a row of the list holds its keys.
+
+    A page starts strictly after the keys of the previous page's last row, which the
+    cursor carries with the sort's name (a cursor of one sort is refused by another).
+    """
+
+    sort: str
+    keys: tuple[Any, ...]
+    types: tuple[type, ...]
+    desc: bool = False
+    names: tuple[str, ...] = ("id",)
+
+    def by(self) -> list[Any]:
+        """The ORDER BY clauses."""
+        return [k.desc() if self.desc else k.asc() for k in self.keys]
+
+    def on(self, *keys: Any) -> "Order":
+        """The same order over other columns (those of a subquery of the list)."""
+        return replace(self, keys=keys)
+
+    def key_of(self, row: Any) -> list[Any]:
+        """The keys of a row of the list."""
+        return [getattr(row, name) for name in self.names]
+
+    def after(self, values: Sequence[Any]) -> Any:
+        """Rows strictly after `values` in this order (a portable row comparison)."""
+        keys = self.keys
+        clauses = []
+        for n, key in enumerate(keys):
+            tail = key < values[n] if self.desc else key > values[n]
+            clauses.append(and_(*(k == v for k, v in zip(keys[:n], values[:n], strict=True)), tail))
+        # Implied by the OR, but stated so that the database seeks the index to the cursor
+        # instead of filtering every row before it (PostgreSQL does not infer it).
+        seek = keys[0] <= values[0] if self.desc else keys[0] >= values[0]
+        return and_(seek, or_(*clauses))
+
+    def start(self, cursor: str | None) -> list[Any] | None:
+        """The keys a cursor of this order carries (None: from the first row); 400 if it
+        is not one."""
+        return None if not cursor else decode_cursor(cursor, self.sort, self.types)
+
+    def cursor(self, values: Sequence[Any]) -> str:
+        """The cursor of the page that starts after `values`."""
+        return encode_cursor(self.sort, values)
+
+
+def by_id(model: Any) -> Order:
+    """Ordered by id: the lists that have no other sort."""
+    return Order("id", (col(model.id),), (str,))
 
 
 def count(session: Session, stmt: Select[Any]) -> int:
@@ -107,61 +150,27 @@ PAGING = {"limit", "cursor", "sort", "format"}
 def cached_total(
     session: Session, resource: str, filters: BaseModel, compute: Callable[[], int]
 ) -> int:
-    """`compute()`, or the total it gave for the same filters on this version of the record."""
-    database = str(session.get_bind().engine.url)
+    """`compute()`, or the total it gave for the same filters on this version of the record.
+
+    The key is what the database says (its name, the record's version and last write), never
+    which server answered: the primary and its replicas at one version share a total.
+    """
+    database = session.get_bind().engine.url.database
+    state = record_state(session)
     fingerprint = orjson.dumps(filters.model_dump(mode="json", exclude=PAGING))
-    key = (database, record_version(session), resource, fingerprint)
+    key = (database, state.version, state.written_at, resource, fingerprint)
     return _TOTALS.get(key, compute)
 
 
 def keyset_page(
-    session: Session,
-    stmt: Select[Any],
-    *,
-    sort: str,
-    keys: Sequence[Any],
-    key_types: Sequence[type],
-    desc: bool,
-    limit: int,
-    cursor: str | None,
-    key_of: Callable[[Any], Sequence[Any]],
+    session: Session, stmt: Select[Any], order: Order, limit: int, cursor: str | None
 ) -> tuple[list[Any], int, str | None]:
-    """One page of `stmt` (a filtered select), its total, and the next cursor."""
+    """One page of `stmt` (a filtered select of records) in `order`, the total, and the
+    next cursor."""
     total = count(session, stmt)
-    if cursor:
-        stmt = stmt.where(after(keys, decode_cursor(cursor, sort, key_types), desc))
-    order = [k.desc() if desc else k.asc() for k in keys]
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
-    next_cursor = encode_cursor(sort, key_of(rows[limit - 1])) if len(rows) > limit else None
-    return rows[:limit], total, next_cursor
-
-
-def page_by_id(
-    session: Session, stmt: Select[Any], model: Any, limit: int, cursor: str | None
-) -> tuple[list[Any], int, str | None]:
-    """A page of `stmt` in id order: the lists that have no other sort."""
-    return keyset_page(
-        session,
-        stmt,
-        sort="id",
-        keys=[model.id],
-        key_types=[str],
-        desc=False,
-        limit=limit,
-        cursor=cursor,
-        key_of=lambda row: [row.id],
-    )
-
-
-def list_body(
-    request: Request, data: list[Any], total: int, limit: int, next_cursor: str | None
-) -> dict[str, Any]:
-    url = request.url
-    return {
-        "data": data,
-        "meta": {"total": total, "limit": limit, "next_cursor": next_cursor},
-        "links": {
-            "self": str(url),
-            "next": str(url.include_query_params(cursor=next_cursor)) if next_cursor else None,
-        },
-    }
+    start = order.start(cursor)
+    if start is not None:
+        stmt = stmt.where(order.after(start))
+    rows = list(session.scalars(stmt.order_by(*order.by()).limit(limit + 1)))
+    more = len(rows) > limit
+    return rows[:limit], total, order.cursor(order.key_of(rows[limit - 1])) if more else None

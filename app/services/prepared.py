@@ -18,7 +18,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class Prepared:
-    """A statement made by `build(dialect, *shape)`, compiled once per dialect and shape."""
+    """A statement made by `build(*shape)`, compiled once per dialect and shape."""
 
     def __init__(self, build: Callable[..., Any]) -> None:
         self.build = build
@@ -29,7 +29,7 @@ class Prepared:
         key = (connection.dialect.name, *shape)
         found = self._compiled.get(key)
         if found is None:
-            statement = self.build(connection.dialect.name, *shape)
+            statement = self.build(*shape)
             found = statement.compile(dialect=connection.dialect)
             assert isinstance(found, SQLCompiler)
             with self._lock:

@@ -10,8 +10,8 @@ from app.errors import NotFound
 from app.models import Actor, Quote, QuoteIncident
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteOut, shaped
-from app.services.pagination import PageResult, page_by_id
-from app.services.search import Matches, words
+from app.services.pagination import PageResult, by_id, keyset_page
+from app.services.search import matches, words
 
 
 def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
@@ -43,7 +43,10 @@ def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
     ]
 
 
-def quotes_select(query: QuoteQuery, _dialect: str = "") -> Select[Any]:
+QUOTE_ORDER = by_id(Quote)
+
+
+def quotes_select(query: QuoteQuery) -> Select[Any]:
     stmt = select(Quote)
     if query.speaker:
         stmt = stmt.where(col(Quote.speaker_id).in_(query.speaker))
@@ -61,7 +64,7 @@ def quotes_select(query: QuoteQuery, _dialect: str = "") -> Select[Any]:
     if query.date_to:
         stmt = stmt.where(col(Quote.said_on) <= query.date_to)
     if query.q:
-        stmt = stmt.where(*(Matches("quote", word) for word in words(query.q)))
+        stmt = stmt.where(*(matches("quote", word) for word in words(query.q)))
     if query.updated_since:
         stmt = stmt.where(col(Quote.updated_at) >= query.updated_since)
     return stmt
@@ -69,7 +72,7 @@ def quotes_select(query: QuoteQuery, _dialect: str = "") -> Select[Any]:
 
 def list_quotes(session: Session, query: QuoteQuery) -> PageResult:
     stmt = quotes_select(query)
-    rows, total, cursor = page_by_id(session, stmt, Quote, query.limit, query.cursor)
+    rows, total, cursor = keyset_page(session, stmt, QUOTE_ORDER, query.limit, query.cursor)
     return quotes_out(session, rows), total, cursor
 
 

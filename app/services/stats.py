@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Subquery, cast, func, literal_column, select, union
+from sqlalchemy import Subquery, func, select, union
 from sqlmodel import Session, col
 
 from app.countries import country_name
@@ -25,6 +25,7 @@ from app.models import (
 )
 from app.schemas.queries import TIME_BUCKETS, IncidentFilters, StatsQuery
 from app.services.filters import DatePart, involvement, other_conditions, overlapping
+from app.sql.dialect import TimeBucket
 
 MAX_ROWS = 10_000
 """The most rows one answer may hold, zero-filled buckets included."""
@@ -34,29 +35,8 @@ FIGURES = ("incidents", "fatalities", "fatalities_known", "injuries", "injuries_
 figure; the same for injuries (`app.models.aggregates.IncidentTally`)."""
 NOTHING = [0] * len(FIGURES)
 
-# Time buckets, in SQL and in Python: the labels of both must agree to the character.
-
-PG_FORMATS = {"day": "YYYY-MM-DD", "week": 'IYYY-"W"IW', "month": "YYYY-MM", "year": "YYYY"}
-SQLITE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
-
-
-def _sql_text(value: str) -> Any:
-    # Inline, not a bound parameter: PostgreSQL must see the GROUP BY expression as
-    # identical to the selected one. The values are constants of this module.
-    return literal_column("'" + value.replace("'", "''") + "'")
-
-
-def bucket_sql(unit: str, day: Any, dialect: str) -> ColumnElement[Any]:
-    """The label of the `unit` holding `day`: `2022-01-05`, `2022-W01`, `2022-01`, `2022`."""
-    if dialect == "postgresql":
-        return func.to_char(day, _sql_text(PG_FORMATS[unit]))
-    if unit != "week":
-        return func.strftime(_sql_text(SQLITE_FORMATS[unit]), day)
-    # SQLite before 3.46 has no ISO week (%G, %V): an ISO week belongs to the year of its
-    # Thursday, and is numbered by that Thursday's day of the year.
-    thursday = func.date(day, _sql_text("-3 days"), _sql_text("weekday 4"))
-    week = (cast(func.strftime(_sql_text("%j"), thursday), Integer) + 6) // 7
-    return func.printf(_sql_text("%s-W%02d"), func.strftime(_sql_text("%Y"), thursday), week)
+# Time buckets in Python; their labels must agree to the character with app.sql.dialect's
+# `TimeBucket`, which makes them in SQL.
 
 
 def _bucket_index(unit: str, day: date) -> int:
@@ -84,10 +64,10 @@ def _bucket_label(unit: str, index: int) -> str:
 # Dimensions
 
 
-def _dimension(name: str, query: StatsQuery, dialect: str) -> tuple[Any, Subquery | None]:
+def _dimension(name: str, query: StatsQuery) -> tuple[Any, Subquery | None]:
     """The SQL value of a dimension, and the subquery to outer-join for it, if any."""
     if name in TIME_BUCKETS:
-        return bucket_sql(name, col(Incident.date_start), dialect), None
+        return TimeBucket(name, col(Incident.date_start)), None
     if name == "attributed_to":  # once per distinct actor, whoever made the accusation
         claims = select(col(Attribution.incident_id), col(Attribution.actor_id))
         if query.stance:
@@ -183,11 +163,10 @@ Found = tuple[list[Any], date | None, date | None]
 
 def _aggregate(session: Session, query: StatsQuery, dims: Sequence[str], by_start: bool) -> Found:
     """The groups, read from the incidents."""
-    dialect = session.get_bind().dialect.name
     values: list[Any] = []
     joins: list[Subquery] = []
     for name in dims:
-        value, join = _dimension(name, query, dialect)
+        value, join = _dimension(name, query)
         values.append(value)
         if join is not None:
             joins.append(join)

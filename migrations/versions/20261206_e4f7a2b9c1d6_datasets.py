@@ -18,7 +18,7 @@ For issue 17 (app.datasets):
   start at 0, which is their sum and count.
 
 Revision ID: e4f7a2b9c1d6
-Revises: c5d2e8f1a0b3
+Revises: 391a0d662212
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -29,7 +29,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = 'e4f7a2b9c1d6'
-down_revision: str | None = 'c5d2e8f1a0b3'
+down_revision: str | None = '391a0d662212'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,5 @@
-// Building DOM from records, and the conventions every page shows them with.
+// Building DOM from records, and the conventions every page shows them with (the server
+// writes the same in app/explorer/pages/_format.html).
 
 // An element with attributes and children (strings become text, never HTML).
 export function el(tag, attrs = {}, ...children) {
@@ -24,11 +25,6 @@ export function notSaid(what = "The source does not say") {
 
 export function figure(value) {
   return value === null || value === undefined ? notSaid() : count(value);
-}
-
-export function yesNo(value) {
-  if (value === null || value === undefined) return notSaid();
-  return value ? "yes" : "no";
 }
 
 // A badge on a value the editor added rather than read in the source.

@@ -19,14 +19,45 @@ const REGION = [
 const CELL = 40; // px: places nearer than this on screen share a circle...
 const GATHER_ABOVE = 200; // ...when there are more places than this
 
+const LABELS_FROM = 4; // zoom: country names are written from here in
+// Where a name may go, in steps of its own width and height from its country's point: the
+// point, then below and above it, then beside those.
+const NUDGES = [0, 1, -1, 2, -2, 3, -3].flatMap((dy) => [0, -0.6, 0.6].map((dx) => [dx, dy * 1.1]));
+
+const rings = (geometry) => (geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates).map((p) => p[0]);
+
 // Where to write a country's name: the middle of its largest part's bounding box.
 function labelPoint(geometry) {
-  const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
-  const ring = polygons.map((p) => p[0]).reduce((a, b) => (b.length > a.length ? b : a));
+  const ring = rings(geometry).reduce((a, b) => (b.length > a.length ? b : a));
   const lons = ring.map((c) => c[0]);
   const lats = ring.map((c) => c[1]);
   return [(Math.min(...lats) + Math.max(...lats)) / 2, (Math.min(...lons) + Math.max(...lons)) / 2];
 }
+
+// A country's area in square degrees (enough to rank names: larger countries first).
+function area(geometry) {
+  let total = 0;
+  for (const ring of rings(geometry)) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      total += (ring[j][0] + ring[i][0]) * (ring[j][1] - ring[i][1]);
+    }
+  }
+  return Math.abs(total / 2);
+}
+
+function contains(geometry, { lat, lng }) {
+  return rings(geometry).some((ring) => {
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i];
+      const [xj, yj] = ring[j];
+      if (yi > lat !== yj > lat && lng < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  });
+}
+
+const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 
 const sum = (group) => group.reduce((total, s) => total + s.row.incidents, 0);
 
@@ -47,6 +78,7 @@ export class IncidentMap {
     this.markers = L.featureGroup().addTo(this.map);
     this.shown = [];
     this.outlines = this.drawOutlines();
+    this.labels = [];
     this.map.on("zoomend", () => this.drawCircles());
   }
 
@@ -63,13 +95,45 @@ export class IncidentMap {
           className: "country-label",
           interactive: false,
         });
-        layer.getTooltip().setLatLng(labelPoint(feature.geometry));
+        const tooltip = layer.getTooltip().setLatLng(labelPoint(feature.geometry));
+        this.labels.push({ tooltip, geometry: feature.geometry, area: area(feature.geometry) });
       },
     }).addTo(this.map);
-    const labels = () => this.map.getContainer().classList.toggle("show-labels", this.map.getZoom() >= 4);
-    this.map.on("zoomend", labels);
-    labels();
+    this.labels.sort((a, b) => b.area - a.area);
     this.markers.bringToFront();
+    this.placeLabels();
+  }
+
+  // Write each country's name where it covers neither a circle nor a name already written,
+  // larger countries first: at its point, or nudged within its country, or not at all.
+  placeLabels() {
+    const container = this.map.getContainer();
+    const shown = this.map.getZoom() >= LABELS_FROM;
+    container.classList.toggle("show-labels", shown);
+    if (!shown || !this.labels.length) return;
+    const frame = container.getBoundingClientRect();
+    const taken = this.markers.getLayers().map((circle) => {
+      const { x, y } = this.map.latLngToContainerPoint(circle.getLatLng());
+      const r = circle.getRadius() + circle.options.weight;
+      return { left: x - r, top: y - r, right: x + r, bottom: y + r };
+    });
+    for (const { tooltip } of this.labels) tooltip.getElement().style.translate = "";
+    const boxes = this.labels.map(({ tooltip }) => tooltip.getElement().getBoundingClientRect());
+    this.labels.forEach(({ tooltip, geometry }, n) => {
+      const { left, top, width, height } = boxes[n];
+      const x = left - frame.left + width / 2;
+      const y = top - frame.top + height / 2;
+      const nudge = NUDGES.map(([dx, dy]) => [dx * width, dy * height]).find(([dx, dy]) => {
+        const box = { left: x + dx - width / 2, top: y + dy - height / 2, right: x + dx + width / 2, bottom: y + dy + height / 2 };
+        if (taken.some((t) => overlap(t, box))) return false;
+        if ((dx || dy) && !contains(geometry, this.map.containerPointToLatLng([x + dx, y + dy]))) return false;
+        taken.push(box);
+        return true;
+      });
+      const element = tooltip.getElement();
+      element.classList.toggle("crowded", !nudge);
+      if (nudge) element.style.translate = `${nudge[0]}px ${nudge[1]}px`;
+    });
   }
 
   // Draw what `incidentsByPlace` (places.js) found.
@@ -133,6 +197,7 @@ export class IncidentMap {
       circle.addTo(this.markers);
     }
     this.map.getContainer().dataset.circles = String(groups.length);
+    this.placeLabels();
   }
 
   // The middle of a group's places, weighted by their incidents, in screen space.

@@ -1,4 +1,6 @@
 // The table of matching incidents: a page at a time, in the API's order, more by keyset cursor.
+// The server writes the first page of the view it was asked for (app/explorer/pages/
+// explore.html, rows as `row` makes them here): the first `show` of that view keeps it.
 
 import { describe, getJSON } from "./api.js";
 import { attributedTo, count, dates, el, figure, plural } from "./format.js";
@@ -43,6 +45,13 @@ export class IncidentTable {
   async show(filters, sort, signal) {
     this.filters = filters;
     this.sort = sort;
+    const served = this.served();
+    if (served) {
+      this.total = served.meta.total;
+      this.next(served);
+      this.sortHeaders(sort);
+      return this.total;
+    }
     this.table.setAttribute("aria-busy", "true");
     try {
       const page = await getJSON("/v1/incidents", [...filters, ["sort", sort], ["limit", PAGE]], signal);
@@ -59,6 +68,14 @@ export class IncidentTable {
     } finally {
       this.table.removeAttribute("aria-busy");
     }
+  }
+
+  // The page the server wrote, if it is of the view now shown (once: later views are read).
+  served() {
+    const { view, total, cursor } = this.table.dataset;
+    delete this.table.dataset.view;
+    if (view === undefined || view !== window.location.search || total === undefined) return null;
+    return { meta: { total: Number(total), next_cursor: cursor || null } };
   }
 
   next(page) {

@@ -1,0 +1,1 @@
+"""SQL that the backends write differently (`dialect`), so query code need not."""

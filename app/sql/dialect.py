@@ -1,0 +1,375 @@
+"""Where SQLite and PostgreSQL differ in SQL: small constructs, each written per backend.
+
+Query code builds these like any SQLAlchemy expression and never asks which database it
+talks to; `@compiles` writes each one for the dialect a statement is compiled for. A
+statement is compiled once per dialect and shape (SQLAlchemy's compiled cache, and
+`app.services.prepared` for the statements every page runs), so this costs nothing per
+request. Constructs that hold SQL of their own list it in `_traverse_internals`, so that
+the compiled cache tells their statements apart and finds their bound values.
+
+- JSON built by the database (`JsonObject`, `JsonArray`, `JsonNested`, `JsonStored`,
+  `JsonTimestamp`): values as `app.encoding` writes them, dates `YYYY-MM-DD`, timestamps
+  RFC 3339 in UTC with `Z`.
+- Time buckets for the stats (`TimeBucket`).
+- Full-text search (`TextQuery`, `TextMatch`, `TextRank`), over the indexes of migration
+  `c5d2e8f1a0b3`: SQLite's FTS5 tables `<table>_fts`, PostgreSQL's `search` tsvector.
+- Index hints (`read_by_index`) and date arithmetic (`SpanDays`).
+
+Migrations keep their own per-backend DDL; engine settings (pragmas, locks, time limits)
+live in `app.db`.
+"""
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    Integer,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy import distinct as sql_distinct
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement, Select
+from sqlalchemy.sql.visitors import InternalTraversal
+
+# JSON
+
+
+class JsonObject(FunctionElement[Any]):
+    """A JSON object of `fields` (name: SQL expression), in that order."""
+
+    inherit_cache = True
+
+    def __init__(self, **fields: Any) -> None:
+        super().__init__(*(x for name, value in fields.items() for x in (literal(name), value)))
+
+
+@compiles(JsonObject, "postgresql")
+def _json_object_postgresql(element: JsonObject, compiler: Any, **kw: Any) -> str:
+    return "json_build_object" + compiler.process(element.clause_expr, **kw)
+
+
+@compiles(JsonObject, "sqlite")
+def _json_object_sqlite(element: JsonObject, compiler: Any, **kw: Any) -> str:
+    return "json_object" + compiler.process(element.clause_expr, **kw)
+
+
+class JsonArray(ColumnElement[str]):
+    """The JSON array (as text) of `value` for each row of `rows`, in `order`; `[]` if
+    none. `value` is a column (then `distinct` drops repeats) or a `JsonObject`."""
+
+    type = Text()
+    inherit_cache = True
+    _traverse_internals = [
+        ("value", InternalTraversal.dp_clauseelement),
+        ("rows", InternalTraversal.dp_clauseelement),
+        ("order", InternalTraversal.dp_clauseelement_tuple),
+        ("once", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(
+        self, value: Any, rows: Select[Any], order: list[Any], *, distinct: bool = False
+    ) -> None:
+        self.value = value
+        self.rows = rows
+        self.order = tuple(order)
+        self.once = distinct  # not `distinct`: a method of every column expression
+
+
+@compiles(JsonArray, "postgresql")
+def _json_array_postgresql(element: JsonArray, compiler: Any, **kw: Any) -> str:
+    item = sql_distinct(element.value) if element.once else element.value
+    agg = cast(func.json_agg(aggregate_order_by(item, *element.order)), Text)
+    found = element.rows.with_only_columns(func.coalesce(agg, text("'[]'")))
+    return str(compiler.process(found.scalar_subquery(), **kw))
+
+
+@compiles(JsonArray, "sqlite")
+def _json_array_sqlite(element: JsonArray, compiler: Any, **kw: Any) -> str:
+    # SQLite (before 3.44) has no ORDER BY in an aggregate, but aggregates in the order its
+    # subquery gives; `rows` is correlated with the enclosing query, two levels up.
+    ordered = element.rows.with_only_columns(element.value.label("v")).order_by(*element.order)
+    inner = (ordered.distinct() if element.once else ordered).subquery()
+    # A JSON object passed through a subquery is text again: json() makes it an object.
+    item = func.json(inner.c.v) if isinstance(element.value, JsonObject) else inner.c.v
+    return str(compiler.process(select(func.json_group_array(item)).scalar_subquery(), **kw))
+
+
+class JsonNested(FunctionElement[Any]):
+    """JSON text (a `JsonArray`, a JSON column on SQLite) as a value inside a `JsonObject`."""
+
+    inherit_cache = True
+
+
+@compiles(JsonNested, "postgresql")
+def _json_nested_postgresql(element: JsonNested, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(cast(_only(element), JSON), **kw))
+
+
+@compiles(JsonNested, "sqlite")
+def _json_nested_sqlite(element: JsonNested, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(func.json(_only(element)), **kw))
+
+
+class JsonStored(FunctionElement[Any]):
+    """A JSON column as a value inside a `JsonObject`."""
+
+    inherit_cache = True
+
+
+@compiles(JsonStored, "postgresql")
+def _json_stored_postgresql(element: JsonStored, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(_only(element), **kw))
+
+
+@compiles(JsonStored, "sqlite")
+def _json_stored_sqlite(element: JsonStored, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(func.json(_only(element)), **kw))
+
+
+class JsonBoolean(FunctionElement[Any]):
+    """A boolean column as a value inside a `JsonObject` (SQLite keeps 0 or 1)."""
+
+    inherit_cache = True
+
+
+@compiles(JsonBoolean, "postgresql")
+def _json_boolean_postgresql(element: JsonBoolean, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(_only(element), **kw))
+
+
+@compiles(JsonBoolean, "sqlite")
+def _json_boolean_sqlite(element: JsonBoolean, compiler: Any, **kw: Any) -> str:
+    column = _only(element)
+    value = case(
+        (column.is_(None), None), (column == 0, func.json("false")), else_=func.json("true")
+    )
+    return str(compiler.process(value, **kw))
+
+
+class JsonTimestamp(FunctionElement[str]):
+    """A UTC timestamp column as RFC 3339 text, as `app.encoding` writes one: microseconds
+    only when there are some, and `Z`."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(JsonTimestamp, "postgresql")
+def _json_timestamp_postgresql(element: JsonTimestamp, compiler: Any, **kw: Any) -> str:
+    column = _only(element)
+    utc = column.op("AT TIME ZONE")(literal("UTC"))
+    micro = cast(func.date_part("microseconds", column), BigInteger) % 1000000
+    fraction = case((micro == 0, ""), else_=func.to_char(utc, ".US"))
+    whole = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+    return str(compiler.process(_concat(whole, fraction, "Z"), **kw))
+
+
+@compiles(JsonTimestamp, "sqlite")
+def _json_timestamp_sqlite(element: JsonTimestamp, compiler: Any, **kw: Any) -> str:
+    # SQLite holds `YYYY-MM-DD HH:MM:SS.ffffff` (SQLAlchemy's form).
+    column = _only(element)
+    micro = func.substr(column, 21, 6)
+    fraction = case((or_(micro == "", micro == "000000"), ""), else_=_concat(".", micro))
+    day, time = func.substr(column, 1, 10), func.substr(column, 12, 8)
+    return str(compiler.process(_concat(day, "T", time, fraction, "Z"), **kw))
+
+
+def _only(element: FunctionElement[Any]) -> Any:
+    """The one argument of a construct made of one."""
+    (argument,) = element.clauses
+    return argument
+
+
+def _concat(*parts: Any) -> ColumnElement[str]:
+    """Text joined with `||` (both databases' operator)."""
+    out = literal(parts[0]) if isinstance(parts[0], str) else parts[0]
+    for part in parts[1:]:
+        out = out.op("||")(literal(part) if isinstance(part, str) else part)
+    return out
+
+
+# Time buckets
+
+PG_FORMATS = {"day": "YYYY-MM-DD", "week": 'IYYY-"W"IW', "month": "YYYY-MM", "year": "YYYY"}
+SQLITE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+
+
+class TimeBucket(FunctionElement[str]):
+    """The label of the `unit` (day, week, month, year) holding a date: `2022-01-05`,
+    `2022-W01` (ISO 8601), `2022-01`, `2022`."""
+
+    type = Text()
+    inherit_cache = True
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("unit", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, unit: str, day: Any) -> None:
+        self.unit = unit
+        super().__init__(day)
+
+
+def _sql_text(value: str) -> Any:
+    # Inline, not a bound parameter: PostgreSQL must see a GROUP BY expression as
+    # identical to the selected one. The values are constants of this module.
+    return literal_column("'" + value.replace("'", "''") + "'")
+
+
+@compiles(TimeBucket, "postgresql")
+def _time_bucket_postgresql(element: TimeBucket, compiler: Any, **kw: Any) -> str:
+    bucket = func.to_char(_only(element), _sql_text(PG_FORMATS[element.unit]))
+    return str(compiler.process(bucket, **kw))
+
+
+@compiles(TimeBucket, "sqlite")
+def _time_bucket_sqlite(element: TimeBucket, compiler: Any, **kw: Any) -> str:
+    day = _only(element)
+    if element.unit != "week":
+        bucket = func.strftime(_sql_text(SQLITE_FORMATS[element.unit]), day)
+        return str(compiler.process(bucket, **kw))
+    # SQLite before 3.46 has no ISO week (%G, %V): an ISO week belongs to the year of its
+    # Thursday, and is numbered by that Thursday's day of the year.
+    thursday = func.date(day, _sql_text("-3 days"), _sql_text("weekday 4"))
+    week = (cast(func.strftime(_sql_text("%j"), thursday), Integer) + 6) // 7
+    year = func.strftime(_sql_text("%Y"), thursday)
+    return str(compiler.process(func.printf(_sql_text("%s-W%02d"), year, week), **kw))
+
+
+# Full-text search. The words are runs of letters and digits (app.services.search), so
+# they need no quoting inside either backend's query syntax.
+
+
+class TextQuery(ColumnElement[Any]):
+    """A full-text query: each of `words` at the start of a word (a prefix), all of them."""
+
+    inherit_cache = True
+    _traverse_internals = [("words", InternalTraversal.dp_clauseelement_tuple)]
+
+    def __init__(self, words: list[str]) -> None:
+        self.words: tuple[Any, ...] = tuple(bindparam(None, w, unique=True) for w in words)
+
+
+@compiles(TextQuery, "sqlite")
+def _text_query_sqlite(element: TextQuery, compiler: Any, **kw: Any) -> str:
+    # An FTS5 query: `"word"*` for each word; FTS5 requires every term given.
+    terms = (f"""('"' || {compiler.process(w, **kw)} || '"*')""" for w in element.words)
+    return " || ' ' || ".join(terms)
+
+
+@compiles(TextQuery, "postgresql")
+def _text_query_postgresql(element: TextQuery, compiler: Any, **kw: Any) -> str:
+    terms = " || ' & ' || ".join(f"{compiler.process(w, **kw)} || ':*'" for w in element.words)
+    return f"to_tsquery('simple', {terms})"
+
+
+class TextMatch(ColumnElement[bool]):
+    """The row of `table` (`incident`, `quote`) has indexed text that `query` matches."""
+
+    # No Boolean type: SQLite would be sent `rowid IN (...) = 1`, which it cannot answer
+    # from the primary key (it scans the table instead).
+    inherit_cache = True
+    _traverse_internals = [
+        ("table", InternalTraversal.dp_string),
+        ("query", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, table: str, query: TextQuery) -> None:
+        self.table = table
+        self.query = query
+
+
+@compiles(TextMatch, "sqlite")
+def _text_match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    fts = f"{element.table}_fts"
+    query = compiler.process(element.query, **kw)
+    return f"{element.table}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {query})"
+
+
+@compiles(TextMatch, "postgresql")
+def _text_match_postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    return f"{element.table}.search @@ {compiler.process(element.query, **kw)}"
+
+
+class TextRank(ColumnElement[float]):
+    """How well the indexed text of the row of `table` matches `query`, as a key that sorts
+    the best first: FTS5's bm25 (negative) on SQLite, minus ts_rank on PostgreSQL; 0 where
+    it does not match."""
+
+    type = Float()
+    inherit_cache = True
+    _traverse_internals = [
+        ("table", InternalTraversal.dp_string),
+        ("query", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, table: str, query: TextQuery) -> None:
+        self.table = table
+        self.query = query
+
+
+@compiles(TextRank, "sqlite")
+def _text_rank_sqlite(element: TextRank, compiler: Any, **kw: Any) -> str:
+    fts = f"{element.table}_fts"
+    query = compiler.process(element.query, **kw)
+    return (
+        f"coalesce((SELECT bm25({fts}) FROM {fts} WHERE {fts} MATCH {query}"
+        f" AND {fts}.rowid = {element.table}.rowid), 0.0)"
+    )
+
+
+@compiles(TextRank, "postgresql")
+def _text_rank_postgresql(element: TextRank, compiler: Any, **kw: Any) -> str:
+    query = compiler.process(element.query, **kw)
+    return f"(0.0 - ts_rank({element.table}.search, {query}))"
+
+
+# Index hints
+
+
+def read_by_index(stmt: Any, table: Any, index: str) -> Any:
+    """`stmt` reading `table` through `index`. SQLite is told to (`INDEXED BY`): without
+    statistics its planner may choose worse; PostgreSQL's planner is left to choose."""
+    return stmt.with_hint(table, f"INDEXED BY {index}", "sqlite")
+
+
+def _sqlite_table_hint(_compiler: SQLiteCompiler, _table: object, hint: str | None) -> str | None:
+    return hint
+
+
+# SQLAlchemy renders no table hints for SQLite; ours are `INDEXED BY <index>`, the one
+# hint SQLite takes.
+SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
+
+
+# Date arithmetic
+
+
+class SpanDays(ColumnElement[int]):
+    """`date_end - date_start` of the row, in days (the generated `incident.span_class`)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(SpanDays)
+def _span_days(_element: SpanDays, _compiler: Any, **_kw: Any) -> str:
+    return "(date_end - date_start)"
+
+
+@compiles(SpanDays, "sqlite")
+def _span_days_sqlite(_element: SpanDays, _compiler: Any, **_kw: Any) -> str:
+    return "CAST(julianday(date_end) - julianday(date_start) AS INTEGER)"
