@@ -267,6 +267,35 @@ def test_the_migration_keeps_the_full_text_index_and_tallies_of_a_record(
     ) == [(1, int(rows[0]["low"]))]
 
 
+def test_the_history_migration_round_trips_under_a_dataset(
+    engine: Engine, client: TestClient
+) -> None:
+    """Down past 391a0d662212 (the history) and up again with a dataset in the record:
+    the backfill gives each imported incident its baseline, built from its rows, the same
+    record as the import's own version of it."""
+    import_dataset(engine, GED)
+    imported = {
+        r.incident_id: as_json(r.record)
+        for r in sql(engine, "SELECT incident_id, record FROM incident_version")
+    }
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "f77397e7eb9c")
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+    baselines = sql(engine, "SELECT incident_id, action, record FROM incident_version")
+    assert len(imported) == 12
+    assert {r.incident_id for r in baselines} == set(imported)
+    assert {r.action for r in baselines} == {"baseline"}
+    for r in baselines:
+        assert as_json(r.record) == imported[r.incident_id], r.incident_id
+    assert [
+        v["action"] for v in client.get("/v1/incidents/ucdp-ged-9000001/history").json()["data"]
+    ] == ["baseline"]
+
+
 # Releases
 
 
