@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import Engine, text
 
 from app.cli import _ProgressBar
@@ -851,3 +852,173 @@ def test_an_upload_over_the_limit_is_a_413(engine: Engine) -> None:
         )
         assert streamed.status_code == 413
     assert sql(engine, "SELECT count(*) FROM incident") == [(0,)]
+
+
+# Out: the estimates, the provenance, the filters and the stats
+
+
+FIGURES = {
+    "fatalities": "best",
+    "fatalities_low": "low",
+    "fatalities_high": "high",
+    "deaths_a": "deaths_a",
+    "deaths_b": "deaths_b",
+    "deaths_civilians": "deaths_civilians",
+    "deaths_unknown": "deaths_unknown",
+}
+"""The incident's figures and the GED columns they come from."""
+
+
+def figures_of(row: dict[str, str]) -> dict[str, int | None]:
+    return {field: int(row[column]) if row[column] else None for field, column in FIGURES.items()}
+
+
+def test_the_estimates_are_in_the_list_csv_and_geojson(engine: Engine, client: TestClient) -> None:
+    import pandas as pd
+
+    seed(engine)
+    import_dataset(engine, GED)
+    expected = {f"ucdp-ged-{r['id']}": figures_of(r) for r in raw(GED)}
+    params = {"dataset": "ucdp-ged", "limit": 100}
+    listed = client.get("/v1/incidents", params=params).json()["data"]
+    assert {i["id"]: {f: i[f] for f in FIGURES} for i in listed} == expected
+    features = client.get("/v1/incidents", params={**params, "format": "geojson"}).json()
+    assert {
+        f["id"]: {k: f["properties"][k] for k in FIGURES} for f in features["features"]
+    } == expected
+    answer = client.get("/v1/incidents", params={**params, "format": "csv"})
+    frame = pd.read_csv(io.StringIO(answer.text), dtype=dict.fromkeys(FIGURES, "Int64"))
+    read_back = {
+        r["id"]: {k: None if pd.isna(r[k]) else int(r[k]) for k in FIGURES}
+        for r in frame.to_dict("records")
+    }
+    assert read_back == expected
+    # An article's incident has none of a dataset's estimates: null, never zero.
+    article = client.get("/v1/incidents/2022-01-05-ain-al-asad-rockets").json()
+    assert [article[k] for k in FIGURES if k != "fatalities"] == [None] * 6
+    assert article["dataset"] is None
+
+
+def test_the_detail_shows_the_dataset_row_verbatim(engine: Engine, client: TestClient) -> None:
+    import_dataset(engine, GED, release="23.1")
+    (row,) = (r for r in raw(GED) if r["id"] == "9000001")
+    detail = client.get("/v1/incidents/ucdp-ged-9000001").json()
+    origin = detail["dataset"]
+    (source,) = sql(
+        engine, "SELECT title, publisher, licence, citation FROM source WHERE id = 'ucdp-ged'"
+    )
+    assert (origin["source_id"], origin["format"], origin["release"]) == (
+        "ucdp-ged",
+        "ucdp-ged",
+        "23.1",
+    )
+    assert (origin["title"], origin["publisher"], origin["licence"], origin["citation"]) == tuple(
+        source
+    )
+    assert origin["licence"]
+    assert origin["row_id"] == row["id"]
+    words = ("source_article", "source_headline", "source_original", "where_description")
+    assert origin["words"] == {k: row[k] for k in words if row[k]}
+    assert (origin["type_of_violence"], origin["dyad_name"], origin["conflict_name"]) == (
+        int(row["type_of_violence"]),
+        row["dyad_name"],
+        row["conflict_name"],
+    )
+    assert (origin["date_prec"], origin["where_prec"], origin["admin2"]) == (
+        int(row["date_prec"]),
+        int(row["where_prec"]),
+        row["adm_2"],
+    )
+    assert origin["values"]["region"] == row["region"]
+    assert origin["values"]["event_clarity"] == row["event_clarity"]
+    assert {k: detail[k] for k in FIGURES} == figures_of(row)
+
+
+def test_the_dataset_type_of_violence_and_estimate_filters(
+    engine: Engine, client: TestClient
+) -> None:
+    seed(engine)
+    import_dataset(engine, GED)
+    rows = raw(GED)
+
+    def ids(**params: Any) -> list[str]:
+        answer = client.get("/v1/incidents", params={"limit": 100, **params})
+        assert answer.status_code == 200, answer.text
+        return sorted(i["id"] for i in answer.json()["data"])
+
+    def expected(keep: Any) -> list[str]:
+        return sorted(f"ucdp-ged-{r['id']}" for r in rows if keep(r))
+
+    everything = ids()
+    assert ids(dataset="ucdp-ged") == expected(lambda r: True)
+    assert ids(dataset="UCDP-GED") == ids(dataset="ucdp-ged")
+    assert len(everything) > len(rows)  # the seed's incidents are not the dataset's
+    one_sided = expected(lambda r: r["type_of_violence"] == "3")
+    assert one_sided
+    assert ids(type_of_violence="3") == one_sided
+    assert ids(type_of_violence="1,2") == expected(lambda r: r["type_of_violence"] in "12")
+    # min_fatalities compares the estimate asked for; without one, the best as before.
+    for estimate, column in (("low", "low"), ("best", "best"), ("high", "high")):
+        found = ids(min_fatalities=5, fatalities_estimate=estimate)
+        datasets = [i for i in found if i.startswith("ucdp-ged-")]
+        assert datasets == expected(lambda r, c=column: r[c] != "" and int(r[c]) >= 5), estimate
+    assert ids(min_fatalities=5) == ids(min_fatalities=5, fatalities_estimate="best")
+    # An article's source is not a dataset; a code that is not GED's is refused.
+    article = client.get("/v1/incidents", params={"dataset": "afp-2022-01-05-coalition-under-fire"})
+    assert article.status_code == 400
+    assert article.json()["errors"][0]["param"] == "dataset"
+    assert "unknown dataset" in article.json()["errors"][0]["message"]
+    bad = client.get("/v1/incidents", params={"type_of_violence": "4"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["param"] == "type_of_violence"
+    wrong = client.get("/v1/incidents", params={"min_fatalities": 1, "fatalities_estimate": "mid"})
+    assert wrong.status_code == 422
+
+
+@pytest.mark.parametrize("params", [{}, {"dataset": "ucdp-ged"}])
+def test_the_stats_sum_the_estimates_with_their_known_counts(
+    engine: Engine, client: TestClient, params: dict[str, str]
+) -> None:
+    """From the tally (no filter) and from the incidents (a filter the tally lacks)."""
+    seed(engine)
+    import_dataset(engine, GED)
+    answer = client.get("/v1/stats/incidents", params={"group_by": "country", **params})
+    assert answer.status_code == 200, answer.text
+    by_country = {r["country"]: r for r in answer.json()["data"]}
+    incidents = sql(
+        engine,
+        "SELECT country, fatalities, fatalities_low, fatalities_high FROM incident"
+        + (" WHERE source_id = 'ucdp-ged'" if params else ""),
+    )
+    assert set(by_country) == {r.country for r in incidents}
+    for country, row in by_country.items():
+        mine = [r for r in incidents if r.country == country]
+        assert row["incidents"] == len(mine)
+        for figure in ("fatalities", "fatalities_low", "fatalities_high"):
+            known = [getattr(r, figure) for r in mine if getattr(r, figure) is not None]
+            assert row[f"{figure}_known"] == len(known), (country, figure)
+            assert row[figure] == (sum(known) if known else None), (country, figure)
+    if not params:  # the seed's countries: estimates unknown, never zero
+        assert by_country["IQ"]["fatalities_low"] is None
+        assert by_country["IQ"]["fatalities_low_known"] == 0
+
+
+def test_the_explorer_shows_the_estimates_and_the_rows_words(
+    engine: Engine, client: TestClient
+) -> None:
+    import_dataset(engine, GED)
+    (row,) = (r for r in raw(GED) if r["id"] == "9000001")
+    answer = client.get("/explore/incidents/ucdp-ged-9000001", headers={"Accept": "text/html"})
+    assert answer.status_code == 200, answer.text
+    body = answer.text
+    assert f"low {row['low']}, high {row['high']})" in body
+    assert f"civilians {row['deaths_civilians']}" in body
+    assert '<section id="dataset"' in body
+    for column in ("source_article", "source_headline", "source_original", "where_description"):
+        words = escape(row[column])  # as the page's templates escape text
+        assert f'data-column="{column}">{words}</blockquote>' in body, column
+    # An article's incident has neither.
+    seed(engine)
+    article = client.get("/explore/incidents/2022-01-05-ain-al-asad-rockets").text
+    assert 'id="estimates"' not in article
+    assert '<section id="dataset"' not in article
