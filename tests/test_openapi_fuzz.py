@@ -49,7 +49,16 @@ schema.config.checks.update(
     excluded_check_names=["positive_data_acceptance", "negative_data_rejection"]
 )
 
-NAME_FILTERS = {"country", "attributed_to", "actor", "location", "source", "speaker", "parent"}
+NAME_FILTERS = {
+    "country",
+    "attributed_to",
+    "actor",
+    "location",
+    "source",
+    "dataset",
+    "speaker",
+    "parent",
+}
 
 
 BODIES = {"POST /v1/sources": Bundle, "PATCH /v1/incidents/{incident_id}": IncidentPatch}
