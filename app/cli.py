@@ -1,14 +1,17 @@
 """The `incident-record` command (also `python -m app`)."""
 
 import argparse
+import csv
 import errno
 import importlib
 import json
+import re
 import socket
 import sys
+import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from alembic.migration import MigrationContext
 from pydantic import ValidationError
@@ -19,13 +22,17 @@ from sqlmodel import Session, select
 
 from app import backup
 from app.config import get_settings
+from app.datasets.mapping import BadRow
+from app.datasets.reader import DatasetFile
+from app.datasets.service import FORMATS, import_dataset
 from app.db import Author, get_engine, without_time_limit, write_session
 from app.db_errors import database_unavailable
 from app.drafting import Step
-from app.errors import ApiError
+from app.errors import ApiError, InvalidDataset
 from app.loader import import_bundle, load_folder, read_bundle_file
 from app.migrate import head_revision, one_at_a_time, upgrade
 from app.models import Source
+from app.schemas.datasets import DATASET_ID, RELEASE_LENGTH
 from app.schemas.drafts import DraftRequest
 from app.schemas.messages import message_of
 from app.services import drafts, keys
@@ -43,6 +50,106 @@ def _load(path: Path, *, replace: bool, reason: str | None) -> None:
     author = Author("cli", None, check_reason(reason, "--reason"))
     outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace, author=author)
     print(f"{path.name}: {outcome}")
+
+
+class _ProgressBar:
+    """A bar on the terminal (stderr) while a dataset imports: share of the file read."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.shown = 0.0
+
+    def __call__(self, done: int, total: int, rows: int) -> None:
+        now = time.monotonic()
+        if now - self.shown < 0.2 and done < total:
+            return
+        self.shown = now
+        share = min(done / total, 1.0) if total else 1.0
+        filled = int(share * self.WIDTH)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {share:4.0%}  {rows:,} rows")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+
+
+class _BadRowFiles:
+    """Beside the dataset file: `<name>.bad-rows.csv`, what is wrong with each bad row
+    (line, column, value, message), and with --skip-bad-rows `<name>.refused.csv`, the
+    refused rows themselves (the file's header, their line and problems first), to fix
+    and import again. Written as the rows are found, only if there are any."""
+
+    def __init__(self, dataset: Path, skip_bad_rows: bool) -> None:
+        stem = dataset.name.rsplit(".", 1)[0]
+        self.dataset = dataset
+        self.problems_path = dataset.with_name(f"{stem}.bad-rows.csv")
+        self.refused_path = dataset.with_name(f"{stem}.refused.csv") if skip_bad_rows else None
+        self.header: list[str] = []
+        self._files: list[IO[str]] = []
+        self._problems: Any = None
+        self._refused: Any = None
+
+    def _open(self, path: Path, header: list[str]) -> Any:
+        file = path.open("w", encoding="utf-8", newline="")
+        self._files.append(file)
+        writer = csv.writer(file)
+        writer.writerow(header)
+        return writer
+
+    def add(self, bad: list[BadRow], fields: list[str]) -> None:
+        if self._problems is None:
+            self._problems = self._open(self.problems_path, ["line", "column", "value", "message"])
+        for b in bad:
+            self._problems.writerow([b.line, b.column or "", b.value or "", b.message])
+        if self.refused_path is not None:
+            if self._refused is None:
+                with DatasetFile(self.dataset) as data:
+                    self.header = data.header
+                header = ["refused_line", "refused_problems", *self.header]
+                self._refused = self._open(self.refused_path, header)
+            padded = fields + [""] * (len(self.header) - len(fields))
+            problems = "; ".join(f"{b.column or 'row'}: {b.message}" for b in bad)
+            self._refused.writerow([bad[0].line, problems, *padded])
+
+    def close(self) -> None:
+        for file in self._files:
+            file.close()
+
+
+def _import_dataset(args: argparse.Namespace) -> None:
+    files = _BadRowFiles(args.file, args.skip_bad_rows)
+    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        summary = import_dataset(
+            without_time_limit(get_engine()),  # a bulk load, run by an operator
+            args.file,
+            format=args.format,
+            release=args.release,
+            dataset=args.dataset,
+            skip_bad_rows=args.skip_bad_rows,
+            author=Author("cli", None, check_reason(args.reason, "--reason")),
+            on_progress=bar,
+            on_refused=files.add,
+        )
+    except InvalidDataset:
+        if files.problems_path.exists():
+            print(f"every bad row: {files.problems_path}", file=sys.stderr)
+        raise
+    finally:
+        files.close()
+        if bar is not None:
+            bar.end()
+    print(summary.line())
+    if summary.refused and files.refused_path is not None:
+        print(
+            f"{summary.refused} refused rows: {files.refused_path} "
+            f"(what is wrong with each: {files.problems_path})",
+            file=sys.stderr,
+        )
 
 
 def _draft(args: argparse.Namespace) -> None:
@@ -234,6 +341,30 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"why (up to {REASON_MAX} characters): kept with the changes, in the change feed"
         " and each incident's history",
     )
+    dataset = commands.add_parser(
+        "import-dataset", help="import a UCDP GED or ACLED file (CSV or zip) as a dataset"
+    )
+    dataset.add_argument("file", type=Path)
+    dataset.add_argument("--format", choices=FORMATS, help="the layout (default: from the header)")
+    dataset.add_argument(
+        "--release", metavar="NAME", type=_release, help="default: the file's name"
+    )
+    dataset.add_argument(
+        "--dataset",
+        metavar="ID",
+        type=_dataset_id,
+        help="the dataset's source id (default: the format's name)",
+    )
+    dataset.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="import the rows that read; write the others to FILE's .refused.csv",
+    )
+    dataset.add_argument(
+        "--reason",
+        help=f"why (up to {REASON_MAX} characters): kept with the changes, in the change feed"
+        " and each incident's history",
+    )
     key_cmd = commands.add_parser("keys", help="API keys: create, list, revoke")
     key_actions = key_cmd.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", help="create a key and print it (only this once)")
@@ -267,6 +398,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _dataset_id(value: str) -> str:
+    if not re.fullmatch(DATASET_ID, value) or len(value) > RELEASE_LENGTH:
+        raise argparse.ArgumentTypeError(f"not an id (lower-case letters, digits, dashes): {value}")
+    return value
+
+
+def _release(value: str) -> str:
+    if "\x00" in value or len(value) > RELEASE_LENGTH:
+        raise argparse.ArgumentTypeError(f"at most {RELEASE_LENGTH} characters, no NUL")
+    return value
+
+
 def _natural(value: str) -> int:
     if not value.isdigit():
         raise argparse.ArgumentTypeError(f"not a whole number: {value}")
@@ -293,6 +436,9 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "import":
             _upgrade()
             _load(args.file, replace=args.replace, reason=args.reason)
+        elif args.command == "import-dataset":
+            _upgrade()
+            _import_dataset(args)
         elif args.command == "keys":
             _upgrade()
             _keys(args)

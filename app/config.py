@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     """Require an API key with scope `read` for every read under /v1 and /ogc."""
     max_body_bytes: int = 10_000_000
     """Largest request body a write accepts (413 above it)."""
+    max_upload_bytes: int = Field(1_000_000_000, ge=0)
+    """Largest dataset upload `POST /v1/datasets/imports` accepts, the whole multipart body
+    (413 above it): UCDP GED's global release is about 300 MB as CSV."""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(1, ge=1)

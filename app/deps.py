@@ -2,9 +2,10 @@
 
 import re
 from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from difflib import get_close_matches
 from inspect import isclass
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 from urllib.parse import unquote
 
 import orjson
@@ -17,6 +18,9 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message
 
 from app import request_context
 from app.config import Settings, get_settings
@@ -33,6 +37,7 @@ from app.errors import (
 from app.http.auth_limit import FailedAuthLimiter
 from app.models import ApiKey
 from app.replicas import ReadPool, ReadSession, get_read_pool
+from app.schemas.datasets import DATASET_ID, RELEASE_LENGTH, UPLOAD_SCHEMA
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
 from app.services import names
 from app.services.history import REASON_MAX, REASON_PATTERN, check_reason
@@ -180,6 +185,95 @@ async def bundle_body(request: Request, settings: SettingsDep) -> Any:
 
 async def merge_patch_body(request: Request, settings: SettingsDep) -> Any:
     return await _json_body(request, settings, ("application/merge-patch+json", "application/json"))
+
+
+@dataclass(frozen=True)
+class DatasetUpload:
+    """The form of `POST /v1/datasets/imports`, checked: the file and the options."""
+
+    file: IO[bytes]
+    filename: str | None
+    format: str | None
+    release: str | None
+    dataset: str | None
+    skip_bad_rows: bool
+
+
+async def dataset_upload(request: Request, settings: SettingsDep) -> AsyncIterator[DatasetUpload]:
+    """The multipart form, its file spooled to disk as it arrives: 415 if not a form, 413
+    above MAX_UPLOAD_BYTES (counted as the body streams, whatever Content-Length says),
+    400 if malformed, 422 naming each field that is wrong."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "multipart/form-data":
+        raise UnsupportedMediaType(
+            f"send the file as multipart/form-data, not {media_type or 'nothing'}"
+        )
+    limit = settings.max_upload_bytes
+    too_large = PayloadTooLarge(f"the upload is larger than {limit} bytes (MAX_UPLOAD_BYTES)")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise too_large
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise too_large
+        return message
+
+    try:
+        form = await Request(request.scope, receive).form(max_files=1, max_fields=10)
+    except StarletteHTTPException as exc:
+        raise InvalidBody(f"the body is not a readable multipart form: {exc.detail}") from None
+    try:
+        yield _upload(form)
+    finally:
+        await form.close()
+
+
+def _upload(form: Any) -> DatasetUpload:
+    known = UPLOAD_SCHEMA["properties"]
+    errors = [ProblemItem(field=k, message="unknown form field") for k in form if k not in known]
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        errors.append(ProblemItem(field="file", message="required: the file, as a file part"))
+    text: dict[str, str | None] = {}
+    for name in ("format", "release", "dataset", "skip_bad_rows"):
+        value = form.get(name)
+        if isinstance(value, UploadFile):
+            errors.append(ProblemItem(field=name, message="a text field, not a file"))
+        elif value is not None and "\x00" in value:
+            errors.append(ProblemItem(field=name, message="contains a NUL character"))
+        text[name] = value if isinstance(value, str) and value else None
+    formats = known["format"]["enum"]
+    if text["format"] is not None and text["format"] not in formats:
+        errors.append(ProblemItem(field="format", message=f"one of {', '.join(formats)}"))
+    if text["release"] is not None and len(text["release"]) > RELEASE_LENGTH:
+        errors.append(ProblemItem(field="release", message=f"at most {RELEASE_LENGTH} characters"))
+    dataset = text["dataset"]
+    if dataset is not None and not (
+        re.fullmatch(DATASET_ID, dataset) and len(dataset) <= RELEASE_LENGTH
+    ):
+        message = "an id: lower-case letters, digits and dashes"
+        errors.append(ProblemItem(field="dataset", message=message))
+    if text["skip_bad_rows"] not in (None, "true", "false"):
+        errors.append(ProblemItem(field="skip_bad_rows", message="true or false"))
+    if errors:
+        raise InvalidValue.listing(errors)
+    assert isinstance(file, UploadFile)
+    return DatasetUpload(
+        file=file.file,
+        filename=file.filename,
+        format=text["format"],
+        release=text["release"],
+        dataset=dataset,
+        skip_bad_rows=text["skip_bad_rows"] == "true",
+    )
+
+
+DatasetUploadDep = Annotated[DatasetUpload, Depends(dataset_upload)]
 
 
 def _resolving(model: type[Q]) -> Callable[..., Q]:

@@ -172,6 +172,14 @@ class InvalidBundle(ApiError):
     title = "Invalid bundle"
 
 
+class InvalidDataset(ApiError):
+    """A dataset file that cannot be imported: its layout, or rows that do not read."""
+
+    status = 422
+    slug = "invalid-dataset"
+    title = "Invalid dataset file"
+
+
 class InvalidPatch(ApiError):
     status = 422
     slug = "invalid-patch"

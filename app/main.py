@@ -13,7 +13,7 @@ from app.http import limits, stack
 from app.http.problems import install_error_handlers
 from app.metrics import install_metrics
 from app.ogc import router as ogc
-from app.routers import catalog, changes, drafts, incidents, landing, ops, quotes, stats
+from app.routers import catalog, changes, datasets, drafts, incidents, landing, ops, quotes, stats
 from app.schemas.bundle import IncidentPatch
 from app.schemas.drafts import DraftRequest
 
@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     stack.install(app, settings)
     checked = [Depends(check_parameters)]
-    for module in (incidents, quotes, catalog, drafts, stats, changes):
+    for module in (incidents, quotes, catalog, drafts, stats, changes, datasets):
         app.include_router(
             module.router, prefix="/v1", dependencies=[*checked, Depends(read_access)]
         )

@@ -20,7 +20,6 @@ refused.
 """
 
 import hashlib
-import json
 import random
 import time
 from bisect import bisect
@@ -30,12 +29,13 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
 from app.countries import country_name
 from app.db import (
     CLI,
+    bulk_insert,
     bulk_write_cache,
     bump_version,
     full_text_after_bulk_write,
@@ -652,28 +652,6 @@ class _Generator:
         return 0 if r < p0 else 3 if r < p0 + p3 else 2 if r < p0 + p3 + p2 else 1
 
 
-def _tables() -> dict[str, Table]:
-    return dict(SQLModel.metadata.tables)
-
-
-def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    table = _tables()[name]
-    if conn.dialect.name != "postgresql":
-        conn.execute(table.insert(), rows)
-        return
-    # COPY is several times faster than multi-row INSERTs on PostgreSQL.
-    columns = [c.name for c in table.columns if c.computed is None]  # not generated ones
-    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    names = ", ".join(f'"{c}"' for c in columns)
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
-
-
 def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
     """Write `incidents` synthetic incidents (and their world) for `seed`, in one transaction.
 
@@ -685,7 +663,7 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
     gen = _Generator(seed, incidents)
     tables = ["location", "actor", *TABLE_ORDER, "incident_version"]
     summary = SynthSummary(seed=seed, rows=dict.fromkeys(tables, 0))
-    actor = _tables()["actor"]
+    actor = SQLModel.metadata.tables["actor"]
     with engine.begin() as conn, bulk_write_cache(conn), full_text_after_bulk_write(conn):
         taken = select(actor.c.id).where(actor.c.id.startswith(gen.prefix, autoescape=True))
         if conn.execute(taken.limit(1)).first() is not None:
@@ -694,11 +672,11 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
                 f"(ids {gen.prefix}...); use a new database or another --seed"
             )
         for name, rows in (("location", gen.locations), ("actor", gen.actors)):
-            _insert(conn, name, rows)
+            bulk_insert(conn, name, rows)
             summary.rows[name] = len(rows)
         for chunk in gen.chunks():
             for name in TABLE_ORDER:
-                _insert(conn, name, chunk[name])
+                bulk_insert(conn, name, chunk[name])
                 summary.rows[name] += len(chunk[name])
             versions: list[history.Version] = [
                 (i["id"], history.AS_STORED, "create") for i in chunk["incident"]

@@ -43,7 +43,8 @@ COLUMNS = {
         "event_type", "sub_event_type", "country", "country_name", "admin1", "location_id",
         "location_name", "latitude", "longitude", "geo_precision", "fatalities", "injuries",
         "damage", "weapons", "attributed_to", "attributed_to_names", "attribution_stances",
-        "attributed_by", "claimed", "source_ids", "notes", "added", "updated_at",
+        "attributed_by", "claimed", "fatalities_low", "fatalities_high", "deaths_a", "deaths_b",
+        "deaths_civilians", "deaths_unknown", "source_ids", "notes", "added", "updated_at",
     ],
     "locations": [
         "id", "name", "aliases", "kind", "country", "country_name", "admin1", "latitude",

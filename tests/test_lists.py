@@ -237,14 +237,14 @@ def test_a_new_field_of_the_model_is_a_new_csv_column_in_its_place() -> None:
     """What adding an incident field takes: the model says it, the CSV follows."""
     fields: dict[str, Any] = {n: (f.annotation, f) for n, f in IncidentOut.model_fields.items()}
     names = list(fields)
-    names.insert(names.index("injuries"), "deaths_civilians")
-    fields["deaths_civilians"] = (int | None, None)
+    names.insert(names.index("injuries"), "missing_persons")
+    fields["missing_persons"] = (int | None, None)
     widened = create_model("Widened", **{n: fields[n] for n in names})
     columns = csv_columns(widened, exports.INCIDENT_FLATTENED)
     before = list(exports.INCIDENTS.columns)
     at = before.index("injuries")
-    assert list(columns) == [*before[:at], "deaths_civilians", *before[at:]]
-    assert columns["deaths_civilians"]({"deaths_civilians": 3}) == 3
+    assert list(columns) == [*before[:at], "missing_persons", *before[at:]]
+    assert columns["missing_persons"]({"missing_persons": 3}) == 3
 
 
 def test_a_list_of_records_needs_a_csv_rule() -> None:

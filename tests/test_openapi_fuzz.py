@@ -49,7 +49,16 @@ schema.config.checks.update(
     excluded_check_names=["positive_data_acceptance", "negative_data_rejection"]
 )
 
-NAME_FILTERS = {"country", "attributed_to", "actor", "location", "source", "speaker", "parent"}
+NAME_FILTERS = {
+    "country",
+    "attributed_to",
+    "actor",
+    "location",
+    "source",
+    "dataset",
+    "speaker",
+    "parent",
+}
 
 
 BODIES = {"POST /v1/sources": Bundle, "PATCH /v1/incidents/{incident_id}": IncidentPatch}
@@ -118,6 +127,15 @@ BY_DESIGN: list[tuple[str, int, Callable[[Any, str, str], bool]]] = [
         422,
         lambda case, param, message: (
             case.operation.label == "POST /v1/sources" and _body_fits_its_model(case)
+        ),
+    ),
+    (
+        "A dataset upload whose file fits the schema (any bytes) but is not a UCDP GED or "
+        "ACLED file, or has rows that do not read: what the file holds, not the form.",
+        422,
+        lambda case, param, message: (
+            case.operation.label == "POST /v1/datasets/imports"
+            and param not in {"file", "format", "release", "dataset", "skip_bad_rows"}
         ),
     ),
     (

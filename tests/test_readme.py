@@ -87,5 +87,5 @@ def test_each_readme_block_runs_as_written(checkout: tuple[Path, LiveServer], nu
     assert result.returncode == 0, (
         f"{script}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     )
-    if "keys create" in script:
+    if "--name fact-checker" in script:
         assert '"key_name":"fact-checker"' in result.stdout  # the PATCH is in the change feed

@@ -69,6 +69,11 @@ def load_bundle(session: Session, data: Any, *, replace: bool = False) -> Outcom
         data = data.model_dump(mode="json", exclude_none=False)
     bundle = validate_bundle(data, session)
     existing = session.get(Source, bundle.source.id)
+    if existing is not None and existing.kind == "dataset":
+        raise Conflict(
+            f"source {existing.id} is a dataset: it changes by importing a release of it "
+            "(incident-record import-dataset), not by a bundle"
+        )
     try:
         if existing is not None and existing.bundle_sha256 == bundle_sha256(bundle):
             if session.get(SourceBundle, existing.id) is None:  # loaded before bundles were kept

@@ -3,6 +3,7 @@
 from app.models.actors import Actor
 from app.models.aggregates import IncidentPlaceTally, IncidentTally, RecordVersion
 from app.models.changes import Change, IncidentVersion, Tombstone
+from app.models.datasets import DatasetActor, DatasetRow
 from app.models.incidents import (
     Attribution,
     Incident,
@@ -22,6 +23,8 @@ __all__ = [
     "Attribution",
     "AuthFailure",
     "Change",
+    "DatasetActor",
+    "DatasetRow",
     "Incident",
     "IncidentActor",
     "IncidentExcerpt",

@@ -18,8 +18,9 @@ from app.models.common import UTCDateTime
 class IncidentTally(SQLModel, table=True):
     """Incidents per month of `date_start`, country and event type, with their figures.
 
-    `fatalities` and `injuries` sum the known figures; `*_known` count the incidents that
-    have one (a null figure is "not said", never zero).
+    `fatalities`, `fatalities_low`, `fatalities_high` (a dataset's estimates) and `injuries`
+    sum the known figures; `*_known` count the incidents that have one (a null figure is
+    "not said", never zero).
     """
 
     __tablename__ = "incident_tally"
@@ -32,6 +33,10 @@ class IncidentTally(SQLModel, table=True):
     incidents: int
     fatalities: int
     fatalities_known: int
+    fatalities_low: int = Field(sa_column_kwargs={"server_default": "0"})
+    fatalities_low_known: int = Field(sa_column_kwargs={"server_default": "0"})
+    fatalities_high: int = Field(sa_column_kwargs={"server_default": "0"})
+    fatalities_high_known: int = Field(sa_column_kwargs={"server_default": "0"})
     injuries: int
     injuries_known: int
 
@@ -50,6 +55,10 @@ class IncidentPlaceTally(SQLModel, table=True):
     incidents: int
     fatalities: int
     fatalities_known: int
+    fatalities_low: int = Field(sa_column_kwargs={"server_default": "0"})
+    fatalities_low_known: int = Field(sa_column_kwargs={"server_default": "0"})
+    fatalities_high: int = Field(sa_column_kwargs={"server_default": "0"})
+    fatalities_high_known: int = Field(sa_column_kwargs={"server_default": "0"})
     injuries: int
     injuries_known: int
 

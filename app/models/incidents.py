@@ -45,6 +45,15 @@ class Incident(SQLModel, table=True):
     admin1: str | None = Field(default=None, index=True)
     location_id: str | None = Field(default=None, foreign_key="location.id", index=True)
     fatalities: int | None = Field(default=None, index=True)
+    """The figure the source gives; for a dataset's row, its best estimate."""
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+    """A dataset's low and high estimates (UCDP GED); null where only one figure is given."""
+    deaths_a: int | None = None
+    deaths_b: int | None = None
+    deaths_civilians: int | None = None
+    deaths_unknown: int | None = None
+    """UCDP GED's breakdown of its best estimate: side a, side b, civilians, unknown."""
     injuries: int | None = None
     damage: str = "unknown"
     claimed: bool | None = None

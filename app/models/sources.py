@@ -9,8 +9,17 @@ from app.models.common import json_list_field, updated_at_field
 
 class Source(SQLModel, table=True):
     id: str = Field(primary_key=True)
+    kind: str = Field(default="article", sa_column_kwargs={"server_default": "article"})
+    """`article` (a report, its text and bundle) or `dataset` (a file of events imported
+    whole by `app.datasets`, each incident from one of its rows)."""
     title: str
     publisher: str | None = None
+    dataset_format: str | None = None
+    """A dataset's layout: `ucdp-ged` or `acled`."""
+    release: str | None = None
+    """A dataset's release (`23.1`), as the import was told or the file was named."""
+    licence: str | None = None
+    citation: str | None = Field(default=None, sa_column=Column(Text))
     dateline: str | None = None
     published_on: date | None = Field(default=None, index=True)
     published_on_basis: str | None = Field(default=None, sa_column=Column(Text))

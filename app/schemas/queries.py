@@ -288,7 +288,24 @@ class IncidentFilters(DateRange):
         "summary or a quote about the incident (any case; found by a full-text index).",
     )
     min_fatalities: int | None = Field(None, ge=0, le=2**31 - 1)
+    fatalities_estimate: Literal["low", "best", "high"] | None = Field(
+        None,
+        description="Which figure `min_fatalities` compares: `best` (`fatalities`, the "
+        "default), or a dataset's `low` or `high` estimate (`fatalities_low`, "
+        "`fatalities_high`; an incident without one does not match).",
+    )
     source: Many = Field([], description=SOURCE_DOC)
+    dataset: Many = Field(
+        [],
+        description="Incidents imported from a dataset (a source of kind `dataset`): its id "
+        "or its title, any case.",
+        examples=[["ucdp-ged"]],
+    )
+    type_of_violence: vocabulary(("1", "2", "3")) = Field(  # type: ignore[valid-type]
+        [],
+        description="UCDP GED's type of violence of the row an incident came from: 1 "
+        "state-based conflict, 2 non-state conflict, 3 one-sided violence (GED records only).",
+    )
     updated_since: Timestamp | None = Field(
         None, description="Only records updated at or after this RFC 3339 timestamp."
     )

@@ -90,6 +90,18 @@ class _Incident(BaseModel):
     weapons: list[WeaponOut]
     attributed_to: list[AttributedTo]
     claimed: bool | None = Field(description="Whether anyone claimed it; null if unknown.")
+    fatalities_low: int | None = Field(
+        description="A dataset's low estimate of the fatalities (UCDP GED's `low`), beside "
+        "`fatalities`, its best; null where a source gives one figure."
+    )
+    fatalities_high: int | None = Field(
+        description="A dataset's high estimate (UCDP GED's `high`); null where a source "
+        "gives one figure."
+    )
+    deaths_a: int | None = Field(description="UCDP GED: the best estimate's deaths of side a.")
+    deaths_b: int | None = Field(description="UCDP GED: the best estimate's deaths of side b.")
+    deaths_civilians: int | None = Field(description="UCDP GED: civilian deaths.")
+    deaths_unknown: int | None = Field(description="UCDP GED: deaths of unknown status.")
     source_ids: list[str] = Field(examples=[[SOURCE_ID]])
     updated_at: datetime
 
@@ -158,12 +170,53 @@ class QuoteOut(BaseModel):
     added: Added = []
 
 
+class DatasetOrigin(BaseModel):
+    """The dataset row an imported incident was made from (`incident-record import-dataset`),
+    and its dataset: what the row said, verbatim, beside what the incident made of it."""
+
+    source_id: str = Field(description="The dataset's source.", examples=["ucdp-ged"])
+    title: str = Field(examples=["UCDP Georeferenced Event Dataset (GED), release 23.1"])
+    publisher: str | None = Field(examples=["Uppsala Conflict Data Program (UCDP)"])
+    format: str = Field(description="`ucdp-ged` or `acled`.", examples=["ucdp-ged"])
+    release: str | None = Field(examples=["23.1"])
+    licence: str | None = Field(examples=["CC BY 4.0"])
+    citation: str | None
+    url: str | None
+    row_id: str = Field(
+        description="The publisher's id of the row, as written (GED `id`, ACLED `event_id_cnty`).",
+        examples=["9000001"],
+    )
+    words: dict[str, str] = Field(
+        description="The row's words, verbatim, by column: GED `source_article`, "
+        "`source_headline`, `source_original`, `where_description`; ACLED `notes`, `source`."
+    )
+    type_of_violence: int | None = Field(
+        description="GED: 1 state-based conflict, 2 non-state conflict, 3 one-sided violence."
+    )
+    conflict_new_id: int | None
+    conflict_name: str | None
+    dyad_new_id: int | None
+    dyad_name: str | None
+    side_a_new_id: int | None
+    side_b_new_id: int | None
+    date_prec: int | None = Field(description="GED's date precision, 1-5, as given.")
+    where_prec: int | None = Field(description="GED's place precision, 1-7, as given.")
+    admin2: str | None = Field(description="GED `adm_2`, ACLED `admin2`.")
+    values: dict[str, str] = Field(
+        description="The row's other columns that no field holds, verbatim, by column."
+    )
+
+
 class IncidentDetail(_Incident):
     actors: list[IncidentActorOut]
     attributions: list[AttributionOut]
     quotes: list[QuoteOut]
     sources: list[SourceExcerpt]
     related: list[RelatedIncident]
+    dataset: DatasetOrigin | None = Field(
+        description="For an incident imported from a dataset, its row and the dataset; "
+        "null for an article's."
+    )
     notes: Notes = None
     added: Added = []
 
@@ -423,6 +476,21 @@ class StatsRow(BaseModel):
     fatalities_known: int = Field(
         description="How many of the incidents have a fatalities figure.", examples=[1]
     )
+    fatalities_low: int | None = Field(
+        description="Sum of the low estimates a dataset gives (`fatalities_low`); null where "
+        "no incident in the group has one.",
+        examples=[None],
+    )
+    fatalities_low_known: int = Field(
+        description="How many of the incidents have a low estimate.", examples=[0]
+    )
+    fatalities_high: int | None = Field(
+        description="Sum of the high estimates (`fatalities_high`); null where none has one.",
+        examples=[None],
+    )
+    fatalities_high_known: int = Field(
+        description="How many of the incidents have a high estimate.", examples=[0]
+    )
     injuries: int | None = Field(
         description="Sum of the injuries the sources give; null where none has a figure.",
         examples=[None],
@@ -460,6 +528,10 @@ class IncidentStats(BaseModel):
                             "incidents": 3,
                             "fatalities": 0,
                             "fatalities_known": 1,
+                            "fatalities_low": 0,
+                            "fatalities_low_known": 1,
+                            "fatalities_high": 2,
+                            "fatalities_high_known": 1,
                             "injuries": 2,
                             "injuries_known": 1,
                         }

@@ -1,12 +1,13 @@
 """The change feed: every create, update and delete, recorded in the writing transaction."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlmodel import Session, col
 
-from app.db import CLI, Author
+from app.db import CLI, Author, bulk_insert
 from app.models import Change
 from app.models.common import utcnow
 from app.services.pagination import count
@@ -35,6 +36,31 @@ def record(session: Session, resource: Resource, resource_id: str, action: Actio
             reason=author.reason,
         )
     )
+
+
+def record_many(
+    connection: Connection,
+    author: Author,
+    resource: Resource,
+    resource_ids: Iterable[str],
+    action: Action,
+) -> None:
+    """`record` for many records at once, in the connection's transaction (a bulk write:
+    a dataset import). The changes take their order from `resource_ids`."""
+    at = utcnow()
+    rows = [
+        {
+            "resource": resource,
+            "resource_id": resource_id,
+            "action": action,
+            "at": at,
+            "key_name": author.key_name,
+            "via": author.via,
+            "reason": author.reason,
+        }
+        for resource_id in resource_ids
+    ]
+    bulk_insert(connection, "change", rows)
 
 
 def last_change_at(session: Session) -> datetime | None:

@@ -12,6 +12,7 @@ from sqlmodel import col
 from app.models import (
     Actor,
     Attribution,
+    DatasetRow,
     Incident,
     IncidentActor,
     IncidentExcerpt,
@@ -182,7 +183,18 @@ def other_conditions(f: IncidentFilters) -> Conditions:
     if f.q:
         c += [matches("incident", word) for word in words(f.q)]
     if f.min_fatalities is not None:
-        c.append(col(Incident.fatalities) >= f.min_fatalities)
+        estimate = {"low": Incident.fatalities_low, "high": Incident.fatalities_high}
+        figure = estimate.get(f.fatalities_estimate or "best", Incident.fatalities)
+        c.append(col(figure) >= f.min_fatalities)
+    if f.dataset:
+        c.append(col(Incident.source_id).in_(f.dataset))
+    if f.type_of_violence:
+        c.append(
+            exists().where(
+                col(DatasetRow.incident_id) == Incident.id,
+                col(DatasetRow.type_of_violence).in_([int(t) for t in f.type_of_violence]),
+            )
+        )
     if f.source:
         c.append(
             exists().where(

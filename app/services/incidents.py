@@ -37,6 +37,7 @@ from app.errors import InvalidValue, NotFound, ProblemItem
 from app.models import (
     Actor,
     Attribution,
+    DatasetRow,
     Incident,
     IncidentActor,
     IncidentExcerpt,
@@ -326,12 +327,13 @@ def get_incident(session: Session, incident_id: str) -> dict[str, Any]:
     return out | provenance
 
 
-DETAIL_SECTIONS = ("actors", "attributions", "quotes", "sources", "related")
+DETAIL_SECTIONS = ("actors", "attributions", "quotes", "sources", "related", "dataset")
 
 
 def _detail() -> Any:
     """What the detail adds to the list shape (`DETAIL_SECTIONS`), each a JSON array of the
-    shapes of `app.schemas.resources`, for the incident `:incident_id`."""
+    shapes of `app.schemas.resources` (`dataset` an object, or null), for the incident
+    `:incident_id`."""
     incident_id: Any = bindparam("incident_id")
     by = aliased(Actor)
     speaker = aliased(Actor)
@@ -452,7 +454,38 @@ def _detail() -> Any:
         select(both),
         [both.c.turn, both.c.incident_id],
     )
-    return select(actors, attributions, quotes, sources, related)
+    # An imported incident's row (`app.datasets`), with its dataset: null for an article's.
+    kept = [
+        "type_of_violence", "conflict_new_id", "conflict_name", "dyad_new_id", "dyad_name",
+        "side_a_new_id", "side_b_new_id", "date_prec", "where_prec", "admin2",
+    ]  # fmt: skip
+    dataset = (
+        select(
+            cast(
+                JsonObject(
+                    source_id=col(Source.id),
+                    title=col(Source.title),
+                    publisher=col(Source.publisher),
+                    format=col(Source.dataset_format),
+                    release=col(Source.release),
+                    licence=col(Source.licence),
+                    citation=col(Source.citation),
+                    url=col(Source.url),
+                    row_id=col(DatasetRow.row_id),
+                    words=JsonStored(col(DatasetRow.words)),
+                    **{name: col(getattr(DatasetRow, name)) for name in kept},
+                    values=JsonStored(col(DatasetRow.extra)),
+                ),
+                Text,
+            )
+        )
+        .select_from(DatasetRow)
+        .join(Incident, col(Incident.id) == DatasetRow.incident_id)
+        .join(Source, col(Source.id) == Incident.source_id)
+        .where(col(DatasetRow.incident_id) == incident_id)
+        .scalar_subquery()
+    )
+    return select(actors, attributions, quotes, sources, related, dataset)
 
 
 DETAIL = Prepared(_detail)

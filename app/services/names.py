@@ -32,12 +32,17 @@ class Named:
     id: Any
     name: Any
     aliases: Any | None
+    only: Any = None
+    """A condition every record of the kind meets (a dataset: a source of kind `dataset`)."""
 
     def rows(self, *conditions: Any) -> Select[Any]:
         """(id, name, aliases or null) of the records meeting any of `conditions` (or all)."""
         aliases = null() if self.aliases is None else self.aliases
-        stmt = select(self.id, self.name, aliases)
+        stmt = select(self.id, self.name, aliases).where(*self.kept())
         return stmt.where(or_(*conditions)) if conditions else stmt
+
+    def kept(self) -> list[Any]:
+        return [] if self.only is None else [self.only]
 
 
 ACTORS = Named(
@@ -51,6 +56,10 @@ LOCATIONS = Named(
     col(Location.aliases),
 )
 SOURCES = Named("source", "its id or its title", col(Source.id), col(Source.title), None)
+DATASETS = Named(
+    "dataset", "its id or its title", col(Source.id), col(Source.title), None,
+    col(Source.kind) == "dataset",
+)  # fmt: skip
 
 FILTERS: dict[str, Named] = {
     "attributed_to": ACTORS,
@@ -59,6 +68,7 @@ FILTERS: dict[str, Named] = {
     "parent": ACTORS,
     "location": LOCATIONS,
     "source": SOURCES,
+    "dataset": DATASETS,
 }
 """The query parameters that name records, wherever a query model has them."""
 
@@ -82,7 +92,8 @@ def resolve_query(session: Session, query: Q) -> Q:
 def resolve(session: Session, kind: Named, values: list[str]) -> tuple[list[str], list[str]]:
     """The ids `values` name (in their order, once each), and a message per failing value."""
     ids = {v: v.lower() for v in values}
-    known = set(session.scalars(select(kind.id).where(kind.id.in_(set(ids.values())))))
+    wanted = kind.id.in_(set(ids.values()))
+    known = set(session.scalars(select(kind.id).where(wanted, *kind.kept())))
     by_name = [v for v in values if ids[v] not in known]
     problems = []
     if by_name:

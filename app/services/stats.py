@@ -30,9 +30,11 @@ from app.sql.dialect import TimeBucket
 MAX_ROWS = 10_000
 """The most rows one answer may hold, zero-filled buckets included."""
 
-FIGURES = ("incidents", "fatalities", "fatalities_known", "injuries", "injuries_known")
+SUMMED = ("fatalities", "fatalities_low", "fatalities_high", "injuries")
+FIGURES = ("incidents", *(f for name in SUMMED for f in (name, f"{name}_known")))
 """Per group: incidents; the sum of the known fatalities and how many incidents had a
-figure; the same for injuries (`app.models.aggregates.IncidentTally`)."""
+figure; the same for a dataset's low and high estimates, and for injuries
+(`app.models.aggregates.IncidentTally`)."""
 NOTHING = [0] * len(FIGURES)
 
 # Time buckets in Python; their labels must agree to the character with app.sql.dialect's
@@ -141,17 +143,12 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
             row[name] = value
             if name in names:
                 row[f"{name}_name"] = names[name].get(value)
-        incidents, fatalities, fatalities_known, injuries, injuries_known = figures.get(
-            key, NOTHING
-        )
-        row |= {
-            "incidents": incidents,
+        found = dict(zip(FIGURES, figures.get(key, NOTHING), strict=True))
+        row["incidents"] = found["incidents"]
+        for figure in SUMMED:
+            known = found[f"{figure}_known"]
             # Unknown is never zero: a sum of no known figure is null.
-            "fatalities": fatalities if fatalities_known else None,
-            "fatalities_known": fatalities_known,
-            "injuries": injuries if injuries_known else None,
-            "injuries_known": injuries_known,
-        }
+            row |= {figure: found[figure] if known else None, f"{figure}_known": known}
         data.append(row)
     meta = {"group_by": query.group_by, "date_from": date_from, "date_to": date_to}
     return {"data": data, "meta": meta}
@@ -171,14 +168,11 @@ def _aggregate(session: Session, query: StatsQuery, dims: Sequence[str], by_star
         if join is not None:
             joins.append(join)
     start = col(Incident.date_start)
-    fatalities, injuries = col(Incident.fatalities), col(Incident.injuries)
+    summed = [col(getattr(Incident, name)) for name in SUMMED]
     stmt = select(
         *(v.label(f"d{i}") for i, v in enumerate(values)),
         func.count(),
-        func.sum(fatalities),
-        func.count(fatalities),
-        func.sum(injuries),
-        func.count(injuries),
+        *(f(figure) for figure in summed for f in (func.sum, func.count)),
         func.min(start),
         func.max(start),
     ).select_from(Incident)
