@@ -252,26 +252,47 @@ def bulk_write_cache(connection: Connection, mib: int = 256) -> Iterator[None]:
 
 @contextmanager
 def full_text_after_bulk_write(connection: Connection) -> Iterator[None]:
-    """SQLite: the full-text indexes (`*_fts`) written in one pass after a bulk insert.
+    """SQLite: the full-text indexes written in one pass after a bulk insert.
 
     FTS5 writes out the terms of each statement as a segment of its own when the statement
     ends (its savepoint), and merges segments as it goes: row by row, a load of a million
     incidents spent most of its time there (py-spy on `synth`: `sqlite3VtabSavepoint`
     under every insert). So the insert triggers are dropped for the load, and then put
-    back as they were and each index rebuilt from its table, in the same transaction (a
-    failed load rolls back the drop with the rest). PostgreSQL's tsvector is a generated
-    column: a no-op there.
+    back as they were in the same transaction (a failed load rolls back the drop with the
+    rest): each `*_fts` index rebuilt from its table, and the search rows of the incidents
+    the load added (migration b7e4d2a91c3f; their quotes' triggers skip an incident without
+    its row) written with their words. PostgreSQL keeps its indexes in its own triggers: a
+    no-op there.
     """
     if connection.dialect.name != "sqlite":
         yield
         return
     triggers = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB '*_fts_insert'"
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+        " AND (name GLOB '*_fts_insert' OR name = 'incident_search_insert')"
     ).all()
+    last = connection.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM incident").scalar_one()
     for name, _ in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
     yield
     for name, sql in triggers:
         connection.exec_driver_sql(sql)
+        if name == "incident_search_insert":
+            _write_search_rows(connection, last)
+            continue
         fts = name.removesuffix("_insert")
         connection.exec_driver_sql(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
+
+
+def _write_search_rows(connection: Connection, after: int) -> None:
+    """The search rows of the incidents after rowid `after` (new ones: SQLite gives the
+    next rowid), and their words in the list that expands prefixes."""
+    connection.exec_driver_sql(
+        "INSERT INTO incident_search (rowid, title, summary, quotes, country)"
+        " SELECT key, title, summary, quotes, country FROM incident_search_document"
+        " WHERE incident_rowid > ?",
+        (after,),
+    )
+    connection.exec_driver_sql(
+        "INSERT OR IGNORE INTO incident_search_term SELECT term FROM incident_search_vocab"
+    )

@@ -35,6 +35,7 @@ from app.schemas.resources import (
     SourceList,
 )
 from app.services import catalog, exports
+from app.services.pagination import Total
 
 router = APIRouter()
 
@@ -247,7 +248,7 @@ def list_event_types(request: Request) -> dict[str, Any]:
     what each means. One page holds them all.
     """
     data = catalog.event_types()
-    return list_body(request, data, len(data), len(data), None)
+    return list_body(request, data, Total(len(data)), len(data), None)
 
 
 @router.get(
@@ -263,4 +264,4 @@ def list_countries(request: Request, session: SessionDep) -> dict[str, Any]:
     works as a `country` filter. One page holds them all.
     """
     data = catalog.countries(session)
-    return list_body(request, data, len(data), max(len(data), 1), None)
+    return list_body(request, data, Total(len(data)), max(len(data), 1), None)

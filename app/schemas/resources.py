@@ -35,6 +35,11 @@ class Span(BaseModel):
 
 class PageMeta(BaseModel):
     total: int = Field(description="Matches across all pages.", examples=[4])
+    total_relation: Literal["eq", "gte"] = Field(
+        description="`eq`: `total` is exact. `gte`: at least `total` match: with `q`, an"
+        " incident list counts up to EXACT_TOTAL_LIMIT matches (10,000 by default).",
+        examples=["eq"],
+    )
     limit: int = Field(examples=[50])
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
