@@ -1,8 +1,10 @@
 """The `incident-record` command (also `python -m app`)."""
 
 import argparse
+import errno
 import importlib
 import json
+import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,7 +19,7 @@ from sqlmodel import Session, select
 
 from app import backup
 from app.config import get_settings
-from app.db import get_engine, without_time_limit, write_session
+from app.db import Author, get_engine, without_time_limit, write_session
 from app.db_errors import database_unavailable
 from app.drafting import Step
 from app.errors import ApiError
@@ -27,6 +29,7 @@ from app.models import Source
 from app.schemas.drafts import DraftRequest
 from app.schemas.messages import message_of
 from app.services import drafts, keys
+from app.services.history import REASON_MAX, check_reason
 from app.synth import synthesize
 
 
@@ -36,8 +39,9 @@ def _seed(folder: Path) -> None:
             print(f"{name}: {outcome}")
 
 
-def _load(path: Path, *, replace: bool) -> None:
-    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace)
+def _load(path: Path, *, replace: bool, reason: str | None) -> None:
+    author = Author("cli", None, check_reason(reason, "--reason"))
+    outcome = import_bundle(get_engine(), read_bundle_file(path), replace=replace, author=author)
     print(f"{path.name}: {outcome}")
 
 
@@ -122,11 +126,32 @@ def _prepare(seed_dir: Path) -> None:
             _seed(seed_dir)
 
 
+def _can_listen(host: str, port: int) -> None:
+    """Exit with one line naming the setting when `host:port` cannot be listened on (uvicorn
+    would say only `[Errno 98] address already in use`), tried as uvicorn binds: every
+    address of `host`, with SO_REUSEADDR."""
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        ):
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            problem = f"port {port} on {host} is in use: set PORT (or --port) to another"
+        else:
+            problem = f"cannot listen on {host}:{port} ({exc.strerror}): check HOST and PORT"
+        print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def _serve(host: str, port: int, workers: int, migrate: bool = True) -> None:
     import uvicorn
 
     from app.http import access_log
 
+    _can_listen(host, port)
     if migrate:
         _prepare(get_settings().seed_dir)
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish for this long,
@@ -204,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--replace", action="store_true", help="replace the records of an existing source"
     )
+    load.add_argument(
+        "--reason",
+        help=f"why (up to {REASON_MAX} characters): kept with the changes, in the change feed"
+        " and each incident's history",
+    )
     key_cmd = commands.add_parser("keys", help="API keys: create, list, revoke")
     key_actions = key_cmd.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", help="create a key and print it (only this once)")
@@ -262,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
                 _seed(args.dir)
         elif args.command == "import":
             _upgrade()
-            _load(args.file, replace=args.replace)
+            _load(args.file, replace=args.replace, reason=args.reason)
         elif args.command == "keys":
             _upgrade()
             _keys(args)

@@ -33,10 +33,11 @@ _BROKEN_FILE = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CA
 
 @dataclass(frozen=True)
 class Author:
-    """Who makes a write: recorded with every change in the feed."""
+    """Who makes a write, and why: recorded with every change in the feed and the history."""
 
     via: Literal["api", "cli"] = "cli"
     key_name: str | None = None
+    reason: str | None = None
 
 
 CLI = Author()

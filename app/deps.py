@@ -1,11 +1,14 @@
 """The dependencies every router uses, as Annotated aliases."""
 
-from collections.abc import AsyncIterator, Callable
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+from difflib import get_close_matches
 from inspect import isclass
 from typing import Annotated, Any, TypeVar
+from urllib.parse import unquote
 
 import orjson
-from fastapi import Depends, Query, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -21,6 +24,7 @@ from app.db import get_engine
 from app.errors import (
     BadRequest,
     InvalidBody,
+    InvalidValue,
     PayloadTooLarge,
     ProblemItem,
     Unauthorized,
@@ -31,6 +35,7 @@ from app.models import ApiKey
 from app.replicas import ReadPool, ReadSession, get_read_pool
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
 from app.services import names
+from app.services.history import REASON_MAX, REASON_PATTERN, check_reason
 from app.services.keys import Scope, authenticate
 from app.services.pagination import TOTAL_LIMIT
 
@@ -198,6 +203,55 @@ ResolvedActorQuery = Annotated[ActorQuery, Depends(_resolving(ActorQuery))]
 BundleBody = Annotated[Any, Depends(bundle_body)]
 MergePatchBody = Annotated[Any, Depends(merge_patch_body)]
 
+REASON_HEADER = "X-Change-Reason"
+_PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
+
+
+async def change_reason(
+    reason: Annotated[
+        str | None,
+        Query(
+            description=f"Why this change is made, stored with it (its history, the change "
+            f"feed): up to {REASON_MAX} characters, no control characters. Or send "
+            f"`{REASON_HEADER}`.",
+            json_schema_extra={"maxLength": REASON_MAX, "pattern": REASON_PATTERN},
+        ),
+    ] = None,
+    header: Annotated[
+        str | None,
+        Header(
+            alias=REASON_HEADER,
+            description="Why this change is made, as the `reason` parameter says. A header "
+            "is ASCII: percent-encode every other character as UTF-8 (`encodeURIComponent`, "
+            "`urllib.parse.quote`: `caf%C3%A9`), and `%` itself as `%25`; the value is "
+            "decoded once, then bound as `reason` is.",
+            json_schema_extra={"pattern": _PRINTABLE_ASCII},
+        ),
+    ] = None,
+) -> str | None:
+    """The reason a write gives (`reason` or `X-Change-Reason`, not both), checked.
+
+    (`async` because it does no I/O.)
+    """
+    if reason is not None and header is not None:
+        message = f"give the reason once: in {REASON_HEADER} or in `reason`"
+        raise InvalidValue.listing([ProblemItem(param="reason", message=message)])
+    if header is None:
+        return check_reason(reason)
+    if not re.fullmatch(_PRINTABLE_ASCII, header):
+        message = "must be printable ASCII: percent-encode other characters as UTF-8"
+        raise InvalidValue.listing([ProblemItem(param=REASON_HEADER, message=message)])
+    try:
+        decoded = unquote(header, errors="strict")
+    except UnicodeDecodeError:
+        message = "its percent-encoded bytes are not UTF-8"
+        raise InvalidValue.listing([ProblemItem(param=REASON_HEADER, message=message)]) from None
+    return check_reason(decoded, REASON_HEADER)
+
+
+ChangeReason = Annotated[str | None, Depends(change_reason)]
+"""Why a write is made: `reason` or the `X-Change-Reason` header; 422 when malformed."""
+
 
 def _query_names(dependant: Dependant) -> set[str]:
     """Every query parameter a route declares, its own and its dependencies'."""
@@ -226,6 +280,31 @@ def _accepted(route: APIRoute) -> frozenset[str]:
     return names
 
 
+def _words(name: str) -> str:
+    return "_".join(sorted(re.split(r"[-_]", name.lower())))
+
+
+def did_you_mean(name: str, accepted: Iterable[str]) -> list[str]:
+    """The accepted names closest to `name`, best first: its words in another order or
+    case (`fatalities_min`: `min_fatalities`), which spelling alone misses, else the
+    closest in spelling, either way."""
+    by_words = {_words(a): a for a in accepted}
+    if _words(name) in by_words:
+        return [by_words[_words(name)]]
+    # A cutoff above difflib's 0.6, which offers `country` for `colour`.
+    reordered = [by_words[w] for w in get_close_matches(_words(name), by_words, 3, 0.7)]
+    spelled = get_close_matches(name.lower(), by_words.values(), 3, 0.7)
+    return list(dict.fromkeys([*reordered, *spelled]))[:3]
+
+
+def unknown_parameter(name: str, accepted: Iterable[str]) -> str:
+    """The message for a query parameter not in `accepted`, with the closest names."""
+    closest = did_you_mean(name, accepted)
+    if not closest:
+        return "unknown query parameter"
+    return f"unknown query parameter (did you mean {' or '.join(closest)}?)"
+
+
 async def check_parameters(request: Request) -> None:
     """A typo such as `contry=IQ` is a 400 naming it, never a silently unfiltered list.
 
@@ -235,8 +314,11 @@ async def check_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    unknown = sorted(set(request.query_params) - _accepted(route))
-    errors = [ProblemItem(param=name, message="unknown query parameter") for name in unknown]
+    accepted = _accepted(route)
+    unknown = sorted(set(request.query_params) - accepted)
+    errors = [
+        ProblemItem(param=name, message=unknown_parameter(name, accepted)) for name in unknown
+    ]
     values = [*request.query_params.multi_items(), *request.path_params.items()]
     errors += [
         ProblemItem(param=name, message="contains a NUL character")

@@ -13,8 +13,10 @@ verbatim at its span in its source's text (the texts are built from the same sen
 Rows are generated lazily, a few thousand incidents at a time, and written with Core
 `executemany` inserts (on PostgreSQL, `COPY`), all in one transaction: a failure leaves
 nothing behind. On SQLite the full-text indexes are rebuilt once at the end of it
-(app.db.full_text_after_bulk_write), not row by row. A database that already holds the
-set for this seed is refused.
+(app.db.full_text_after_bulk_write), not row by row. Each incident's first version goes
+to its history (app.services.history) with its batch, its record built by the database
+from the rows just written. A database that already holds the set for this seed is
+refused.
 """
 
 import hashlib
@@ -32,8 +34,15 @@ from sqlalchemy import Connection, Engine, Table, select
 from sqlmodel import SQLModel
 
 from app.countries import country_name
-from app.db import bulk_write_cache, bump_version, full_text_after_bulk_write, refresh_statistics
+from app.db import (
+    CLI,
+    bulk_write_cache,
+    bump_version,
+    full_text_after_bulk_write,
+    refresh_statistics,
+)
 from app.errors import Conflict
+from app.services import history
 
 PUBLISHER = "incident-record synth"
 UPDATED_AT = datetime(2026, 7, 1, tzinfo=UTC)
@@ -674,7 +683,8 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
         raise ValueError("incidents must be at least 1 and seed at least 0")
     began = time.perf_counter()
     gen = _Generator(seed, incidents)
-    summary = SynthSummary(seed=seed, rows=dict.fromkeys(["location", "actor", *TABLE_ORDER], 0))
+    tables = ["location", "actor", *TABLE_ORDER, "incident_version"]
+    summary = SynthSummary(seed=seed, rows=dict.fromkeys(tables, 0))
     actor = _tables()["actor"]
     with engine.begin() as conn, bulk_write_cache(conn), full_text_after_bulk_write(conn):
         taken = select(actor.c.id).where(actor.c.id.startswith(gen.prefix, autoescape=True))
@@ -690,6 +700,11 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
             for name in TABLE_ORDER:
                 _insert(conn, name, chunk[name])
                 summary.rows[name] += len(chunk[name])
+            versions: list[history.Version] = [
+                (i["id"], history.AS_STORED, "create") for i in chunk["incident"]
+            ]
+            history.record(conn, versions, author=CLI, at=UPDATED_AT)
+            summary.rows["incident_version"] += len(chunk["incident"])
         bump_version(conn)
     with engine.begin() as conn:
         refresh_statistics(conn)

@@ -55,7 +55,7 @@ from harness import ROOT
 from load import cpu_seconds, ensure_wrk, questions, sh
 
 sys.path.insert(0, str(ROOT))
-from tests.factories import bundle  # noqa: E402
+from tests.helpers_bundles import bundle  # noqa: E402
 from tests.helpers_nginx import render  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -28,7 +28,30 @@ from app.migrate import upgrade
 BACKENDS = ["sqlite", "postgresql"]
 
 
+_ITEMS: dict[str, pytest.Item] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every PostgreSQL case `postgres` (a backend fixture's or a parametrize's
+    `postgresql`), so that `-m "not postgres"` runs SQLite only."""
+    for item in items:
+        _ITEMS[item.nodeid] = item
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.postgres)
+
+
+def require_postgres_marker() -> None:
+    """Fail a test that uses PostgreSQL without the `postgres` marker (one that names the
+    backend itself rather than take it as a parameter), which `-m "not postgres"` would run."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    item = _ITEMS.get(current)
+    if item is not None and item.get_closest_marker("postgres") is None:
+        pytest.fail(f"{current} uses PostgreSQL: mark it @pytest.mark.postgres")
+
+
 def _pg_admin_url() -> str:
+    require_postgres_marker()
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         reason = "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped"

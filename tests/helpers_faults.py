@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import make_url
 
-from tests.writing import changes
+from tests.helpers_writes import changes
 
 Key = tuple[str, str]  # (resource, id)
 

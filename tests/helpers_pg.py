@@ -21,10 +21,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.conftest import require_postgres_marker
 from tests.helpers_server import free_port
 
 
 def _bin_dir() -> Path:
+    require_postgres_marker()
     on_path = shutil.which("pg_ctl")
     if on_path:
         return Path(on_path).resolve().parent  # /usr/local/bin may link to a few of them

@@ -21,8 +21,8 @@ from app.http.auth_limit import FailedAuthLimiter
 from app.models import AuthFailure
 from app.models.common import utcnow
 from tests.conftest import client_for
+from tests.helpers_writes import bearer, new_key
 from tests.test_http import assert_problem
-from tests.writing import bearer, new_key
 
 GUESSER = {"X-Forwarded-For": "203.0.113.7"}
 OTHER = {"X-Forwarded-For": "198.51.100.9"}

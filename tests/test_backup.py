@@ -17,11 +17,13 @@ from app.db import make_engine
 from app.errors import Conflict, InvalidValue
 from app.migrate import upgrade
 from tests.conftest import fresh_database
-from tests.factories import many_incidents
+from tests.helpers_bundles import many_incidents
 from tests.helpers_faults import bundle_state, snapshot, sqlite_intact
 from tests.helpers_pg import pg_tool
 from tests.helpers_server import cli_write_key, run_cli, running_server
-from tests.writing import dump, seed
+from tests.helpers_writes import dump, seed
+
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def test_backup_and_restore_refusals(tmp_path: Path) -> None:
         backup("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path / "x.db")
 
 
+@pytest.mark.postgres
 def test_the_readme_pg_dump_recipe(tmp_path: Path) -> None:
     """README, Backups: `pg_dump --format=custom`, then `pg_restore --no-owner` into an
     empty database, which `db upgrade` finds at the latest migration, every row alike."""

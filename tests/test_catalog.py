@@ -55,6 +55,30 @@ def test_actor_filters(client: TestClient, query: str, expected: set[str]) -> No
     assert ids(client, f"/v1/actors?{query}") == expected
 
 
+@pytest.mark.parametrize(
+    ("path", "canonical", "variant"),
+    [
+        ("/v1/locations", "air_base", "AIR_BASE"),
+        ("/v1/actors", "umbrella_group", "Umbrella_Group"),
+    ],
+)
+def test_kind_takes_any_case(client: TestClient, path: str, canonical: str, variant: str) -> None:
+    assert ids(client, f"{path}?kind={variant}") == ids(client, f"{path}?kind={canonical}") != set()
+    exported = [client.get(f"{path}?kind={kind}&format=csv") for kind in (canonical, variant)]
+    assert exported[0].text == exported[1].text
+    assert exported[0].headers["etag"] == exported[1].headers["etag"]
+
+
+@pytest.mark.parametrize("path", ["/v1/locations", "/v1/actors"])
+def test_an_unknown_kind_is_422_listing_the_kinds(client: TestClient, path: str) -> None:
+    response = client.get(f"{path}?kind=hangar")
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["param"] == "kind"
+    assert error["message"].startswith("'hangar': must be one of ")
+    assert error["message"].endswith(" (any case)")
+
+
 def test_actor_detail_has_children_and_counts(client: TestClient) -> None:
     body = client.get("/v1/actors/iran-backed-groups").json()
     assert body["kind"] == "umbrella_group"
@@ -170,6 +194,32 @@ def test_unknown_parameters_are_400_everywhere(client: TestClient, path: str) ->
     response = client.get(f"{path}?colour=red")
     assert response.status_code == 400
     assert response.json()["errors"] == [{"param": "colour", "message": "unknown query parameter"}]
+
+
+@pytest.mark.parametrize(
+    ("path", "typo", "meant"),
+    [
+        ("/v1/incidents", "fatalities_min", "min_fatalities"),  # the words in another order
+        ("/v1/incidents", "subevent_type", "event_type or sub_event_type"),
+        ("/v1/stats/incidents?group_by=year", "fatalities_min", "min_fatalities"),
+        ("/v1/locations", "contry", "country"),
+        ("/v1/actors", "Parent", "parent"),
+        ("/v1/quotes", "speakr", "speaker"),
+        ("/v1/sources", "updated-since", "updated_since"),
+        ("/v1/changes", "snice", "since"),
+        ("/ogc/collections/incidents/items", "limt", "limit"),
+        ("/ogc/collections/locations/items", "date_time", "datetime"),
+    ],
+)
+def test_an_unknown_parameter_names_the_closest_accepted_ones(
+    client: TestClient, path: str, typo: str, meant: str
+) -> None:
+    joiner = "&" if "?" in path else "?"
+    response = client.get(f"{path}{joiner}{typo}=1")
+    assert response.status_code == 400
+    message = f"unknown query parameter (did you mean {meant}?)"
+    assert response.json()["errors"] == [{"param": typo, "message": message}]
+    assert response.json()["detail"] == f"{typo}: {message}"
 
 
 @pytest.mark.parametrize("path", ["/v1/locations", "/v1/actors", "/v1/quotes", "/v1/sources"])

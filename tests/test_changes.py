@@ -6,8 +6,8 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from tests.conftest import client_for
-from tests.factories import bundle
-from tests.writing import SEED_SOURCE, changes, new_key, seed
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import SEED_SOURCE, changes, new_key, seed
 
 
 def test_a_user_posts_corrects_and_deletes_and_the_feed_says_so(engine: Engine) -> None:

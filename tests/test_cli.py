@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
 
 CLI = Path(sys.executable).parent / "incident-record"
@@ -79,3 +79,38 @@ def test_python_dash_m_app_is_the_same_command(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("serve", "db", "seed", "import"):
         assert command in result.stdout
+
+
+HOLD_A_PORT = """
+import socket, sys, time
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+sock.listen()
+print(sock.getsockname()[1], flush=True)
+time.sleep(300)
+"""
+
+
+def test_serve_on_a_busy_port_says_which_setting_to_change(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_PORT], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        port = holder.stdout.readline().strip()
+        db = tmp_path / "cli.db"
+        by_option = run(db, "serve", "--host", "127.0.0.1", "--port", port)
+        by_setting = run_cli(
+            f"sqlite:///{db}", "serve", "--workers", "2", env={"HOST": "127.0.0.1", "PORT": port}
+        )
+        assert holder.poll() is None  # it held the port throughout
+    finally:
+        holder.kill()
+        holder.wait()
+    for result in (by_option, by_setting):
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"error: port {port} on 127.0.0.1 is in use: set PORT (or --port) to another\n"
+        )
+        assert result.stdout == ""
+    assert not db.exists()  # refused before it migrated anything

@@ -47,7 +47,9 @@ def test_errors_raise_with_the_problem(api: Client) -> None:
     with pytest.raises(ApiError) as raised:
         list(api.iter_incidents(contry="IQ"))
     assert raised.value.status == 400
-    assert raised.value.errors == [{"param": "contry", "message": "unknown query parameter"}]
+    assert raised.value.errors == [
+        {"param": "contry", "message": "unknown query parameter (did you mean country?)"}
+    ]
     with pytest.raises(ApiError, match="404"):
         api.incident("no-such-incident")
 

@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import Database
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_faults import sqlite_is_write_locked
 from tests.helpers_server import LiveServer, cli_write_key, running_server
+
+pytestmark = pytest.mark.slow
 
 WRITERS = 4
 BUNDLES_PER_WRITER = 3
@@ -215,6 +218,7 @@ def test_read_is_not_blocked_by_an_open_write(database: Database, tmp_path: Path
             assert after.status_code == (200 if commit else 404), after.text
 
 
+@pytest.mark.faults
 def test_acknowledged_writes_survive_restarts(database: Database, tmp_path: Path) -> None:
     numbers = list(range(8))
     with running_server(tmp_path / "first", database_url=database.url) as server:

@@ -29,10 +29,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import Database
-from tests.factories import many_incidents
+from tests.helpers_bundles import many_incidents
 from tests.helpers_faults import bundle_state, snapshot, sqlite_intact, sqlite_is_write_locked
 from tests.helpers_pg import amcheck
 from tests.helpers_server import LiveServer, cli_write_key, running_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 LARGE = 2000
 """Incidents in the large bundle: a few seconds of writing on either backend."""

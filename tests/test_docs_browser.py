@@ -21,6 +21,8 @@ from tests.helpers_browser import (
 )
 from tests.helpers_server import LiveServer, running_server
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:

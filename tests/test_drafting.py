@@ -27,7 +27,7 @@ from app.drafting.quotes import attribute, passages
 from app.drafting.text import sentences, slug
 from app.loader import read_bundle_file, resolve_spans, validate_bundle
 from app.schemas.bundle import Bundle, BundleActor, BundleIncident, BundleLocation, BundleQuote
-from tests.writing import seed
+from tests.helpers_writes import seed
 
 THURSDAY = date(2031, 3, 13)  # a Thursday
 

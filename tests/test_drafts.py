@@ -14,7 +14,7 @@ from app.db import record_version
 from app.loader import validate_bundle
 from tests.conftest import client_for
 from tests.helpers_server import run_cli
-from tests.writing import dump, new_key, seed
+from tests.helpers_writes import dump, new_key, seed
 
 TEXT = (
     "Rockets hit near Arbil, Iraq, on Tuesday, the US-led coalition said.\n\n"

@@ -32,6 +32,8 @@ from tests.helpers_browser import (
 )
 from tests.helpers_server import REPO_ROOT, LiveServer, run_cli, running_server
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 SHOTS = REPO_ROOT / "test-results" / "explorer"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SOURCE = "afp-2022-01-05-coalition-under-fire"

@@ -10,11 +10,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.helpers_server import REPO_ROOT
 
 EXPLORER = REPO_ROOT / "app" / "explorer"
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_every_explorer_file(tmp_path: Path) -> None:
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],

@@ -21,8 +21,8 @@ from app.explorer import records
 from app.explorer.marks import Span, mark_up
 from app.services import incidents
 from tests.conftest import client_for
-from tests.factories import TEXT, bundle
-from tests.writing import SEED_SOURCE, new_key
+from tests.helpers_bundles import TEXT, bundle
+from tests.helpers_writes import SEED_SOURCE, new_key
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 

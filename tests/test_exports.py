@@ -9,6 +9,7 @@ import io
 import json
 import re
 import struct
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,9 @@ from app.models import Incident
 from app.services.exports import BATCH
 from app.services.exports import INCIDENTS as INCIDENT_EXPORT
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import running_server
-from tests.writing import new_key, seed
+from tests.helpers_writes import new_key, seed
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 AIN_AL_ASAD = ("ain-al-asad-air-base", 33.7856, 42.4411)  # id, latitude, longitude
@@ -423,6 +424,18 @@ def test_exports_are_named_attachments(client: TestClient, resource: str, fmt: s
     assert response.headers["content-disposition"] == (f'attachment; filename="{resource}.{fmt}"')
 
 
+@pytest.mark.parametrize("resource", QUERIES)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_saved_in_the_checkout_is_ignored_by_git(resource: str, fmt: str) -> None:
+    """`curl -OJ` in the checkout, as the README does, leaves nothing for `git status`."""
+    if not (PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--quiet", f"{resource}.{fmt}"], cwd=PROJECT_ROOT, check=False
+    )
+    assert ignored.returncode == 0
+
+
 # ETag
 
 
@@ -530,6 +543,7 @@ def _many_incidents(engine: Engine, n: int) -> list[str]:
     return ["test-rockets"] + [f"bulk-{k:05d}" for k in reversed(range(n))]
 
 
+@pytest.mark.slow
 def test_a_large_export_streams_in_batches(engine: Engine) -> None:
     expected = _many_incidents(engine, 2500)
     with client_for(engine) as client:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from app.config import Settings
 from app.errors import PROBLEM_BASE, ApiError
 from tests.conftest import client_for
-from tests.writing import new_key
+from tests.helpers_writes import new_key
 
 JSON = {"Content-Type": "application/json"}
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import LiveServer, run_cli, running_server
+from tests.helpers_writes import bearer
 from tests.test_http_rfc import GZIP, INCIDENT, REPEATED_ON_304
 from tests.test_limits_and_injection import TRAVERSALS, assert_nothing_read
-from tests.writing import bearer
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from app.http.etag import etag_for, http_date, parse_http_date
 from tests.conftest import client_for
-from tests.writing import new_key, seed
+from tests.helpers_writes import new_key, seed
 
 INCIDENT = "/v1/incidents/2022-01-05-ain-al-asad-rockets"
 EXPORT = "/v1/incidents?format=csv"

@@ -18,8 +18,10 @@ import pytest
 
 from tests.conftest import Database
 from tests.helpers_server import LiveServer, cli_write_key, running_server
+from tests.helpers_writes import bearer
 from tests.test_http import assert_problem
-from tests.writing import bearer
+
+pytestmark = pytest.mark.slow  # real server processes and sockets
 
 TIMEOUT = 1.0
 

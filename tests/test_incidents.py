@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.loader import load_bundle
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 GREEN_VILLAGE = "2022-01-05-green-village-indirect-fire"
@@ -103,6 +103,49 @@ def test_lists_every_seeded_incident(client: TestClient) -> None:
 )
 def test_filters(client: TestClient, query: str, expected: set[str]) -> None:
     assert ids(client, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("canonical", "variant"),
+    [
+        ("event_type=Explosions/Remote violence", "event_type=EXPLOSIONS/REMOTE VIOLENCE"),
+        ("sub_event_type=Air/drone strike", "sub_event_type=air/Drone STRIKE"),
+        ("stance=suspected", "stance=Suspected"),
+        (
+            "actor=us-led-coalition&role=intercepted_by",
+            "actor=us-led-coalition&role=INTERCEPTED_BY",
+        ),
+        (
+            "event_type=Battles,Strategic developments",
+            "event_type= battles , STRATEGIC developments",
+        ),
+    ],
+)
+def test_vocabulary_filters_take_any_case(client: TestClient, canonical: str, variant: str) -> None:
+    """Read as the canonical value: the same rows, total, stats and export (ETag included)."""
+    assert ids(client, variant) == ids(client, canonical) != set()
+    stats = [client.get(f"/v1/stats/incidents?group_by=year&{q}") for q in (canonical, variant)]
+    assert stats[0].json()["data"] == stats[1].json()["data"]
+    exported = [client.get(f"/v1/incidents?format=csv&{q}") for q in (canonical, variant)]
+    assert exported[0].text == exported[1].text
+    assert exported[0].headers["etag"] == exported[1].headers["etag"]
+
+
+def test_a_vocabulary_value_in_no_case_is_422_listing_the_values(client: TestClient) -> None:
+    response = client.get("/v1/incidents?event_type=Battle")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "param": "event_type",
+            "message": "'Battle': must be one of 'Battles', 'Explosions/Remote violence', "
+            "'Violence against civilians', 'Protests', 'Riots' or 'Strategic developments'"
+            " (any case)",
+        }
+    ]
+    # Any case is ASCII case, as the document's pattern says: the Kelvin sign, which
+    # lowercases to k, is not a K.
+    assert client.get("/v1/incidents?sub_event_type=ATTACK").status_code == 200
+    assert client.get("/v1/incidents?sub_event_type=ATTAC\u212a").status_code == 422
 
 
 def test_attributed_to_matches_groups_under_an_umbrella(engine: Engine) -> None:

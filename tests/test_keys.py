@@ -13,9 +13,9 @@ from app.errors import BadRequest, Conflict
 from app.models import ApiKey
 from app.services.keys import create_key, revoke_key
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
-from tests.writing import bearer, dump, new_key, seed
+from tests.helpers_writes import bearer, dump, new_key, seed
 
 
 def test_only_a_prefix_and_a_hash_are_stored(engine: Engine) -> None:
@@ -128,6 +128,7 @@ def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(f"sqlite:///{db}", "keys", *args)
 
 
+@pytest.mark.slow
 def test_keys_commands_end_to_end(tmp_path: Path) -> None:
     db = tmp_path / "keys.db"
     created = cli(db, "create", "--name", "dashboard", "--scope", "write")

@@ -97,3 +97,16 @@ def test_pydantic_wording_is_rewritten_in_one_place() -> None:
     assert "app.schemas.messages" in imports("app.http.validation")
     assert "app.schemas.messages" in imports("app.loader.check")
     assert "app.http.validation" in imports("app.http.problems")
+
+
+def test_every_module_of_the_app_imports() -> None:
+    """A module that imports a moved or missing name fails here, not in a server process
+    (mypy, told to ignore missing imports, does not see it)."""
+    import importlib
+    import pkgutil
+
+    import app
+
+    for found in pkgutil.walk_packages(app.__path__, "app."):
+        if found.name != "app.__main__":  # runs the command line
+            importlib.import_module(found.name)

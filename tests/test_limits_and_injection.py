@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 
 from app.config import PROJECT_ROOT, Settings
 from tests.conftest import client_for
-from tests.factories import bundle
-from tests.writing import new_key
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import new_key
 
 # Limits
 

@@ -46,10 +46,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import many_incidents
+from tests.helpers_bundles import many_incidents
 from tests.helpers_faults import bundle_state, snapshot, sqlite_intact
 from tests.helpers_pg import amcheck, own_cluster
 from tests.helpers_server import LiveServer, cli_write_key, running_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 OUTAGE_AT = 0.4 * LOAD_SECONDS
@@ -324,6 +326,7 @@ def check_data(run: Run, client: httpx.Client) -> None:
         assert state == "unknown" or deleted, f"acknowledged delete of {incident_id} is lost"
 
 
+@pytest.mark.postgres
 def test_load_with_postgresql_stopped_and_started(tmp_path: Path, capsys) -> None:
     with own_cluster() as cluster:
 

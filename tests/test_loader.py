@@ -9,7 +9,7 @@ from sqlmodel import Session, SQLModel
 from app.errors import Conflict, InvalidBundle
 from app.loader import load_bundle, read_bundle_file
 from app.models import Incident, Quote, Source
-from tests.factories import TEXT, bundle
+from tests.helpers_bundles import TEXT, bundle
 
 
 def counts(engine: Engine) -> dict[str, int]:

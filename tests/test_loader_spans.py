@@ -21,9 +21,9 @@ from app.loader import export_bundle, load_bundle, resolve_spans
 from app.models import Attribution, IncidentExcerpt, Quote, Source
 from app.schemas.bundle import Bundle
 from tests.conftest import Database, client_for
-from tests.factories import TEXT, bundle
+from tests.helpers_bundles import TEXT, bundle
 from tests.helpers_server import run_cli
-from tests.writing import dump, new_key
+from tests.helpers_writes import dump, new_key
 
 # The test article, and a second report of the same words: "No casualties," and "rockets hit
 # Fort Nowhere" occur twice; curly marks, an apostrophe, an en dash and a paragraph break.

@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from app.loader import import_bundle
 from app.services import names
-from tests import factories
+from tests import helpers_bundles
 from tests.conftest import client_for
-from tests.writing import seed
+from tests.helpers_writes import seed
 
 
 def ids(client: TestClient, path: str, **params: Any) -> list[str]:
@@ -101,7 +101,7 @@ def test_a_value_that_names_nothing_is_a_400_with_the_closest(client: TestClient
 def with_namesakes(engine: Engine) -> Iterator[TestClient]:
     """The seed, and an invented article whose actors share an alias with John Kirby."""
     seed(engine)
-    extra = factories.bundle()
+    extra = helpers_bundles.bundle()
     extra["actors"] += [
         {"id": "kirby-shipping", "name": "Kirby Shipping", "aliases": ["Kirby"], "kind": "media"},
         {"id": "societe-generale", "name": "Société Générale", "kind": "media"},

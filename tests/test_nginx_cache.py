@@ -13,9 +13,11 @@ from contextlib import ExitStack
 import httpx
 import pytest
 
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_nginx import nginx_in_front
 from tests.helpers_server import LiveServer, cli_write_key, running_server
+
+pytestmark = pytest.mark.slow  # nginx in front of two real server processes
 
 MAX_AGE = 2
 

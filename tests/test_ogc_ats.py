@@ -35,9 +35,9 @@ from app.config import Settings
 from app.loader import import_bundle
 from app.ogc import service
 from tests.conftest import client_for, migrated_engine
-from tests.factories import bundle, span
+from tests.helpers_bundles import bundle, span
 from tests.helpers_server import free_port
-from tests.writing import new_key
+from tests.helpers_writes import new_key
 
 BASE = "/ogc"
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"

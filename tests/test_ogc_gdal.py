@@ -14,6 +14,8 @@ import pytest
 from tests.helpers_gdal import gdal, require_gdal
 from tests.helpers_server import REPO_ROOT, LiveServer, running_server
 
+pytestmark = pytest.mark.slow
+
 SEED = json.loads((REPO_ROOT / "seed" / "000_4649b48b659e9093.json").read_text())
 
 

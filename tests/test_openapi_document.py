@@ -24,7 +24,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, get_args
 
 import attrs
 import pytest
@@ -32,6 +32,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings, get_settings
 from app.main import create_app
+from app.vocab import EVENT_TYPES, SUB_EVENT_TYPES, ActorKind, Involvement, LocationKind, Stance
 from tests.helpers_server import REPO_ROOT, LiveServer, run_cli, running_server
 
 DOCUMENT = create_app().openapi()
@@ -155,6 +156,7 @@ def test_lists_link_to_their_next_page_with_the_same_query() -> None:
     paged = 0
     for path, _, operation in OPERATIONS:
         query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        in_path = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
         cursor = "since" if path == "/v1/changes" else "cursor"
         if cursor not in query:
             continue
@@ -163,8 +165,11 @@ def test_lists_link_to_their_next_page_with_the_same_query() -> None:
         assert link["operationId"] == operation["operationId"], path
         parameters = link["parameters"]
         assert parameters.pop(cursor) == "$response.body#/meta/next_cursor"
-        assert parameters == {name: f"$request.query.{name}" for name in query - {cursor}}, path
-    assert paged == 6  # incidents, quotes, locations, actors, sources, changes
+        assert parameters == {name: f"$request.query.{name}" for name in query - {cursor}} | {
+            name: f"$request.path.{name}" for name in in_path
+        }, path
+    # incidents, an incident's history, quotes, locations, actors, sources, changes
+    assert paged == 7
 
 
 def test_the_constraints_the_server_enforces_are_in_the_schema() -> None:
@@ -185,6 +190,26 @@ def test_the_constraints_the_server_enforces_are_in_the_schema() -> None:
     ]
     assert not q.search("drone\x00")
     assert parameters["bbox"]["pattern"].startswith("^ *-?(180")
+    # Vocabularies match in any (ASCII) case: a pattern says so, `examples` lists the values
+    event_type = parameters["event_type"]["items"]
+    assert event_type["examples"] == list(EVENT_TYPES)
+    accepts = re.compile(event_type["pattern"]).search
+    tried = ["EXPLOSIONS/REMOTE VIOLENCE", " battles ,Riots", "Battle", "Battles,", "RIOT\u017f"]
+    assert [bool(accepts(value)) for value in tried] == [True, True, False, False, False]
+    for path, name, vocabulary in (
+        ("/v1/incidents", "sub_event_type", SUB_EVENT_TYPES),
+        ("/v1/incidents", "stance", get_args(Stance)),
+        ("/v1/incidents", "role", get_args(Involvement)),
+        ("/v1/stats/incidents", "event_type", EVENT_TYPES),
+        ("/v1/locations", "kind", get_args(LocationKind)),
+        ("/v1/actors", "kind", get_args(ActorKind)),
+    ):
+        [schema] = [
+            p["schema"] for p in DOCUMENT["paths"][path]["get"]["parameters"] if p["name"] == name
+        ]
+        assert schema["items"]["examples"] == list(vocabulary), (path, name)
+        accepts = re.compile(schema["items"]["pattern"]).search
+        assert all(accepts(value.swapcase()) for value in vocabulary), (path, name)
     patch = DOCUMENT["paths"]["/v1/incidents/{incident_id}"]["patch"]
     assert {"name": "If-Match", "in": "header", "required": True} | {
         k: v for k, v in patch["parameters"][-1].items() if k in ("description", "schema")
@@ -348,6 +373,7 @@ def test_the_generated_client_reads_every_resource(
         "landing": {},
         "list_incidents": {"attributed_to": ["Iran-backed groups"]},
         "get_incident": {"incident_id": INCIDENT},
+        "get_incident_history": {"incident_id": INCIDENT},
         "list_quotes": {"speaker": ["John Kirby"]},
         "get_quote": {"quote_id": "kirby-working-level-assumption"},
         "list_locations": {},
@@ -380,6 +406,10 @@ def test_the_generated_client_reads_every_resource(
             parsed[operation_id] = response.parsed
 
     assert parsed["list_incidents"].meta.total == 4  # attributed_to by name
+    created = parsed["get_incident_history"].data[-1]
+    assert created.action == "create"
+    assert created.changes[0].field == "title"
+    assert created.changes[0].after == parsed["get_incident"].title
     detail = parsed["get_incident"]
     assert detail.id == INCIDENT
     assert detail.quotes

@@ -18,9 +18,9 @@ from sqlalchemy import Engine
 from app.config import Settings
 from app.http.proxy import allowed_hosts
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import new_key
 from tests.test_http import assert_problem
-from tests.writing import new_key
 
 PUBLIC = "https://api.example.org/incidents"
 EVIL = {"Host": "evil.example", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "evil.example"}

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +51,19 @@ def test_the_readme_has_commands_to_run() -> None:
             command = line.split()[0] if line.strip() else ""
             # Installed commands are named by their path: no PATH is assumed.
             assert not command.startswith(("incident-record", "python ", "pip")), line
+
+
+def test_every_install_is_of_the_locked_versions() -> None:
+    """A user gets what the tests ran with: `-c constraints.txt`, and extras that exist."""
+    extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    installs = re.findall(r"pip install [^`\n]*", README.read_text())
+    assert len(installs) >= 4  # the quickstart, the tests, pandas twice, the lock
+    for install in installs:
+        assert "-c constraints.txt" in install, install
+        for extra in re.findall(r'-e "\.\[(\w+)\]"', install):
+            assert extra in extras, install
 
 
 @pytest.mark.parametrize("number", range(len(blocks())))

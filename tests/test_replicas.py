@@ -25,7 +25,7 @@ from app.loader import import_bundle
 from app.models import Source
 from app.replicas import ReadPool, ReadSession
 from tests.conftest import Database, client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_replica import Pair, replica_pair
 from tests.helpers_server import (
     CONSOLE_SCRIPT,
@@ -35,7 +35,9 @@ from tests.helpers_server import (
     run_cli,
     running_server,
 )
-from tests.writing import new_key, seed
+from tests.helpers_writes import new_key, seed
+
+pytestmark = pytest.mark.slow  # real server processes, a replica, three hosts at once
 
 CHECK = {"REPLICA_CHECK_SECONDS": "0.2"}
 
@@ -88,6 +90,7 @@ def wait_until(what: str, holds: Any, seconds: float = 15) -> Any:
         time.sleep(0.1)
 
 
+@pytest.mark.postgres
 def test_reads_go_to_the_replica_and_a_client_reads_its_own_writes(
     pair: Pair, tmp_path: Path
 ) -> None:
@@ -163,6 +166,7 @@ def test_reads_go_to_the_replica_and_a_client_reads_its_own_writes(
         assert bad.json()["errors"][0]["param"] == "X-Min-Record-Version"
 
 
+@pytest.mark.postgres
 def test_a_stopped_replica_costs_no_error_but_the_documented_503(
     pair: Pair, tmp_path: Path
 ) -> None:
@@ -226,6 +230,7 @@ AGREED = [
 ]
 
 
+@pytest.mark.postgres
 def test_two_hosts_answer_alike(pair: Pair, tmp_path: Path) -> None:
     """One host reading from the replica, one from the primary: the same bytes, ETags,
     cursors and versions (nothing of the host or the server enters them)."""

@@ -14,8 +14,8 @@ from app.config import Settings
 from app.http import access_log
 from app.http.headers import DOCS_PAGE_POLICY, PAGE_POLICY, ResponseHeaders
 from tests.conftest import client_for
-from tests.factories import bundle
-from tests.writing import new_key
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import new_key
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 PREFLIGHT = {"Access-Control-Request-Method": "GET"}

@@ -18,8 +18,10 @@ from sqlalchemy import Engine, text
 
 from app.synth import synthesize
 from tests.conftest import BACKENDS, client_for, migrated_engine
-from tests.factories import bundle
-from tests.writing import new_key, seed
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import new_key, seed
+
+pytestmark = pytest.mark.slow
 
 N = 3000
 STATS = "/v1/stats/incidents"

@@ -23,7 +23,7 @@ from app.errors import Conflict
 from app.loader import import_bundle, load_folder, read_bundle_file
 from app.synth import synthesize
 from tests.conftest import BACKENDS, client_for, migrated_engine
-from tests.writing import new_key
+from tests.helpers_writes import new_key
 
 WORD = re.compile(r"[^\W_]+")
 QUERIES = [

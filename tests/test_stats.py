@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.loader import load_bundle, load_folder
 from tests.conftest import client_for, migrated_engine
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 
 STATS = "/v1/stats/incidents"
 ISSUE_URL = f"{STATS}?group_by=month,country&date_from=2021-12-01&date_to=2022-01-31"
@@ -55,6 +55,7 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+@pytest.mark.postgres
 def test_the_issue_example_is_zero_filled_and_identical_on_both_backends(
     tmp_path: Path,
 ) -> None:

@@ -16,7 +16,11 @@ from pathlib import Path
 from threading import Thread
 from typing import Any
 
+import pytest
+
 from tests.helpers_server import REPO_ROOT, free_port
+
+pytestmark = pytest.mark.slow
 
 LOCK = "httpx==0.27.0\nh11==0.14.0\nidna==3.7\n"
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.loader import load_bundle, load_folder
 from tests.conftest import client_for
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 
 LISTS = {
     "incidents": {"test-rockets"},

@@ -222,6 +222,7 @@ def test_the_api_reads_it_back(engine: Engine) -> None:
         assert detail.json()["sources"]
 
 
+@pytest.mark.slow
 def test_the_command_end_to_end(tmp_path: Path) -> None:
     db = tmp_path / "synth.db"
 
@@ -245,6 +246,7 @@ def test_the_command_end_to_end(tmp_path: Path) -> None:
     assert "--incidents" in bad.stderr
 
 
+@pytest.mark.postgres
 def test_postgresql_has_planner_statistics_right_after(tmp_path: Path) -> None:
     with migrated_engine("postgresql", tmp_path) as engine:
         synthesize(engine, N, seed=3)

@@ -25,8 +25,10 @@ from app.db import make_engine, without_time_limit
 from app.db_errors import database_unavailable
 from app.errors import StatementTimeout
 from tests.conftest import BACKENDS, Database, client_for, fresh_database, migrated_engine
-from tests.factories import bundle
+from tests.helpers_bundles import bundle
 from tests.helpers_server import cli_write_key, run_cli, running_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 COUNT = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) "
 # Several seconds of work, and a quarter of a second or more: both over a 100 ms limit.
@@ -119,6 +121,7 @@ def test_a_request_waiting_past_the_limit_is_a_503(database: Database, tmp_path:
         assert client.get("/v1/sources").status_code == 200
 
 
+@pytest.mark.postgres
 def test_a_streamed_export_whose_first_rows_time_out_is_a_503(tmp_path: Path) -> None:
     """Its headers are made, then its first rows wait for a lock: still a 503 problem (gzip
     held the headers back), and the connection is closed, as the server closes it."""

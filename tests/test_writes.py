@@ -17,9 +17,9 @@ from app.loader import read_bundle_file, resolve_spans
 from app.models import SourceBundle
 from app.schemas.bundle import Bundle
 from tests.conftest import client_for
-from tests.factories import TEXT, bundle, span
+from tests.helpers_bundles import TEXT, bundle, span
 from tests.helpers_server import run_cli, running_server
-from tests.writing import SEED_SOURCE, changes, dump, new_key, seed
+from tests.helpers_writes import SEED_SOURCE, changes, dump, new_key, seed
 
 INCIDENT = "2022-01-05-ain-al-asad-rockets"
 
@@ -77,6 +77,7 @@ def test_an_invalid_bundle_is_refused_whole_and_nothing_changes(engine: Engine) 
     assert dump(engine) == before
 
 
+@pytest.mark.slow
 def test_import_on_the_command_line_gives_the_same_errors(engine: Engine, tmp_path: Path) -> None:
     key = new_key(engine)
     with client_for(engine) as c:
@@ -388,6 +389,7 @@ def test_of_concurrent_patches_on_one_etag_exactly_one_wins(engine: Engine) -> N
         assert len(updates) == 1
 
 
+@pytest.mark.slow
 def test_concurrent_patches_against_the_real_server(tmp_path: Path) -> None:
     with running_server(tmp_path) as server:
         made = run_cli(

@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 from sqlmodel import Session
 from starlette.datastructures import QueryParams
 
+from app.deps import unknown_parameter
 from app.errors import BadRequest, Conflict, ProblemItem
 from app.explorer.marks import Span, mark_up, sentence_around
 from app.loader import export_bundle
@@ -220,10 +221,11 @@ def _query(session: Session, params: QueryParams) -> IncidentQuery:
     """The list query the page's scripts send for this URL: every parameter but the
     view's, empty ones dropped, names resolved; BadRequest as the API words it."""
     fields = IncidentQuery.model_fields
-    unknown = sorted({name for name in params if name not in fields and name not in VIEW})
+    accepted = {*fields, *VIEW}
+    unknown = sorted(set(params) - accepted)
     if unknown:
         raise BadRequest.listing(
-            [ProblemItem(param=name, message="unknown query parameter") for name in unknown]
+            [ProblemItem(param=name, message=unknown_parameter(name, accepted)) for name in unknown]
         )
     values: dict[str, Any] = {}
     for name in params:

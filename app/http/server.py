@@ -39,8 +39,8 @@ from app.errors import (
     problem_response,
 )
 from app.http import access_log
-from app.http.context import RequestContext
 from app.http.headers import ResponseHeaders
+from app.request_context import RequestContext
 
 SEPARATORS = 8192
 """Bytes a head may have beyond the target and header fields the app counts: the method,

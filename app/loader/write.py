@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.models.common import utcnow
 from app.schemas.bundle import Bundle, BundleActor, BundleIncident, BundleLocation
-from app.services import changes
+from app.services import changes, history
 
 
 def bundle_sha256(bundle: Bundle) -> str:
@@ -140,8 +140,9 @@ def write_bundle(session: Session, b: Bundle) -> None:
     """Write a validated bundle in the session's transaction (no commit).
 
     Each incident and quote is created, updated or deleted only as it actually differs
-    from the stored bundle, and each such write is recorded in the change feed. Updated
-    rows are updated in place, so relations from other sources into them are kept.
+    from the stored bundle, and each such write is recorded in the change feed (and each
+    incident's in its history). Updated rows are updated in place, so relations from
+    other sources into them are kept.
     """
     now = utcnow()
     sid = b.source.id
@@ -221,6 +222,13 @@ def write_bundle(session: Session, b: Bundle) -> None:
         for action, ids in (("create", created), ("update", updated), ("delete", deleted)):
             for rid in ids:
                 changes.record(session, kind, rid, action)  # type: ignore[arg-type]
+    records = {inc["id"]: inc for inc in new["incidents"]}
+    versions: list[history.Version] = [
+        *((iid, records[iid], "create") for iid in inc_new),
+        *((iid, records[iid], "update") for iid in inc_upd),
+        *((iid, None, "delete") for iid in inc_del),
+    ]
+    history.record(session, versions, author=changes.author_of(session), at=now)
     written = set(inc_new + inc_upd + inc_del), set(q_new + q_upd + q_del)
     _touch_embedding(session, changed_locations, changed_actors, written, now)
     bump_version(session)

@@ -2,7 +2,7 @@
 
 from app.models.actors import Actor
 from app.models.aggregates import IncidentPlaceTally, IncidentTally, RecordVersion
-from app.models.changes import Change, Tombstone
+from app.models.changes import Change, IncidentVersion, Tombstone
 from app.models.incidents import (
     Attribution,
     Incident,
@@ -28,6 +28,7 @@ __all__ = [
     "IncidentPlaceTally",
     "IncidentRelation",
     "IncidentTally",
+    "IncidentVersion",
     "Location",
     "Quote",
     "QuoteIncident",

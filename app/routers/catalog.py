@@ -6,7 +6,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.db import Author
-from app.deps import BundleBody, EngineDep, ResolvedActorQuery, SessionDep, WriteKey
+from app.deps import (
+    BundleBody,
+    ChangeReason,
+    EngineDep,
+    ResolvedActorQuery,
+    SessionDep,
+    WriteKey,
+)
 from app.http.etag import http_date
 from app.http.lists import documented, list_body, list_or_export
 from app.loader import export_bundle, import_bundle
@@ -216,6 +223,7 @@ def import_source(
     engine: EngineDep,
     key: WriteKey,
     data: BundleBody,
+    reason: ChangeReason,
     replace: Annotated[
         bool, Query(description="Replace the records of an existing source with this bundle.")
     ] = False,
@@ -225,8 +233,11 @@ def import_source(
     The bundle is validated whole first: every error is listed in one 422 and nothing is
     written. The same bundle again changes nothing (200); a different bundle under an
     existing source id is a 409 unless `replace=true`. Needs a key with scope `write`.
+    The `reason` (or `X-Change-Reason`), why a source is replaced say, is kept with every
+    change the import makes: the change feed, each incident's history.
     """
-    outcome = import_bundle(engine, data, replace=replace, author=Author("api", key.name))
+    author = Author("api", key.name, reason)
+    outcome = import_bundle(engine, data, replace=replace, author=author)
     source_id = data["source"]["id"]
     body = ImportResult(source_id=source_id, outcome=outcome).model_dump()
     if outcome != "created":

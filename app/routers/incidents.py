@@ -1,11 +1,18 @@
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.db import Author
-from app.deps import EngineDep, MergePatchBody, ResolvedIncidentQuery, SessionDep, WriteKey
+from app.deps import (
+    ChangeReason,
+    EngineDep,
+    MergePatchBody,
+    ResolvedIncidentQuery,
+    SessionDep,
+    WriteKey,
+)
 from app.http.etag import etag_for
-from app.http.lists import documented, list_or_export
+from app.http.lists import documented, list_body, list_or_export
 from app.routers.common import (
     ETAG_HEADER,
     PathId,
@@ -17,9 +24,14 @@ from app.routers.common import (
     write_responses,
 )
 from app.schemas.bundle import PATCHABLE
-from app.schemas.queries import IncidentQuery
-from app.schemas.resources import IncidentDetail, IncidentList
-from app.services import edits, exports, incidents
+from app.schemas.queries import IncidentQuery, Page
+from app.schemas.resources import (
+    HISTORY_EXAMPLE,
+    IncidentDetail,
+    IncidentHistory,
+    IncidentList,
+)
+from app.services import edits, exports, history, incidents
 
 router = APIRouter(tags=["incidents"])
 
@@ -111,15 +123,22 @@ MERGE_PATCH_BODY = {
     openapi_extra={"requestBody": MERGE_PATCH_BODY, "parameters": [IF_MATCH]},
 )
 def patch_incident(
-    request: Request, engine: EngineDep, key: WriteKey, incident_id: PathId, patch: MergePatchBody
+    request: Request,
+    engine: EngineDep,
+    key: WriteKey,
+    incident_id: PathId,
+    patch: MergePatchBody,
+    reason: ChangeReason,
 ) -> Response:
     """Correct an incident with a JSON Merge Patch, if `If-Match` holds its current ETag.
 
     The patched incident must pass every check a bundle import applies (422 lists what
     fails). Without `If-Match`: 428; with a stale one: 412 (of concurrent edits from one
-    ETag exactly one wins). Answers the new representation and its `ETag`.
+    ETag exactly one wins). Answers the new representation and its `ETag`. Why: the
+    `reason` parameter or `X-Change-Reason` (not a member of the patch, where it would
+    read as a field to change), kept in its history and the change feed.
     """
-    author = Author("api", key.name)
+    author = Author("api", key.name, reason)
     if_match = request.headers.get("if-match")
     body = edits.patch_incident(engine, incident_id, patch, if_match, author)
     return Response(body, media_type="application/json", headers={"ETag": etag_for(body)})
@@ -130,19 +149,47 @@ def patch_incident(
     status_code=204,
     responses={
         204: {"description": "Deleted; the id now reads as 404 and is never reused"},
-        **write_responses(400, 404, 409, 412, 428),
+        **write_responses(400, 404, 409, 412, 422, 428),
     },
     openapi_extra={"parameters": [IF_MATCH]},
 )
 def delete_incident(
-    request: Request, engine: EngineDep, key: WriteKey, incident_id: PathId
+    request: Request, engine: EngineDep, key: WriteKey, incident_id: PathId, reason: ChangeReason
 ) -> Response:
     """Delete an incident, if `If-Match` holds its current ETag; leaves a tombstone.
 
     Its excerpts, weapons, actors, attributions and relations go with it, and quotes no
     longer list it. A bundle that still holds the id is refused (422) on import. An
-    incident that another source's records refer to is a 409.
+    incident that another source's records refer to is a 409. Its history stays
+    readable, its newest version the deletion, with the `reason` (or `X-Change-Reason`)
+    given.
     """
     if_match = request.headers.get("if-match")
-    edits.delete_incident(engine, incident_id, if_match, Author("api", key.name))
+    edits.delete_incident(engine, incident_id, if_match, Author("api", key.name, reason))
     return Response(status_code=204)
+
+
+HISTORY_NEXT = next_page("get_incident_history", Page)
+HISTORY_NEXT["next"]["parameters"]["incident_id"] = "$request.path.incident_id"
+HISTORY_RESPONSES = read_responses(400, 404, 422, links=HISTORY_NEXT)
+HISTORY_RESPONSES[200]["content"] = {"application/json": {"example": HISTORY_EXAMPLE}}
+
+
+@router.get(
+    "/incidents/{incident_id}/history",
+    response_model=IncidentHistory,
+    responses=HISTORY_RESPONSES,
+)
+def get_incident_history(
+    request: Request, session: SessionDep, incident_id: PathId, page: Annotated[Page, Query()]
+) -> dict[str, Any]:
+    """Every version of an incident, newest first: when, by whom, why, and what changed.
+
+    Each version is a write of the incident (created, updated, deleted: by an import, a
+    PATCH, a DELETE, or `synth`), with the key that made it (null on the command line),
+    the reason given, and each field that changed with its value before and after, the
+    fields as the incident's bundle holds them. A deleted incident's history stays
+    readable, its newest version the deletion; an id that never was an incident is a 404.
+    """
+    data, total, cursor = history.incident_history(session, incident_id, page.limit, page.cursor)
+    return list_body(request, data, total, page.limit, cursor)

@@ -5,9 +5,9 @@ OR within one parameter, AND across parameters.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -20,10 +20,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.countries import to_alpha2
-from app.vocab import EVENT_TYPES, SUB_EVENT_TYPES, Involvement, Stance
-
-EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
-SubEventType = Literal[tuple(SUB_EVENT_TYPES)]  # type: ignore[valid-type]
+from app.vocab import (
+    EVENT_TYPES,
+    SUB_EVENT_TYPES,
+    ActorKind,
+    Involvement,
+    LocationKind,
+    Stance,
+)
 
 
 def _iso(kind: type[date] | type[datetime]) -> Callable[[object], object]:
@@ -113,6 +117,45 @@ Many = Annotated[list[str], BeforeValidator(_split), WithJsonSchema(_LIST_SCHEMA
 Countries = Annotated[
     list[str], BeforeValidator(_split), AfterValidator(_countries), WithJsonSchema(_LIST_SCHEMA)
 ]
+
+
+def _any_case(value: str) -> str:
+    """A pattern of `value` in any ASCII case. (The vocabularies hold letters, spaces, `/`
+    and `_`, none of which a pattern reads specially.)"""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in value)
+
+
+def vocabulary(values: Iterable[str]) -> Any:
+    """A list filter over a closed vocabulary, in any case, read as the canonical value: so
+    `event_type=battles` and `event_type=Battles` are one query, with one ETag and total.
+
+    JSON Schema has no enum that ignores case: the schema states the values as a pattern,
+    exactly what is accepted, and lists them as `examples`.
+    """
+    values = list(values)
+    canonical = {v.lower(): v for v in values}
+    expected = ", ".join(repr(v) for v in values[:-1]) + f" or {values[-1]!r} (any case)"
+
+    def pick(value: str) -> str:
+        # ASCII only: str.lower folds some other letters to ASCII ones (the Kelvin sign to
+        # k), which the pattern, as JSON Schema reads it, does not.
+        found = canonical.get(value.lower()) if value.isascii() else None
+        if found is None:
+            raise PydanticCustomError(
+                "literal_error", "must be one of {expected}", {"expected": expected}
+            )
+        return found
+
+    item = r"[ \t\n\r\f\v]*(?:" + "|".join(_any_case(v) for v in values) + r")[ \t\n\r\f\v]*"
+    schema = {
+        "type": "array",
+        "items": {"type": "string", "pattern": rf"^{item}(,{item})*$", "examples": values},
+    }
+    return Annotated[
+        list[Annotated[str, AfterValidator(pick)]],
+        BeforeValidator(_split),
+        WithJsonSchema(schema),
+    ]
 
 
 def _bbox(value: str | None) -> str | None:
@@ -211,8 +254,8 @@ class IncidentFilters(DateRange):
         " also matches incidents attributed to groups under it.",
         examples=[["iran-backed-groups"]],
     )
-    stance: Annotated[list[Stance], BeforeValidator(_split)] = Field(
-        [], description="Stance of the attribution (with `attributed_to`, of that one)."
+    stance: vocabulary(get_args(Stance)) = Field(  # type: ignore[valid-type]
+        [], description="Stance of the attribution (with `attributed_to`, of that one), any case."
     )
     actor: Many = Field(
         [],
@@ -220,13 +263,18 @@ class IncidentFilters(DateRange):
         " the one who attributed the incident, or as the speaker of a quote about it.",
         examples=[["us-led-coalition"]],
     )
-    role: Annotated[list[Involvement], BeforeValidator(_split)] = Field(  # type: ignore[valid-type]
+    role: vocabulary(get_args(Involvement)) = Field(  # type: ignore[valid-type]
         [],
         description="How `actor` is involved (alone: any actor so involved): a role, or "
-        "`attributed_by` (it attributed the incident) or `speaker` (it is quoted about it).",
+        "`attributed_by` (it attributed the incident) or `speaker` (it is quoted about it); any"
+        " case.",
     )
-    event_type: Annotated[list[EventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
-    sub_event_type: Annotated[list[SubEventType], BeforeValidator(_split)] = Field([])  # type: ignore[valid-type]
+    event_type: vocabulary(EVENT_TYPES) = Field(  # type: ignore[valid-type]
+        [], description="Event type (ACLED's, as `/v1/event-types` lists them), any case."
+    )
+    sub_event_type: vocabulary(SUB_EVENT_TYPES) = Field(  # type: ignore[valid-type]
+        [], description="Sub-event type (as `/v1/event-types` lists them), any case."
+    )
     location: Many = Field(
         [],
         description="A location: its id, name or an alias, any case.",
@@ -262,7 +310,9 @@ class IncidentQuery(IncidentFilters, ExportablePage):
 
 class LocationQuery(ExportablePage):
     country: Countries = Field([], description=COUNTRY_DOC)
-    kind: Many = Field([], description="Location kind, e.g. `air_base`.")
+    kind: vocabulary(get_args(LocationKind)) = Field(  # type: ignore[valid-type]
+        [], description="Location kind, e.g. `air_base`, any case."
+    )
     bbox: BBox = None
     q: Words = Field(None, description="Name or alias.")
     updated_since: Timestamp | None = None
@@ -281,7 +331,9 @@ class OgcLocationQuery(LocationQuery):
 
 
 class ActorQuery(ExportablePage):
-    kind: Many = Field([], description="Actor kind, e.g. `umbrella_group`.")
+    kind: vocabulary(get_args(ActorKind)) = Field(  # type: ignore[valid-type]
+        [], description="Actor kind, e.g. `umbrella_group`, any case."
+    )
     country: Countries = Field([], description=COUNTRY_DOC)
     q: Words = Field(None, description="Name or alias.")
     parent: Many = Field(

@@ -301,10 +301,75 @@ class ChangeOut(BaseModel):
     at: datetime
     key_name: str | None = Field(description="The API key that wrote it; null on the CLI.")
     via: Literal["api", "cli"]
+    reason: str | None = Field(
+        description="Why, as the writer said (`X-Change-Reason`, `reason`, `--reason`); "
+        "null when not said.",
+        examples=["The health ministry revised the toll"],
+    )
 
 
 class ChangeList(ListOf[ChangeOut]):
     pass
+
+
+class FieldChange(BaseModel):
+    field: str = Field(
+        description="A field of the incident as its bundle holds it: its own, or its "
+        "`excerpts`, `weapons`, `actors`, `attributions` or `related` (each list whole).",
+        examples=["fatalities"],
+    )
+    before: Any = Field(description="Its value before (null: none).", examples=[1])
+    after: Any = Field(description="Its value after (null: none).", examples=[2])
+
+
+class IncidentVersionOut(BaseModel):
+    seq: int = Field(description="Order of the versions: increases with each write; may skip.")
+    action: Literal["create", "update", "delete", "baseline"] = Field(
+        description="`baseline`: the incident as it stood when history began to be kept "
+        "(an upgrade; its earlier changes are not known)."
+    )
+    at: datetime
+    key_name: str | None = Field(
+        description="The API key that wrote it; null on the command line.", examples=["editor"]
+    )
+    via: Literal["api", "cli"]
+    reason: str | None = Field(
+        description="Why, as the writer said; null when not said.",
+        examples=["The health ministry revised the toll"],
+    )
+    changes: list[FieldChange] = Field(
+        description="Each field that changed, in the record's order. A creation (or a "
+        "baseline) lists every field it sets, from null; a deletion every field it clears."
+    )
+
+
+class IncidentHistory(ListOf[IncidentVersionOut]):
+    pass
+
+
+_HISTORY_URL = f"http://localhost:8000/v1/incidents/{INCIDENT_ID}/history"
+HISTORY_EXAMPLE = {
+    "data": [
+        {
+            "seq": 12,
+            "action": "update",
+            "at": "2026-12-01T09:30:00Z",
+            "key_name": "editor",
+            "via": "api",
+            "reason": "The health ministry revised the toll",
+            "changes": [
+                {"field": "fatalities", "before": 1, "after": 2},
+                {"field": "added", "before": [], "after": ["fatalities"]},
+            ],
+        }
+    ],
+    "meta": {"total": 2, "limit": 1, "next_cursor": "WyJzZXEiLFsxMl1d"},
+    "links": {
+        "self": f"{_HISTORY_URL}?limit=1",
+        "next": f"{_HISTORY_URL}?limit=1&cursor=WyJzZXEiLFsxMl1d",
+    },
+}
+"""`GET /v1/incidents/{id}/history?limit=1`: the newest of two versions, a correction."""
 
 
 class StatsRow(BaseModel):

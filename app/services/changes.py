@@ -15,9 +15,15 @@ Resource = Literal["incident", "source", "quote", "location", "actor"]
 Action = Literal["create", "update", "delete"]
 
 
+def author_of(session: Session) -> Author:
+    """Who writes in this session, and why (`app.db.write_session`)."""
+    author: Author = session.info.get("author", CLI)
+    return author
+
+
 def record(session: Session, resource: Resource, resource_id: str, action: Action) -> None:
     """Add a change to the session's transaction, by the session's author (write_session)."""
-    author: Author = session.info.get("author", CLI)
+    author = author_of(session)
     session.add(
         Change(
             resource=resource,
@@ -26,6 +32,7 @@ def record(session: Session, resource: Resource, resource_id: str, action: Actio
             at=utcnow(),
             key_name=author.key_name,
             via=author.via,
+            reason=author.reason,
         )
     )
 

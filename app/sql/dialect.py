@@ -143,6 +143,26 @@ def _json_stored_sqlite(element: JsonStored, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(func.json(_only(element)), **kw))
 
 
+class JsonBoolean(FunctionElement[Any]):
+    """A boolean column as a value inside a `JsonObject` (SQLite keeps 0 or 1)."""
+
+    inherit_cache = True
+
+
+@compiles(JsonBoolean, "postgresql")
+def _json_boolean_postgresql(element: JsonBoolean, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(_only(element), **kw))
+
+
+@compiles(JsonBoolean, "sqlite")
+def _json_boolean_sqlite(element: JsonBoolean, compiler: Any, **kw: Any) -> str:
+    column = _only(element)
+    value = case(
+        (column.is_(None), None), (column == 0, func.json("false")), else_=func.json("true")
+    )
+    return str(compiler.process(value, **kw))
+
+
 class JsonTimestamp(FunctionElement[str]):
     """A UTC timestamp column as RFC 3339 text, as `app.encoding` writes one: microseconds
     only when there are some, and `Z`."""
