@@ -363,7 +363,7 @@ HISTORY_EXAMPLE = {
             ],
         }
     ],
-    "meta": {"total": 2, "limit": 1, "next_cursor": "WyJzZXEiLFsxMl1d"},
+    "meta": {"total": 2, "total_relation": "eq", "limit": 1, "next_cursor": "WyJzZXEiLFsxMl1d"},
     "links": {
         "self": f"{_HISTORY_URL}?limit=1",
         "next": f"{_HISTORY_URL}?limit=1&cursor=WyJzZXEiLFsxMl1d",

@@ -30,7 +30,7 @@ Supersedes `incident_fts` (SQLite) and `incident.search` (PostgreSQL) of c5d2e8f
 objects (migrations/env.py).
 
 Revision ID: b7e4d2a91c3f
-Revises: f77397e7eb9c
+Revises: 391a0d662212
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = 'b7e4d2a91c3f'
-down_revision: str | None = 'f77397e7eb9c'
+down_revision: str | None = '391a0d662212'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
