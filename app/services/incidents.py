@@ -197,7 +197,8 @@ def count_incidents(session: Session, query: IncidentFilters, *, exact: bool = F
         rows = union_all(*parts).subquery().select() if len(parts) > 1 else parts[0]
         return capped_count(session, rows, limit)
 
-    return cached_total(session, "incidents-exact" if exact else "incidents", query, count)
+    # The budget is part of the key: a total counted up to another is another answer.
+    return cached_total(session, f"incidents-q-{limit}", query, count)
 
 
 def _count(session: Session, query: IncidentFilters) -> int:
@@ -220,7 +221,9 @@ def _common(session: Session, query: IncidentFilters) -> bool:
     """`q` (with `country`) matches more incidents than a total counts: cheaper tested one
     by one than read first."""
     limit = total_limit(session)
-    hits = cached_total(session, "incident-hits", query, lambda: _hits_of(session, query, limit))
+    hits = cached_total(
+        session, f"incident-hits-{limit}", query, lambda: _hits_of(session, query, limit)
+    )
     return not hits.exact
 
 
