@@ -210,7 +210,9 @@ def test_a_total_past_its_budget_is_a_lower_bound(synthetic: Engine) -> None:
         assert sorted(matching(client, "drone", sort="date", limit=40)) == sorted(everyone)
         # Another filter or a window's start count another way, as honestly.
         with Session(synthetic) as session:
-            rows = session.execute(text("SELECT id, country, date_end FROM incident")).all()
+            rows = session.execute(
+                text("SELECT id, country, date_start, date_end FROM incident")
+            ).all()
         country = max({r.country for r in rows}, key=lambda c: sum(r.country == c for r in rows))
         theirs = {r.id for r in rows if r.country == country} & everyone
         meta = _meta(client, q="drone", country=country)
@@ -224,6 +226,10 @@ def test_a_total_past_its_budget_is_a_lower_bound(synthetic: Engine) -> None:
             (len(later), "eq") if len(later) <= budget else (budget, "gte")
         )
         assert sorted(matching(client, "drone", date_from=day)) == sorted(later)
+        # A window's end bounds the search rows' keys (their dates).
+        earlier = {r.id for r in rows if str(r.date_start) <= day} & everyone
+        assert sorted(matching(client, "drone", date_to=day, limit=40)) == sorted(earlier)
+        assert sorted(matching(client, "drone", date_to=day, sort="date")) == sorted(earlier)
         # A word few incidents have is counted exactly.
         counts = Counter(w for parts in texts.values() for w in {w for p in parts for w in p})
         rare = next(
