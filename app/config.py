@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     """Longest `q` (characters); 422 above."""
     max_q_terms: int = Field(10, ge=1)
     """Most words in `q`; 422 above."""
+    exact_total_limit: int = Field(10_000, ge=1)
+    """A list with `q` counts its matches up to this many for `meta.total`; beyond, the
+    total is this lower bound (`meta.total_relation` `gte`)."""
     access_log: bool = True
     """Log every request as a JSON line on stdout when serving."""
     auth_failure_limit: int = Field(10, ge=1)

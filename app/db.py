@@ -255,27 +255,41 @@ def bulk_write_cache(connection: Connection, mib: int = 256) -> Iterator[None]:
 
 @contextmanager
 def full_text_after_bulk_write(connection: Connection) -> Iterator[None]:
-    """SQLite: the full-text indexes (`*_fts`) written in one pass after a bulk insert.
+    """SQLite: the full-text indexes written in one pass after a bulk insert.
 
     FTS5 writes out the terms of each statement as a segment of its own when the statement
     ends (its savepoint), and merges segments as it goes: row by row, a load of a million
     incidents spent most of its time there (py-spy on `synth`: `sqlite3VtabSavepoint`
     under every insert). So the insert triggers are dropped for the load, and then put
-    back as they were and each index rebuilt from its table, in the same transaction (a
-    failed load rolls back the drop with the rest). PostgreSQL's tsvector is a generated
-    column: a no-op there.
+    back as they were in the same transaction (a failed load rolls back the drop with the
+    rest): each `*_fts` index rebuilt from its table, and the search rows of the incidents
+    the load added (migration b7e4d2a91c3f; their quotes' triggers skip an incident without
+    its row) written with their words.
+
+    PostgreSQL: the search row's trigger on `incident` is disabled for the load in the same
+    way (row by row it made `synth` five times slower), and the rows of the incidents
+    without one written at its end, in the order of their dates.
     """
+    if connection.dialect.name == "postgresql":
+        with _search_rows_after_bulk_write_postgresql(connection):
+            yield
+        return
     if connection.dialect.name != "sqlite":
         yield
         return
     triggers = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB '*_fts_insert'"
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+        " AND (name GLOB '*_fts_insert' OR name = 'incident_search_insert')"
     ).all()
+    last = connection.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM incident").scalar_one()
     for name, _ in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
     yield
     for name, sql in triggers:
         connection.exec_driver_sql(sql)
+        if name == "incident_search_insert":
+            _write_search_rows(connection, last)
+            continue
         fts = name.removesuffix("_insert")
         connection.exec_driver_sql(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
 
@@ -411,3 +425,38 @@ def bulk_insert(connection: Connection, table: str | Table, rows: list[dict[str,
     with raw.cursor() as cursor, cursor.copy(copying) as copy:
         for row in rows:
             copy.write_row([_json_text(row[c]) if c in json_columns else row[c] for c in columns])
+
+
+@contextmanager
+def _search_rows_after_bulk_write_postgresql(connection: Connection) -> Iterator[None]:
+    found = connection.exec_driver_sql(
+        "SELECT 1 FROM pg_trigger WHERE tgname = 'incident_search_insert'"
+    ).first()
+    if found is None:  # a schema before migration b7e4d2a91c3f
+        yield
+        return
+    connection.exec_driver_sql("ALTER TABLE incident DISABLE TRIGGER incident_search_insert")
+    yield
+    connection.exec_driver_sql("ALTER TABLE incident ENABLE TRIGGER incident_search_insert")
+    connection.exec_driver_sql(
+        "INSERT INTO incident_search SELECT incident_search_key(date_start,"
+        " nextval('incident_search_number')), id, country,"
+        " incident_search_document(id, title, summary)"
+        " FROM (SELECT * FROM incident i WHERE NOT EXISTS"
+        " (SELECT 1 FROM incident_search s WHERE s.incident_id = i.id)"
+        " ORDER BY date_start, id) AS i"
+    )
+
+
+def _write_search_rows(connection: Connection, after: int) -> None:
+    """The search rows of the incidents after rowid `after` (new ones: SQLite gives the
+    next rowid), and their words in the list that expands prefixes."""
+    connection.exec_driver_sql(
+        "INSERT INTO incident_search (rowid, title, summary, quotes, country)"
+        " SELECT key, title, summary, quotes, country FROM incident_search_document"
+        " WHERE incident_rowid > ?",
+        (after,),
+    )
+    connection.exec_driver_sql(
+        "INSERT OR IGNORE INTO incident_search_term SELECT term FROM incident_search_vocab"
+    )

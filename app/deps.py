@@ -42,6 +42,7 @@ from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuer
 from app.services import names
 from app.services.history import REASON_MAX, REASON_PATTERN, check_reason
 from app.services.keys import Scope, authenticate
+from app.services.pagination import TOTAL_LIMIT
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -66,12 +67,13 @@ def _min_version(request: Request) -> int | None:
 
 
 async def get_session(
-    request: Request, engine: EngineDep, pool: ReadPoolDep
+    request: Request, engine: EngineDep, pool: ReadPoolDep, settings: SettingsDep
 ) -> AsyncIterator[Session]:
     """The request's session, for reading (app.replicas). It connects at its first query (in
     the route's thread), so making it here costs no hand-off to the thread pool: async for
-    that reason alone."""
+    that reason alone. It carries the budget of totals (`total_limit`)."""
     session = ReadSession(engine, pool, _min_version(request))
+    session.info[TOTAL_LIMIT] = settings.exact_total_limit
     try:
         yield session
     finally:

@@ -11,15 +11,16 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-# The full-text search objects differ by backend (FTS5 tables on SQLite, a tsvector column
-# and its GIN index on PostgreSQL) and are kept by migration c5d2e8f1a0b3 alone.
-SEARCH_OBJECTS = {"search", "ix_incident_search", "ix_quote_search"}
+# The full-text search objects differ by backend (FTS5 tables on SQLite, tsvectors and their
+# indexes on PostgreSQL) and are kept by migrations c5d2e8f1a0b3 and b7e4d2a91c3f alone.
+SEARCH_OBJECTS = {"search", "ix_quote_search"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
-    if name in SEARCH_OBJECTS or (type_ == "table" and "_fts" in (name or "")):
+    name = name or ""
+    if name in SEARCH_OBJECTS or name.startswith(("incident_search", "ix_incident_search")):
         return False
-    return True
+    return not (type_ == "table" and "_fts" in name)
 
 
 def _url() -> str:

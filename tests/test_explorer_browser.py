@@ -297,6 +297,31 @@ def test_a_stretch_of_the_timeline_sets_the_dates(explorer: Explorer) -> None:
     explorer.assert_clean()
 
 
+def test_a_total_counted_to_its_budget_says_at_least(browser: Browser, tmp_path: Path) -> None:
+    """Where the API's total is a lower bound (`total_relation` `gte`), the explorer says
+    "at least": on the page the server wrote, and after a filter the script applies."""
+    with running_server(tmp_path / "server", env={"EXACT_TOTAL_LIMIT": "2"}) as live:
+        with explorer_on(browser, live, tmp_path) as explorer:
+            page = explorer.page
+            meta = explorer.api("/v1/incidents", q="a")["meta"]
+            assert (meta["total"], meta["total_relation"]) == (2, "gte")
+            explorer.open("/explore?q=a")
+            explorer.ready("q=a")
+            expect(page.locator("#summary")).to_have_text("at least 2 incidents match.")
+            expect(page.locator("#incidents caption")).to_contain_text("of at least 2 incidents")
+            assert page.title().startswith("2+ · ")
+            page.get_by_label("Words", exact=True).fill("al")
+            page.get_by_role("button", name="Apply").click()
+            explorer.ready("q=al")
+            assert explorer.api("/v1/incidents", q="al")["meta"]["total_relation"] == "gte"
+            expect(page.locator("#summary")).to_have_text("at least 2 incidents match.")
+            page.get_by_label("Words", exact=True).fill("zeppelin rockets")
+            page.get_by_role("button", name="Apply").click()
+            explorer.ready("q=zeppelin+rockets")
+            expect(page.locator("#summary")).to_have_text("0 incidents match.")
+            explorer.assert_clean()
+
+
 def test_filters_by_name_words_and_event_type(explorer: Explorer) -> None:
     page = explorer.page
     explorer.open("/explore")

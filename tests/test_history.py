@@ -287,7 +287,12 @@ def test_pages_newest_first_with_the_cursor_and_etags(engine: Engine) -> None:
         first = c.get(f"{URL}/history", params={"limit": 2})
         assert first.status_code == 200
         body = first.json()
-        assert body["meta"] == {"total": 5, "limit": 2, "next_cursor": body["meta"]["next_cursor"]}
+        assert body["meta"] == {
+            "total": 5,
+            "total_relation": "eq",
+            "limit": 2,
+            "next_cursor": body["meta"]["next_cursor"],
+        }
         pages, url = [body], body["links"]["next"]
         while url:
             pages.append(c.get(url).json())

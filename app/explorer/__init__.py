@@ -32,6 +32,7 @@ from app.drafting import DRAFT
 from app.errors import ApiError, NotFound
 from app.explorer import records
 from app.services import catalog
+from app.services.pagination import Total
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -91,6 +92,12 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{count(n)} {one if n == 1 else many or one + 's'}"
 
 
+def matched(total: Total) -> str:
+    """How many incidents match: "at least" where the total is a lower bound."""
+    exactly = plural(total.value, "incident")
+    return exactly if total.exact else f"at least {exactly}"
+
+
 def claims(attributed: Iterable[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     """Who an incident is attributed to, each actor once with the stances taken."""
     by_actor: dict[str, tuple[str, list[str]]] = {}
@@ -117,6 +124,7 @@ PAGES.globals.update(
     dates=dates,
     count=count,
     plural=plural,
+    matched=matched,
     claims=claims,
     quote=_quote,
     label=lambda value: str(value or "").replace("_", " "),

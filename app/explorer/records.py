@@ -24,6 +24,7 @@ from app.models import Source
 from app.schemas.messages import message_of
 from app.schemas.queries import IncidentQuery
 from app.services import catalog, incidents, names
+from app.services.pagination import Total
 
 PAGE = 50  # the table's rows per page, as static/js/table.js asks them
 FORM_FILTERS = ("country", "date_from", "date_to", "attributed_to", "actor", "event_type", "q")
@@ -211,7 +212,7 @@ def source_page(session: Session, source_id: str) -> SourcePage:
 @dataclass
 class TablePage:
     rows: list[dict[str, Any]]
-    total: int
+    total: Total
     cursor: str | None
     sort: str
 

@@ -22,6 +22,7 @@ from app.http.negotiation import weighted
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT, ExportablePage, Format
 from app.services import exports
 from app.services.exports import Resource
+from app.services.pagination import Total
 
 MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
@@ -51,13 +52,14 @@ def list_or_export(
 
 
 def list_body(
-    request: Request, data: list[Any], total: int, limit: int, next_cursor: str | None
+    request: Request, data: list[Any], total: Total, limit: int, next_cursor: str | None
 ) -> dict[str, Any]:
     """A list's JSON: the page's items, their total and next cursor, and its links."""
     url = request.url
+    meta = {"total": total.value, "total_relation": total.relation, "limit": limit}
     return {
         "data": data,
-        "meta": {"total": total, "limit": limit, "next_cursor": next_cursor},
+        "meta": meta | {"next_cursor": next_cursor},
         "links": {
             "self": str(url),
             "next": str(url.include_query_params(cursor=next_cursor)) if next_cursor else None,

@@ -338,7 +338,7 @@ def items(
         params["date_from"], params["date_to"] = (d and d.isoformat() for d in days)
     data, total, next_cursor = c.resource.list_page(session, c.query.model_validate(params))
     features = [c.resource.feature(item) for item in data]
-    return ItemsPage(features, total, next_cursor)
+    return ItemsPage(features, total.value, next_cursor)  # exact: no `q` here
 
 
 def feature_collection(

@@ -42,6 +42,7 @@ from app.schemas.resources import (
     SourceList,
 )
 from app.services import catalog, edits, exports
+from app.services.pagination import Total
 
 router = APIRouter()
 
@@ -269,7 +270,7 @@ def list_event_types(request: Request) -> dict[str, Any]:
     what each means. One page holds them all.
     """
     data = catalog.event_types()
-    return list_body(request, data, len(data), len(data), None)
+    return list_body(request, data, Total(len(data)), len(data), None)
 
 
 @router.get(
@@ -285,4 +286,4 @@ def list_countries(request: Request, session: SessionDep) -> dict[str, Any]:
     works as a `country` filter. One page holds them all.
     """
     data = catalog.countries(session)
-    return list_body(request, data, len(data), max(len(data), 1), None)
+    return list_body(request, data, Total(len(data)), max(len(data), 1), None)

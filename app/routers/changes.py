@@ -30,7 +30,12 @@ def list_changes(
     url = request.url
     return {
         "data": data,
-        "meta": {"total": total, "limit": query.limit, "next_cursor": str(cursor)},
+        "meta": {
+            "total": total,
+            "total_relation": "eq",
+            "limit": query.limit,
+            "next_cursor": str(cursor),
+        },
         "links": {
             "self": str(url),
             "next": str(url.include_query_params(since=cursor)) if more else None,

@@ -32,6 +32,7 @@ from app.schemas.resources import (
     IncidentList,
 )
 from app.services import edits, exports, history, incidents
+from app.services.pagination import Total
 
 router = APIRouter(tags=["incidents"])
 
@@ -192,4 +193,4 @@ def get_incident_history(
     readable, its newest version the deletion; an id that never was an incident is a 404.
     """
     data, total, cursor = history.incident_history(session, incident_id, page.limit, page.cursor)
-    return list_body(request, data, total, page.limit, cursor)
+    return list_body(request, data, Total(total), page.limit, cursor)

@@ -35,6 +35,11 @@ class Span(BaseModel):
 
 class PageMeta(BaseModel):
     total: int = Field(description="Matches across all pages.", examples=[4])
+    total_relation: Literal["eq", "gte"] = Field(
+        description="`eq`: `total` is exact. `gte`: at least `total` match: with `q`, an"
+        " incident list counts up to EXACT_TOTAL_LIMIT matches (10,000 by default).",
+        examples=["eq"],
+    )
     limit: int = Field(examples=[50])
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
@@ -411,7 +416,7 @@ HISTORY_EXAMPLE = {
             ],
         }
     ],
-    "meta": {"total": 2, "limit": 1, "next_cursor": "WyJzZXEiLFsxMl1d"},
+    "meta": {"total": 2, "total_relation": "eq", "limit": 1, "next_cursor": "WyJzZXEiLFsxMl1d"},
     "links": {
         "self": f"{_HISTORY_URL}?limit=1",
         "next": f"{_HISTORY_URL}?limit=1&cursor=WyJzZXEiLFsxMl1d",

@@ -58,7 +58,8 @@ class Resource:
     point: Getter | None
     """(longitude, latitude) of the item, or None: the GeoJSON geometry."""
     total: Callable[[Session, Any], int] | None = None
-    """How to count the matches, where it is not a count of `select`."""
+    """How to count the matches, where it is not a count of `select`. An export's total is
+    exact (`X-Total-Count`): it reads its rows anyway."""
     rows: bool = False
     """`select` gives rows of columns, not ORM objects."""
     csv_hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]] | None = None
@@ -165,7 +166,7 @@ INCIDENTS = Resource(
     hydrate=incidents.incidents_out,
     columns=csv_columns(IncidentOut, INCIDENT_FLATTENED),
     point=lambda item: _lon_lat(item["location"]),
-    total=incidents.count_incidents,
+    total=lambda session, query: incidents.count_incidents(session, query, exact=True).value,
     rows=True,
     csv_hydrate=partial(incidents.incidents_out, parsed=True),
     csv_note=(

@@ -22,7 +22,7 @@ from app.models import (
 )
 from app.models.incidents import SPAN_CLASSES
 from app.schemas.queries import IncidentFilters, parse_bbox
-from app.services.search import matches, words
+from app.services.search import incident_match
 from app.sql.dialect import read_by_index
 from app.vocab import ATTRIBUTED_BY, SPEAKER
 
@@ -146,10 +146,17 @@ def _days_before(day: date, days: int) -> date:
     return day - timedelta(days=days) if day.toordinal() > days else date.min
 
 
-def other_conditions(f: IncidentFilters) -> Conditions:
-    """Every filter but the dates, as SQL conditions on `Incident`."""
+def other_conditions(
+    f: IncidentFilters, *, searched: bool = False, common: bool = False
+) -> Conditions:
+    """Every filter but the dates, as SQL conditions on `Incident`.
+
+    `searched`: the statement reads the search rows, whose match has `q` and `country`
+    (app.services.incidents), so they are left out. `common`: `q` matches many incidents,
+    so they are tested one by one rather than read first (`TextMatch`).
+    """
     c: Conditions = []
-    if f.country:
+    if f.country and not searched:
         c.append(col(Incident.country).in_(f.country))
     if f.attributed_to or f.stance:
         claim = [col(Attribution.incident_id) == Incident.id]
@@ -180,8 +187,8 @@ def other_conditions(f: IncidentFilters) -> Conditions:
         box = in_bbox(col(Location.latitude), col(Location.longitude), f.bbox, unplaced=unplaced)
         placed = col(Incident.location_id).in_(select(col(Location.id)).where(*box))
         c.append(or_(placed, col(Incident.location_id).is_(None)) if unplaced else placed)
-    if f.q:
-        c += [matches("incident", word) for word in words(f.q)]
+    if f.q and not searched:
+        c.append(incident_match(f.q, f.country, driving=not common))
     if f.min_fatalities is not None:
         estimate = {"low": Incident.fatalities_low, "high": Incident.fatalities_high}
         figure = estimate.get(f.fatalities_estimate or "best", Incident.fatalities)

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from app.config import get_settings
 from app.countries import country_name
 from app.encoding import to_json
 from app.errors import InvalidValue, NotFound, ProblemItem
@@ -53,10 +54,28 @@ from app.models.common import UTCDateTime
 from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.schemas.resources import IncidentOut, LocationRef
 from app.services.filters import other_conditions, overlapping
-from app.services.pagination import Order, PageResult, cached_total
+from app.services.pagination import (
+    Order,
+    PageResult,
+    Total,
+    cached_total,
+    capped_count,
+    total_limit,
+)
 from app.services.prepared import Prepared
-from app.services.search import relevance, words
-from app.sql.dialect import JsonArray, JsonNested, JsonObject, JsonStored, JsonTimestamp
+from app.services.search import relevance, search_match
+from app.sql.dialect import (
+    LAST_KEY,
+    LOW,
+    SEARCH,
+    JsonArray,
+    JsonNested,
+    JsonObject,
+    JsonStored,
+    JsonTimestamp,
+    SearchOf,
+    day_key,
+)
 
 # Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
 # the one indexed by ix_incident_fatalities_sort for the database to read that index.
@@ -79,14 +98,14 @@ SORTS: dict[str, Order] = {
 
 
 def order_of(query: IncidentQuery) -> Order:
-    """The order of `query.sort`. `relevance` ranks by how well the incident's own text
-    matches `q` (app.services.search.relevance)."""
+    """The order of `query.sort`. `relevance` ranks by how well the incident's texts match
+    `q` (app.services.search.relevance)."""
     if query.sort != "relevance":
         return SORTS[query.sort]
     if not query.q:
         message = "sort=relevance ranks the matches of q: give q"
         raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
-    return _sort("relevance", relevance(words(query.q)), float)
+    return _sort("relevance", relevance(search_match(query.q, query.country)), float)
 
 
 # The list item: each field of `IncidentOut` is a column of the list's statement under
@@ -159,26 +178,124 @@ def rows_by_id(session: Session, ids: Sequence[str]) -> list[Any]:
     return [found[i] for i in ids if i in found]
 
 
-def count_incidents(session: Session, query: IncidentFilters) -> int:
-    """How many incidents match: the sum over the disjoint parts of the date window."""
+def count_incidents(session: Session, query: IncidentFilters, *, exact: bool = False) -> Total:
+    """How many incidents match. Without `q`, exactly: the sum over the disjoint parts of
+    the date window. With `q`, up to `total_limit` (`exact`: all of them), then a lower
+    bound: the search rows' own count, or the parts' where other filters or `date_from`
+    apply."""
+    if not query.q:
+        return cached_total(session, "incidents", query, lambda: Total(_count(session, query)))
+    limit = None if exact else total_limit(session)
 
-    def count() -> int:
-        common = other_conditions(query)
-        counts = [
-            part.apply(select(func.count()).select_from(Incident).where(*common)).scalar_subquery()
+    def count() -> Total:
+        if query.date_from is None and not other_conditions(query, searched=True):
+            return capped_count(session, _hits(query), limit)
+        common = _common(session, query)
+        parts = [
+            part.apply(select(col(Incident.id)).where(*other_conditions(query, common=common)))
             for part in overlapping(query.date_from, query.date_to)
         ]
-        total = counts[0] if len(counts) == 1 else sum(counts[1:], counts[0])
-        return session.connection().execute(select(total)).scalar() or 0
+        rows = union_all(*parts).subquery().select() if len(parts) > 1 else parts[0]
+        return capped_count(session, rows, limit)
 
-    return cached_total(session, "incidents", query, count)
+    # The budget is part of the key: a total counted up to another is another answer.
+    return cached_total(session, f"incidents-q-{limit}", query, count)
 
 
-def page_keys(query: IncidentQuery) -> list[Any]:
-    """For each disjoint part of the date window (`overlapping`), the sort key (`k`) and id
-    of its first `limit + 1` matches after the cursor, read in the order of an index."""
+def _count(session: Session, query: IncidentFilters) -> int:
+    common = other_conditions(query)
+    counts = [
+        part.apply(select(func.count()).select_from(Incident).where(*common)).scalar_subquery()
+        for part in overlapping(query.date_from, query.date_to)
+    ]
+    total = counts[0] if len(counts) == 1 else sum(counts[1:], counts[0])
+    return session.connection().execute(select(total)).scalar() or 0
+
+
+def _hits(query: IncidentFilters) -> Select[Any]:
+    """The search rows of `q` and `country` that start by `date_to`, in no order."""
+    keys = select(SEARCH.c.rowid).where(search_match(query.q or "", query.country))
+    return keys.where(SEARCH.c.rowid <= day_key(query.date_to) + LOW) if query.date_to else keys
+
+
+def _common(session: Session, query: IncidentFilters) -> bool:
+    """`q` (with `country`) matches more incidents than a total counts: cheaper tested one
+    by one than read first."""
+    limit = total_limit(session)
+    hits = cached_total(
+        session, f"incident-hits-{limit}", query, lambda: _hits_of(session, query, limit)
+    )
+    return not hits.exact
+
+
+def _hits_of(session: Session, query: IncidentFilters, limit: int) -> Total:
+    plain = query.model_copy(update={"date_from": None, "date_to": None})
+    return capped_count(session, _hits(plain), limit)
+
+
+def searched(query: IncidentQuery) -> bool:
+    """The page is read from the search rows, in their order: with `q`, by relevance, or
+    by date when no `date_from` makes the window's incidents that started earlier a part
+    of their own (they are read through the incidents' indexes instead)."""
+    return bool(query.q) and (
+        query.sort == "relevance" or (query.sort in ("-date", "date") and not query.date_from)
+    )
+
+
+def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[Any]:
+    """The first `limit + 1` (sort key `k`, id) of the matches after the cursor, read from
+    the search rows in their order.
+
+    By date: the search rows are in the order of `date_start`, then of the incident's
+    number, which is not that of its id; so the statement takes the day of the row
+    `limit + 1` rows on (an `OFFSET` in the index), and orders the rows from it on by
+    (`date_start`, id). By relevance: it ranks the newest `ranked` matches, those a total
+    counts (all of them when it is exact).
+    """
+    relevant = query.sort == "relevance"
+    # By relevance, the rank's own match.
+    match = order.keys[0].text_match if relevant else search_match(query.q or "", query.country)
+    where: list[Any] = [match, *other_conditions(query, searched=True)]
+    if query.date_to:
+        where.append(SEARCH.c.rowid <= day_key(query.date_to) + LOW)
+    if query.date_from:  # overlapping the window: it ends after its start
+        where.append(col(Incident.date_end) >= query.date_from)
+    key = SEARCH.c.rowid
+    rows = SEARCH.join(Incident, SearchOf())
+    start = order.start(query.cursor)
+    if relevant:
+        newest = select(key).select_from(rows).where(*where).order_by(key.desc())
+        edge = newest.offset(ranked - 1).limit(1).correlate(None).scalar_subquery()
+        where.append(key >= func.coalesce(edge, 0))
+    if start is not None:
+        where.append(order.after(start))
+        if not relevant:  # the cursor's day bounds the index too
+            on = day_key(start[0])
+            where.append(key <= on + LOW if order.desc else key >= on)
+    if not relevant:
+        walk = select(key).select_from(rows).where(*where)
+        walk = walk.order_by(key.desc() if order.desc else key.asc())
+        edge = walk.offset(query.limit).limit(1).correlate(None).scalar_subquery()
+        day = edge - edge.op("&")(literal_column(str(LOW)))  # its day's first key
+        if order.desc:
+            where.append(key >= func.coalesce(day, 0))
+        else:
+            where.append(key < func.coalesce(day + (LOW + 1), LAST_KEY))
+    first = select(order.keys[0].label("k"), col(Incident.id).label("id")).select_from(rows)
+    return first.where(*where).order_by(*order.by()).limit(query.limit + 1)
+
+
+def page_keys(
+    query: IncidentQuery, *, common: bool = False, ranked: int | None = None
+) -> list[Any]:
+    """The sort key (`k`) and id of the page's first `limit + 1` matches after the cursor:
+    read from the search rows (`searched`), or for each disjoint part of the date window
+    (`overlapping`) in the order of an index. `common`: `q` matches many incidents
+    (`other_conditions`); `ranked`: how many matches relevance ranks (`total_limit`)."""
     order = order_of(query)
-    where = other_conditions(query)
+    if searched(query):
+        return [_searched_keys(query, order, ranked or get_settings().exact_total_limit)]
+    where = other_conditions(query, common=common)
     start = order.start(query.cursor)
     if start is not None:
         where.append(order.after(start))
@@ -197,7 +314,8 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     read by id, with their places and children, in one prepared statement.
     """
     order = order_of(query)
-    branches = page_keys(query)
+    common = bool(query.q) and not searched(query) and _common(session, query)
+    branches = page_keys(query, common=common, ranked=total_limit(session))
     keys: Any = branches[0]
     if len(branches) > 1:
         union = union_all(*(b.subquery().select() for b in branches)).subquery("page")

@@ -10,18 +10,55 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, func, or_, select
 from sqlmodel import Session, col
 
+from app.config import get_settings
 from app.db import record_state
 from app.errors import BadRequest, ProblemItem
 
-PageResult = tuple[list[dict[str, Any]], int, str | None]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many records match: exactly `value`, or at least `value` when not `exact` (a
+    count stopped at its budget, `total_limit`)."""
+
+    value: int
+    exact: bool = True
+
+    @property
+    def relation(self) -> str:
+        """As search engines say it: `eq`, or `gte` for a lower bound."""
+        return "eq" if self.exact else "gte"
+
+
+PageResult = tuple[list[dict[str, Any]], Total, str | None]
 """The rows of one page as dicts, the total across pages, and the next cursor."""
+
+TOTAL_LIMIT = "exact_total_limit"
+"""The session's `info` key of the request's EXACT_TOTAL_LIMIT (app.deps.get_session)."""
+
+
+def total_limit(session: Session) -> int:
+    """How many matches a total counts at most where counting is not cheap (a search):
+    beyond, it is a lower bound."""
+    limit = session.info.get(TOTAL_LIMIT)
+    return int(limit) if limit is not None else get_settings().exact_total_limit
+
+
+def capped_count(session: Session, stmt: Select[Any], limit: int | None) -> Total:
+    """How many rows `stmt` gives, counting at most `limit` + 1 of them (all if None)."""
+    if limit is not None:
+        stmt = stmt.limit(limit + 1)
+    found = session.connection().execute(select(func.count()).select_from(stmt.subquery()))
+    n = found.scalar() or 0
+    return Total(limit, exact=False) if limit is not None and n > limit else Total(n)
 
 
 def encode_cursor(sort: str, values: Sequence[Any]) -> str:
@@ -115,20 +152,21 @@ def count(session: Session, stmt: Select[Any]) -> int:
 
 
 class _Totals:
-    """Exact totals by filter set, valid while the record's version stays the same.
+    """Totals by filter set, valid while the record's version stays the same.
 
     Paging through a list, or many clients asking the same question, count its matches
     once per version of the record rather than once per page. Any write moves the version
-    (`app.db.bump_version`), so a total is never stale; it is never an estimate.
+    (`app.db.bump_version`), so a total is never stale; it is never an estimate (a lower
+    bound says so: `Total.exact`).
     """
 
     SIZE = 4096
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._totals: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+        self._totals: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
-    def get(self, key: tuple[Any, ...], compute: Callable[[], int]) -> int:
+    def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         with self._lock:
             total = self._totals.get(key)
             if total is not None:
@@ -148,8 +186,8 @@ PAGING = {"limit", "cursor", "sort", "format"}
 
 
 def cached_total(
-    session: Session, resource: str, filters: BaseModel, compute: Callable[[], int]
-) -> int:
+    session: Session, resource: str, filters: BaseModel, compute: Callable[[], T]
+) -> T:
     """`compute()`, or the total it gave for the same filters on this version of the record.
 
     The key is what the database says (its name, the record's version and last write), never
@@ -164,10 +202,10 @@ def cached_total(
 
 def keyset_page(
     session: Session, stmt: Select[Any], order: Order, limit: int, cursor: str | None
-) -> tuple[list[Any], int, str | None]:
-    """One page of `stmt` (a filtered select of records) in `order`, the total, and the
-    next cursor."""
-    total = count(session, stmt)
+) -> tuple[list[Any], Total, str | None]:
+    """One page of `stmt` (a filtered select of records) in `order`, the total (exact),
+    and the next cursor."""
+    total = Total(count(session, stmt))
     start = order.start(cursor)
     if start is not None:
         stmt = stmt.where(order.after(start))

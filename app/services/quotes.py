@@ -11,7 +11,7 @@ from app.models import Actor, Quote, QuoteIncident
 from app.schemas.queries import QuoteQuery
 from app.schemas.resources import QuoteOut, shaped
 from app.services.pagination import PageResult, by_id, keyset_page
-from app.services.search import matches, words
+from app.services.search import quote_match
 
 
 def quotes_out(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
@@ -64,7 +64,7 @@ def quotes_select(query: QuoteQuery) -> Select[Any]:
     if query.date_to:
         stmt = stmt.where(col(Quote.said_on) <= query.date_to)
     if query.q:
-        stmt = stmt.where(*(matches("quote", word) for word in words(query.q)))
+        stmt = stmt.where(quote_match(query.q))
     if query.updated_since:
         stmt = stmt.where(col(Quote.updated_at) >= query.updated_since)
     return stmt

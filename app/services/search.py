@@ -1,26 +1,39 @@
-"""Full-text search for `q`: every word must occur, as the start of a word, found by index.
+"""Full-text search for `q`: its syntax, what it searches, how it ranks.
 
-The words of `q` are its runs of letters and digits, lowercased; an incident matches when
-each occurs at the start of a word of its title or summary or of a quote about it (so
-`drone` finds "drones" and "anti-drone", not "androne"). The same text is indexed the
-same way on both backends (migration `c5d2e8f1a0b3`): SQLite's FTS5 with its `unicode61`
-tokenizer (diacritics kept), PostgreSQL's `simple` text search over the text lowercased
-by ICU with everything but letters and digits made a space. Both therefore split words at
-the same characters and fold the same case, and answer the same.
+The syntax (`phrases`), the same for incidents and quotes:
 
-How each backend writes a query, a match and a rank is `app.sql.dialect`'s (`TextQuery`,
-`TextMatch`, `TextRank`); what is searched is here.
+- A word is a run of letters and digits, in any case; anything else separates words. A
+  word must begin a word of the text: `drone` finds "drone", "drones" and "anti-drone",
+  not "androne". A `*` after it says the same (`drone*`).
+- Words in double quotes are a phrase: whole words, following each other in that order
+  within one text (`"rocket attack"`). A `*` after the phrase or after its last word makes
+  that word a prefix (`"rocket att"*`); a quoted word alone is a whole word (`"drone"`
+  finds "drone", not "drones").
+- Every word and phrase must occur. Nothing else is syntax: the operators of FTS5 or of
+  tsquery (`OR`, `NEAR`, `-`, `^`, `title:`, parentheses) are words or separators, and a
+  last `"` without its pair is ignored. A `q` without a word is a 422 naming `q`.
+
+An incident's texts are its title, its summary and each quote about it; a phrase lies
+within one of them, a word anywhere. They are indexed the same way on both backends
+(migration b7e4d2a91c3f): SQLite's FTS5 with its `unicode61` tokenizer (diacritics kept),
+PostgreSQL's `simple` text search over the text lowercased by ICU with everything but
+letters and digits made a space, so both split words at the same characters, fold the
+same case and answer the same.
+
+The rank (`sort=relevance`) is BM25 on SQLite (FTS5's `bm25`) and the cover density rank
+on PostgreSQL (`ts_rank_cd`, normalised by the document's length), both weighting a match
+in the title 10, in the summary 4 and in a quote 1 (`app.sql.dialect.WEIGHTS`).
+
+How each backend writes a query, a match and a rank is `app.sql.dialect`'s (`TextMatch`,
+`TextRank`); what is searched is here.
 """
 
 import re
-from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, select, union
-from sqlmodel import col
+from sqlalchemy import ColumnElement
 
 from app.errors import InvalidValue, ProblemItem
-from app.models import Incident, Quote, QuoteIncident
-from app.sql.dialect import TextMatch, TextQuery, TextRank
+from app.sql.dialect import Phrase, TextMatch, TextRank
 
 WORD = re.compile(r"[^\W_]+")
 
@@ -29,29 +42,55 @@ def words(q: str) -> list[str]:
     """The words of a search, lowercased; 422 if it has none."""
     found = list(dict.fromkeys(WORD.findall(q.lower())))
     if not found:
-        message = "no word to search for: give letters or digits"
-        raise InvalidValue(f"q: {message}", [ProblemItem(param="q", message=message)])
+        raise _no_word()
     return found
 
 
-def matches(table: Literal["incident", "quote"], word: str) -> ColumnElement[bool]:
-    """The `incident` (or `quote`) has `word` at the start of a word of its text; an incident
-    also when a quote about it has."""
-    query = TextQuery([word])
-    if table == "quote":
-        return TextMatch("quote", query)
-    # Uncorrelated: the same incidents whatever the enclosing query reads.
-    own: Any = select(col(Incident.id)).where(TextMatch("incident", query)).correlate(None)
-    quoted = (
-        select(col(QuoteIncident.incident_id))
-        .join(Quote, col(Quote.id) == QuoteIncident.quote_id)
-        .where(TextMatch("quote", query))
-        .correlate(None)
-    )
-    return col(Incident.id).in_(union(own, quoted))
+def phrases(q: str) -> list[Phrase]:
+    """The terms of `q` (the syntax above), each once, in their order; 422 if none."""
+    q = q.lower()
+    if q.count('"') % 2:  # an unpaired last quote is not syntax
+        cut = q.rindex('"')
+        q = q[:cut] + " " + q[cut + 1 :]
+    parts = q.split('"')
+    found: list[Phrase] = []
+    for n, part in enumerate(parts):
+        if n % 2 == 0:  # outside quotes: words, each a prefix
+            found += [Phrase((w,), True) for w in WORD.findall(part)]
+            continue
+        quoted = tuple(WORD.findall(part))
+        if quoted:
+            starred = part.rstrip().endswith("*") or parts[n + 1].startswith("*")
+            found.append(Phrase(quoted, starred))
+    if not found:
+        raise _no_word()
+    return list(dict.fromkeys(found))
 
 
-def relevance(found: list[str]) -> ColumnElement[float]:
-    """How well an incident's own text matches `found` (the words of `q`), as a key that
-    sorts the best first; 0 when only its quotes match."""
-    return TextRank("incident", TextQuery(found))
+def _no_word() -> InvalidValue:
+    message = "no word to search for: give letters or digits"
+    return InvalidValue(f"q: {message}", [ProblemItem(param="q", message=message)])
+
+
+def incident_match(
+    q: str, countries: list[str] | None = None, *, driving: bool = True
+) -> ColumnElement[bool]:
+    """The incident has every term of `q` in its texts (and is in one of `countries`, if
+    given); `driving`: the matches are few (`TextMatch`)."""
+    return TextMatch("incident", phrases(q), countries or (), driving=driving)
+
+
+def search_match(q: str, countries: list[str] | None = None) -> TextMatch:
+    """The search row (`app.sql.dialect.SEARCH`) of an incident that has every term of `q`
+    in its texts and is in one of `countries`, if given."""
+    return TextMatch("incident_search", phrases(q), countries or ())
+
+
+def quote_match(q: str) -> ColumnElement[bool]:
+    """The quote has every term of `q` in its text."""
+    return TextMatch("quote", phrases(q))
+
+
+def relevance(match: TextMatch) -> ColumnElement[float]:
+    """How well the search row of `match` matches, as a key that sorts the best first."""
+    return TextRank(match)

@@ -11,15 +11,17 @@ the compiled cache tells their statements apart and finds their bound values.
   `JsonTimestamp`): values as `app.encoding` writes them, dates `YYYY-MM-DD`, timestamps
   RFC 3339 in UTC with `Z`.
 - Time buckets for the stats (`TimeBucket`).
-- Full-text search (`TextQuery`, `TextMatch`, `TextRank`), over the indexes of migration
-  `c5d2e8f1a0b3`: SQLite's FTS5 tables `<table>_fts`, PostgreSQL's `search` tsvector.
+- Full-text search (`TextMatch`, `TextRank`, `SearchOf`, `prefix_words`), over the search
+  rows of migration `b7e4d2a91c3f` (`SEARCH`) and the quotes' index of `c5d2e8f1a0b3`.
 - Index hints (`read_by_index`) and date arithmetic (`SpanDays`).
 
 Migrations keep their own per-backend DDL; engine settings (pragmas, locks, time limits)
 live in `app.db`.
 """
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -30,11 +32,13 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    column,
     func,
     literal,
     literal_column,
     or_,
     select,
+    table,
     text,
 )
 from sqlalchemy import distinct as sql_distinct
@@ -249,92 +253,203 @@ def _time_bucket_sqlite(element: TimeBucket, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(func.printf(_sql_text("%s-W%02d"), year, week), **kw))
 
 
-# Full-text search. The words are runs of letters and digits (app.services.search), so
-# they need no quoting inside either backend's query syntax.
+# Full-text search (migration b7e4d2a91c3f): one row per incident in `incident_search`,
+# SQLite's FTS5 table or PostgreSQL's table of tsvectors, both keyed by `rowid`; quotes
+# alone in `quote_fts` and `quote.search` (migration c5d2e8f1a0b3). The words are runs of
+# letters and digits (app.services.search), so they need no quoting inside either
+# backend's query syntax: each is a bound value, and the query's text is made in SQL.
+
+SEARCH = table("incident_search", column("rowid", BigInteger), column("country", Text))
+"""The search rows. `rowid` is the incident's `date_start` as YYYYMMDD in its high 32 bits
+(`day_key`) and a number of the incident in its low 32: the index's own order is by date,
+and a page by date is read in it."""
+
+NUMBER_BITS = 32
+LOW = 2**NUMBER_BITS - 1
+"""The incident's number in a `rowid`."""
+LAST_KEY = 2**63 - 1
+WEIGHTS = {"title": 10.0, "summary": 4.0, "quotes": 1.0}
+"""How much a match in each part counts in the rank (BM25 on SQLite, cover density on
+PostgreSQL), in the columns' order."""
+EXPANSIONS = 64
+"""At most this many indexed words for a prefix (SQLite); beyond, FTS5 reads the prefix."""
 
 
-class TextQuery(ColumnElement[Any]):
-    """A full-text query: each of `words` at the start of a word (a prefix), all of them."""
-
-    inherit_cache = True
-    _traverse_internals = [("words", InternalTraversal.dp_clauseelement_tuple)]
-
-    def __init__(self, words: list[str]) -> None:
-        self.words: tuple[Any, ...] = tuple(bindparam(None, w, unique=True) for w in words)
+def day_key(day: date) -> int:
+    """The lowest `rowid` of the search rows of incidents starting on `day`."""
+    return (day.year * 10000 + day.month * 100 + day.day) << NUMBER_BITS
 
 
-@compiles(TextQuery, "sqlite")
-def _text_query_sqlite(element: TextQuery, compiler: Any, **kw: Any) -> str:
-    # An FTS5 query: `"word"*` for each word; FTS5 requires every term given.
-    terms = (f"""('"' || {compiler.process(w, **kw)} || '"*')""" for w in element.words)
-    return " || ' ' || ".join(terms)
+class Phrase(NamedTuple):
+    """One term of a search: a word, or words that follow each other; the last one a
+    prefix when `prefix`."""
 
-
-@compiles(TextQuery, "postgresql")
-def _text_query_postgresql(element: TextQuery, compiler: Any, **kw: Any) -> str:
-    terms = " || ' & ' || ".join(f"{compiler.process(w, **kw)} || ':*'" for w in element.words)
-    return f"to_tsquery('simple', {terms})"
+    words: tuple[str, ...]
+    prefix: bool
 
 
 class TextMatch(ColumnElement[bool]):
-    """The row of `table` (`incident`, `quote`) has indexed text that `query` matches."""
+    """The rows of `table` whose indexed text has every phrase: `incident_search` (and one
+    of `countries`, if given), `incident` (through `incident_search`) or `quote`.
+
+    For `incident` on SQLite, `driving`: the matches are few, so the statement starts from
+    them; else it reads incidents by its other conditions and tests each one.
+    """
 
     # No Boolean type: SQLite would be sent `rowid IN (...) = 1`, which it cannot answer
     # from the primary key (it scans the table instead).
     inherit_cache = True
     _traverse_internals = [
         ("table", InternalTraversal.dp_string),
-        ("query", InternalTraversal.dp_clauseelement),
+        ("shape", InternalTraversal.dp_string),
+        ("words", InternalTraversal.dp_clauseelement_tuple),
+        ("countries", InternalTraversal.dp_clauseelement_tuple),
+        ("driving", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, table: str, query: TextQuery) -> None:
+    def __init__(
+        self,
+        table: str,
+        phrases: Sequence[Phrase],
+        countries: Sequence[str] = (),
+        *,
+        driving: bool = True,
+    ) -> None:
         self.table = table
-        self.query = query
+        # The statement's shape (each phrase's length and whether its last word is a
+        # prefix), for the compiled cache; the words are bound values.
+        self.shape = " ".join(f"{len(p.words)}{'*' if p.prefix else ''}" for p in phrases)
+        self.words: tuple[Any, ...] = tuple(
+            bindparam(None, w, unique=True) for p in phrases for w in p.words
+        )
+        self.countries: tuple[Any, ...] = tuple(bindparam(None, c, unique=True) for c in countries)
+        self.driving = driving
+
+    def phrases(self) -> list[tuple[list[Any], bool]]:
+        """Each phrase's words (bound values) and whether its last word is a prefix."""
+        out, at = [], 0
+        for term in self.shape.split():
+            size = int(term.rstrip("*"))
+            out.append((list(self.words[at : at + size]), term.endswith("*")))
+            at += size
+        return out
+
+
+def _fts5_query(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    """The FTS5 query of `element`, as SQL that makes its text. A word's prefix is written
+    as the indexed words it begins (`incident_search_term`, at most `EXPANSIONS`): FTS5
+    would merge every row of a prefix in memory on each query. A phrase's, and those of
+    the quotes' own index, stay FTS5's."""
+    terms = []
+    for words, prefix in element.phrases():
+        sql = [compiler.process(w, **kw) for w in words]
+        if prefix and len(sql) == 1 and element.table != "quote":
+            (word,) = sql
+            listed = (
+                "SELECT term FROM incident_search_term"
+                f" WHERE term >= {word} AND term < {word} || char(1114111) LIMIT {EXPANSIONS + 1}"
+            )
+            terms.append(
+                f"""(SELECT CASE WHEN count(*) = 0 THEN '"' || {word} || '"'"""
+                f""" WHEN count(*) > {EXPANSIONS} THEN '"' || {word} || '"*'"""
+                f""" ELSE '(' || group_concat('"' || term || '"', ' OR ') || ')' END"""
+                f" FROM ({listed}))"
+            )
+        else:
+            joined = " || ' ' || ".join(sql)
+            terms.append(f"""'"' || {joined} || '"{"*" if prefix else ""}'""")
+    query = " || ' AND ' || ".join(terms)
+    if element.table == "quote":
+        return query
+    query = f"'{{title summary quotes}} : (' || {query} || ')'"
+    if element.countries:  # the codes are words of the country column
+        codes = " || ' OR ' || ".join(
+            f"""'"' || lower({compiler.process(c, **kw)}) || '"'""" for c in element.countries
+        )
+        query += f" || ' AND {{country}} : (' || {codes} || ')'"
+    return query
+
+
+def _tsquery(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    """The tsquery of `element`: `<->` between the words of a phrase, `:*` after a prefix."""
+    terms = []
+    for words, prefix in element.phrases():
+        joined = " || ' <-> ' || ".join(compiler.process(w, **kw) for w in words)
+        terms.append(f"'(' || {joined} || '{':*' if prefix else ''})'")
+    query = " || ' & ' || ".join(terms)
+    return f"to_tsquery('simple', {query})"
 
 
 @compiles(TextMatch, "sqlite")
 def _text_match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
-    fts = f"{element.table}_fts"
-    query = compiler.process(element.query, **kw)
-    return f"{element.table}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {query})"
+    query = _fts5_query(element, compiler, **kw)
+    if element.table == "quote":
+        return f"quote.rowid IN (SELECT rowid FROM quote_fts WHERE quote_fts MATCH {query})"
+    if element.table == "incident_search":
+        return f"incident_search MATCH {query}"
+    # `+` keeps SQLite from reading incidents by the matches' rowids.
+    rowid = "incident.rowid" if element.driving else "+incident.rowid"
+    found = f"SELECT rowid & {LOW} FROM incident_search WHERE incident_search MATCH"
+    return f"{rowid} IN ({found} {query})"
 
 
 @compiles(TextMatch, "postgresql")
 def _text_match_postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
-    return f"{element.table}.search @@ {compiler.process(element.query, **kw)}"
+    query = _tsquery(element, compiler, **kw)
+    if element.table == "quote":
+        return f"quote.search @@ {query}"
+    match = f"incident_search.search @@ {query}"
+    if element.countries:
+        codes = ", ".join(compiler.process(c, **kw) for c in element.countries)
+        match += f" AND incident_search.country IN ({codes})"
+    if element.table == "incident_search":
+        return f"({match})"
+    return f"incident.id IN (SELECT incident_id FROM incident_search WHERE {match})"
 
 
 class TextRank(ColumnElement[float]):
-    """How well the indexed text of the row of `table` matches `query`, as a key that sorts
-    the best first: FTS5's bm25 (negative) on SQLite, minus ts_rank on PostgreSQL; 0 where
-    it does not match."""
+    """How well the search row of `match` (a `TextMatch` of `incident_search`) matches, as
+    a key that sorts the best first: FTS5's BM25 (negative) on SQLite, minus the cover
+    density rank on PostgreSQL, both with `WEIGHTS`. The statement reads `incident_search`."""
 
     type = Float()
     inherit_cache = True
-    _traverse_internals = [
-        ("table", InternalTraversal.dp_string),
-        ("query", InternalTraversal.dp_clauseelement),
-    ]
+    _traverse_internals = [("text_match", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, table: str, query: TextQuery) -> None:
-        self.table = table
-        self.query = query
+    def __init__(self, text_match: TextMatch) -> None:
+        self.text_match = text_match
 
 
 @compiles(TextRank, "sqlite")
 def _text_rank_sqlite(element: TextRank, compiler: Any, **kw: Any) -> str:
-    fts = f"{element.table}_fts"
-    query = compiler.process(element.query, **kw)
-    return (
-        f"coalesce((SELECT bm25({fts}) FROM {fts} WHERE {fts} MATCH {query}"
-        f" AND {fts}.rowid = {element.table}.rowid), 0.0)"
-    )
+    weights = ", ".join(str(w) for w in (*WEIGHTS.values(), 0.0))  # the country: nothing
+    return f"bm25(incident_search, {weights})"
 
 
 @compiles(TextRank, "postgresql")
 def _text_rank_postgresql(element: TextRank, compiler: Any, **kw: Any) -> str:
-    query = compiler.process(element.query, **kw)
-    return f"(0.0 - ts_rank({element.table}.search, {query}))"
+    # Weights D, C, B, A: the parts' separators, quotes, summary, title; normalised by
+    # 1 + the logarithm of the document's length, as BM25 favours shorter documents.
+    title, summary, quotes = (w / WEIGHTS["title"] for w in WEIGHTS.values())
+    query = _tsquery(element.text_match, compiler, **kw)
+    weights = f"'{{0, {quotes}, {summary}, {title}}}'"
+    return f"(0.0 - ts_rank_cd({weights}, incident_search.search, {query}, 1))"
+
+
+class SearchOf(ColumnElement[bool]):
+    """The join of `incident` to its search row."""
+
+    inherit_cache = True
+
+
+@compiles(SearchOf, "sqlite")
+def _search_of_sqlite(_element: SearchOf, _compiler: Any, **_kw: Any) -> str:
+    return f"incident.rowid = (incident_search.rowid & {LOW})"
+
+
+@compiles(SearchOf, "postgresql")
+def _search_of_postgresql(_element: SearchOf, _compiler: Any, **_kw: Any) -> str:
+    return "incident.id = incident_search.incident_id"
 
 
 # Index hints

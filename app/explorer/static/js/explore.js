@@ -4,7 +4,7 @@
 // `group_by` sets the timeline's bars. History entries are views: back and forward work.
 
 import { describe, getAll, getJSON, isAbort } from "./api.js";
-import { count, el, plural, showProblem } from "./format.js";
+import { count, el, matched, plural, showProblem } from "./format.js";
 import { incidentsByPlace } from "./places.js";
 import { IncidentTable } from "./table.js";
 import { Timeline, autoUnit } from "./timeline.js";
@@ -138,7 +138,8 @@ async function show(search) {
   if (controller.signal.aborted) return;
   const failed = results.find((r) => r.status === "rejected" && !isAbort(r.reason));
   showProblem($("problem"), failed ? describe(failed.reason) : "");
-  const total = results[0].status === "fulfilled" ? results[0].value : null;
+  const meta = results[0].status === "fulfilled" ? results[0].value : null;
+  const total = meta && meta.total_relation !== "gte" ? meta.total : null; // null: not exact
   const barred = results[1].status === "fulfilled" ? results[1].value : null;
   const before = total !== null && barred !== null ? total - barred : 0;
   // Bars count an incident on its first day; the list takes every incident overlapping the dates.
@@ -146,8 +147,9 @@ async function show(search) {
     before > 0 && search.get("date_from")
       ? `${plural(before, "incident")} that began before ${search.get("date_from")} ${before === 1 ? "is" : "are"} in the table and on the map, not in these bars.`
       : "";
-  $("summary").textContent = total === null ? "The record could not be read." : `${plural(total, "incident")} match.`;
-  document.title = `${total === null ? "" : `${count(total)} · `}Explore the record · incident-record`;
+  $("summary").textContent = meta === null ? "The record could not be read." : `${matched(meta)} match.`;
+  const shown = meta === null ? "" : `${count(meta.total)}${meta.total_relation === "gte" ? "+" : ""} · `;
+  document.title = `${shown}Explore the record · incident-record`;
   document.body.dataset.view = window.location.search;
   document.body.dataset.readyAt = performance.now().toFixed(1);
   document.body.dataset.state = "ready";

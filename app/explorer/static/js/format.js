@@ -17,6 +17,9 @@ export function el(tag, attrs = {}, ...children) {
 const numbers = new Intl.NumberFormat("en");
 export const count = (n) => numbers.format(n);
 export const plural = (n, one, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
+// A list's total (meta.total, meta.total_relation): "at least" where it is a lower bound.
+export const matched = ({ total, total_relation }) =>
+  total_relation === "gte" ? `at least ${count(total)} incidents` : plural(total, "incident");
 
 // "Not said" (null) must never look like zero.
 export function notSaid(what = "The source does not say") {

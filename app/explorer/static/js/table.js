@@ -3,7 +3,7 @@
 // explore.html, rows as `row` makes them here): the first `show` of that view keeps it.
 
 import { describe, getJSON } from "./api.js";
-import { attributedTo, count, dates, el, figure, plural } from "./format.js";
+import { attributedTo, count, dates, el, figure, matched } from "./format.js";
 
 const PAGE = "50";
 const ORDER = {
@@ -47,19 +47,19 @@ export class IncidentTable {
     this.sort = sort;
     const served = this.served();
     if (served) {
-      this.total = served.meta.total;
+      this.meta = served.meta;
       this.next(served);
       this.sortHeaders(sort);
-      return this.total;
+      return this.meta;
     }
     this.table.setAttribute("aria-busy", "true");
     try {
       const page = await getJSON("/v1/incidents", [...filters, ["sort", sort], ["limit", PAGE]], signal);
-      this.total = page.meta.total;
+      this.meta = page.meta;
       this.body.replaceChildren(...page.data.map(row));
       this.next(page);
       this.sortHeaders(sort);
-      return page.meta.total;
+      return page.meta;
     } catch (error) {
       this.body.replaceChildren();
       this.more.hidden = true;
@@ -72,21 +72,21 @@ export class IncidentTable {
 
   // The page the server wrote, if it is of the view now shown (once: later views are read).
   served() {
-    const { view, total, cursor } = this.table.dataset;
+    const { view, total, totalRelation, cursor } = this.table.dataset;
     delete this.table.dataset.view;
     if (view === undefined || view !== window.location.search || total === undefined) return null;
-    return { meta: { total: Number(total), next_cursor: cursor || null } };
+    return { meta: { total: Number(total), total_relation: totalRelation, next_cursor: cursor || null } };
   }
 
   next(page) {
     this.cursor = page.meta.next_cursor;
     const shown = this.body.rows.length;
     this.caption.textContent =
-      this.total === 0
+      this.meta.total === 0
         ? "No incident matches these filters"
-        : `${count(shown)} of ${plural(this.total, "incident")}, ${ORDER[this.sort] || this.sort}`;
+        : `${count(shown)} of ${matched(this.meta)}, ${ORDER[this.sort] || this.sort}`;
     this.more.hidden = !this.cursor;
-    this.more.textContent = `Show ${Math.min(Number(PAGE), this.total - shown)} more`;
+    this.more.textContent = `Show ${Math.min(Number(PAGE), this.meta.total - shown)} more`;
   }
 
   async loadMore() {
