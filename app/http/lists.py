@@ -19,7 +19,13 @@ from app.encoding import MEDIA_TYPE, to_json
 from app.errors import InvalidValue, ProblemItem
 from app.http.etag import http_date, weak_etag_for
 from app.http.negotiation import weighted
-from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT, ExportablePage, Format
+from app.schemas.queries import (
+    EXPORT_MAX_LIMIT,
+    JSON_MAX_LIMIT,
+    ExportablePage,
+    Format,
+    IncidentFormat,
+)
 from app.services import exports
 from app.services.exports import Resource
 from app.services.pagination import Total
@@ -28,7 +34,11 @@ MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "geojson": "application/geo+json",
     "ndjson": "application/x-ndjson",
+    "ucdp-ged": "text/csv; charset=utf-8",
+    "acled": "text/csv; charset=utf-8",
 }
+FILE_NAMES = {"ucdp-ged": "{name}-ucdp-ged.csv", "acled": "{name}-acled.csv"}
+"""The attachment's name where it is not `{name}.{format}`: a layout is CSV."""
 _ACCEPTED: dict[str, Format] = {
     "application/json": "json",
     "application/*": "json",
@@ -67,7 +77,7 @@ def list_body(
     }
 
 
-def negotiate(request: Request, query: ExportablePage) -> Format:
+def negotiate(request: Request, query: ExportablePage) -> IncidentFormat:
     """The format asked for: `format` if given, else the best `Accept` match, else JSON.
 
     JSON pages stay at most 1000 rows; only exports go up to 100000.
@@ -97,7 +107,7 @@ def export(
     session: Session,
     resource: Resource,
     query: ExportablePage,
-    fmt: Format,
+    fmt: IncidentFormat,
 ) -> StreamingResponse:
     """The streamed export, with its headers worked out before the first row is read.
 
@@ -110,7 +120,8 @@ def export(
         after = request.url.include_query_params(cursor=found.next_cursor, format=fmt)
         headers["Link"] = f'<{after}>; rel="next"'
     headers["ETag"] = weak_etag_for(found.fingerprint)
-    headers["Content-Disposition"] = f'attachment; filename="{resource.name}.{fmt}"'
+    file_name = FILE_NAMES.get(fmt, "{name}.{fmt}").format(name=resource.name, fmt=fmt)
+    headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     if found.written_at is not None:
         headers["Last-Modified"] = http_date(found.written_at)
     body = exports.stream(session.get_bind().engine, found)

@@ -196,6 +196,9 @@ class Page(BaseModel):
 
 
 Format = Literal["json", "csv", "geojson", "ndjson"]
+Layout = Literal["ucdp-ged", "acled"]
+"""The publishers' column layouts incidents also export in (`app.services.layouts`)."""
+IncidentFormat = Literal[Format, Layout]
 JSON_MAX_LIMIT = 1000
 EXPORT_MAX_LIMIT = 100_000
 
@@ -318,6 +321,12 @@ IncidentSort = Literal["date", "-date", "fatalities", "-fatalities", "updated_at
 
 
 class IncidentQuery(IncidentFilters, ExportablePage):
+    # Wider than the other lists' formats: incidents also export in the layouts.
+    format: IncidentFormat | None = Field(  # type: ignore[assignment]
+        None,
+        description="`json` (default), `csv`, `geojson` or `ndjson`; overrides `Accept`. "
+        "`ucdp-ged` or `acled`: CSV in the columns of UCDP GED's or ACLED's files.",
+    )
     sort: IncidentSort = Field(
         "-date",
         description="Order of the list. `relevance` (with `q`): best matches of `q` in the "

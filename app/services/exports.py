@@ -1,4 +1,5 @@
-"""The lists that export, and their exports as CSV, GeoJSON and NDJSON, in keyset batches.
+"""The lists that export, and their exports as CSV, GeoJSON and NDJSON (incidents also in
+UCDP GED's and ACLED's columns, `app.services.layouts`), in keyset batches.
 
 A `Resource` is a list's registry entry: the service that answers its JSON page, the
 select and order its export reads, how its rows become JSON items, and its CSV columns
@@ -26,9 +27,9 @@ from sqlmodel import Session
 
 from app.db import record_version, record_written_at
 from app.encoding import to_json
-from app.schemas.queries import EXPORT_MAX_LIMIT, ExportablePage, Format
+from app.schemas.queries import EXPORT_MAX_LIMIT, ExportablePage, IncidentFormat
 from app.schemas.resources import ActorOut, IncidentOut, LocationOut, QuoteOut
-from app.services import catalog, incidents, quotes
+from app.services import catalog, incidents, layouts, quotes
 from app.services.pagination import Order, PageResult, count
 
 BATCH = 500
@@ -216,7 +217,7 @@ class Export:
 
     resource: Resource
     query: ExportablePage
-    fmt: Format
+    fmt: IncidentFormat
     order: Order
     limit: int
     total: int
@@ -233,7 +234,9 @@ class Export:
     and go, and deletes leave no `updated_at` behind; names and counts of others show)."""
 
 
-def plan(session: Session, resource: Resource, query: ExportablePage, fmt: Format) -> Export:
+def plan(
+    session: Session, resource: Resource, query: ExportablePage, fmt: IncidentFormat
+) -> Export:
     """The export of `query`'s matches (from its cursor) in `fmt`, up to its `limit`, which
     defaults to the most an export sends."""
     order = resource.order(query)
@@ -274,12 +277,22 @@ def _normalized(query: BaseModel) -> bytes:
 
 def stream(engine: Engine, export: Export) -> Iterator[bytes]:
     """The body of the export, a batch of rows at a time."""
-    parsed = export.fmt == "csv"
-    write = _WRITERS[export.fmt] if not (parsed and export.query.csv_safe) else _safe_csv
-    return write(export.resource, _batches(engine, export, parsed))
+    resource = export.resource
+    cell = _defused if export.query.csv_safe else _cell
+    layout = layouts.LAYOUTS.get(export.fmt)
+    if layout is not None:  # CSV in a publisher's columns, from the values CSV has
+        assert resource.csv_hydrate is not None, "a list with layouts has a CSV hydrate"
+        rows = partial(layouts.rows, layout, resource.csv_hydrate)
+        return _csv(layout.getters, _batches(engine, export, rows), cell)
+    if export.fmt == "csv":
+        hydrate = resource.csv_hydrate or resource.hydrate
+        return _csv(resource.columns, _batches(engine, export, hydrate), cell)
+    return _WRITERS[export.fmt](resource, _batches(engine, export, resource.hydrate))
 
 
-def _batches(engine: Engine, export: Export, parsed: bool) -> Iterator[list[dict[str, Any]]]:
+def _batches(
+    engine: Engine, export: Export, hydrate: Callable[[Session, list[Any]], list[dict[str, Any]]]
+) -> Iterator[list[dict[str, Any]]]:
     """The export's rows as JSON items, a batch at a time.
 
     With a next page, the export ends exactly at the row whose key is that page's cursor,
@@ -287,7 +300,6 @@ def _batches(engine: Engine, export: Export, parsed: bool) -> Iterator[list[dict
     its own session: the request's is closed by the time the body streams.
     """
     resource, order, stop = export.resource, export.order, export.stop
-    hydrate = (resource.csv_hydrate or resource.hydrate) if parsed else resource.hydrate
     with Session(engine) as session:
         stmt = resource.select(export.query)
         if stop is not None:
@@ -331,16 +343,12 @@ def _defused(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def _safe_csv(resource: Resource, batches: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
-    return _csv(resource, batches, cell=_defused)
-
-
 def _csv(
-    resource: Resource, batches: Iterator[list[dict[str, Any]]], cell: Getter = _cell
+    columns: dict[str, Getter], batches: Iterator[list[dict[str, Any]]], cell: Getter
 ) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    getters = list(resource.columns.values())
+    getters = list(columns.values())
 
     def drain() -> bytes:
         data = buffer.getvalue().encode()
@@ -348,7 +356,7 @@ def _csv(
         buffer.truncate()
         return data
 
-    writer.writerow(resource.columns)
+    writer.writerow(columns)
     yield drain()
     for batch in batches:
         writer.writerows([cell(get(item)) for get in getters] for item in batch)
@@ -373,7 +381,6 @@ def _ndjson(_: Resource, batches: Iterator[list[dict[str, Any]]]) -> Iterator[by
 
 
 _WRITERS: dict[str, Callable[[Resource, Iterator[list[dict[str, Any]]]], Iterator[bytes]]] = {
-    "csv": _csv,
     "geojson": _geojson,
     "ndjson": _ndjson,
 }
