@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.datasets.service import import_dataset
+from app.main import create_app
 from app.schemas.resources import INCIDENT_ID
 from app.services.layouts import ACLED_COLUMNS, GED_COLUMNS
 from tests.conftest import client_for
@@ -201,3 +202,17 @@ def test_layouts_are_incidents_only(client: TestClient) -> None:
     assert response.status_code == unknown.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["param"] == "format"
+
+
+def test_the_openapi_document_lists_the_layouts_for_incidents_only() -> None:
+    document = create_app().openapi()
+
+    def formats(path: str) -> list[str]:
+        (param,) = [
+            p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "format"
+        ]
+        return list(param["schema"]["anyOf"][0]["enum"])
+
+    assert formats("/v1/incidents")[-2:] == ["ucdp-ged", "acled"]
+    assert "acled" not in formats("/v1/actors")
+    assert "`format=ucdp-ged`" in document["paths"]["/v1/incidents"]["get"]["description"]

@@ -205,7 +205,7 @@ def _export_beyond_json_limit(case: Any) -> bool:
         limit = int(query.get("limit"))
     except (TypeError, ValueError):
         return False
-    exported = query.get("format") in ("csv", "geojson", "ndjson")
+    exported = query.get("format") in ("csv", "geojson", "ndjson", "ucdp-ged", "acled")
     return exported and JSON_MAX_LIMIT < limit <= EXPORT_MAX_LIMIT
 
 

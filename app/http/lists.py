@@ -37,8 +37,6 @@ MEDIA_TYPES: dict[str, str] = {
     "ucdp-ged": "text/csv; charset=utf-8",
     "acled": "text/csv; charset=utf-8",
 }
-FILE_NAMES = {"ucdp-ged": "{name}-ucdp-ged.csv", "acled": "{name}-acled.csv"}
-"""The attachment's name where it is not `{name}.{format}`: a layout is CSV."""
 _ACCEPTED: dict[str, Format] = {
     "application/json": "json",
     "application/*": "json",
@@ -120,7 +118,10 @@ def export(
         after = request.url.include_query_params(cursor=found.next_cursor, format=fmt)
         headers["Link"] = f'<{after}>; rel="next"'
     headers["ETag"] = weak_etag_for(found.fingerprint)
-    file_name = FILE_NAMES.get(fmt, "{name}.{fmt}").format(name=resource.name, fmt=fmt)
+    # A layout is CSV: `incidents-acled.csv`.
+    file_name = (
+        f"{resource.name}-{fmt}.csv" if fmt in resource.layouts else f"{resource.name}.{fmt}"
+    )
     headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     if found.written_at is not None:
         headers["Last-Modified"] = http_date(found.written_at)
@@ -155,6 +156,15 @@ of matches. Sent as an attachment named `{resource.name}.csv`, `.geojson` or `.n
 - NDJSON: one JSON object per line, exactly as the JSON list's `data` items.
 """
         )
+        if resource.layouts:
+            names = " or ".join(f"`format={name}`" for name in resource.layouts)
+            route.__doc__ += (
+                f"- {names}: CSV in the columns of UCDP GED's or ACLED's files, the same rows, "
+                f"as `{resource.name}-ucdp-ged.csv` or `{resource.name}-acled.csv`. An "
+                "imported row gives back its own values; the id column (`id`, "
+                "`event_id_cnty`) holds the record's id where the row is not that "
+                "publisher's; what a record does not have is an empty cell.\n"
+            )
         return route
 
     return decorate

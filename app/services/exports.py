@@ -67,6 +67,8 @@ class Resource:
     """For CSV, where `hydrate` leaves values as JSON text (CSV cells need the values)."""
     csv_note: str = ""
     """How its list columns line up, for the documentation."""
+    layouts: tuple[str, ...] = ()
+    """The publishers' column layouts it also exports in (`app.services.layouts`)."""
 
     def feature(self, item: dict[str, Any]) -> dict[str, Any]:
         """An item as a GeoJSON Feature: the record id, its point or null, the record."""
@@ -175,6 +177,7 @@ INCIDENTS = Resource(
         " attributed, and align; `attribution_stances` and `attributed_by` give each"
         " attribution, and align)"
     ),
+    layouts=tuple(layouts.LAYOUTS),
 )
 
 LOCATIONS = Resource(
