@@ -216,3 +216,19 @@ def test_the_openapi_document_lists_the_layouts_for_incidents_only() -> None:
     assert formats("/v1/incidents")[-2:] == ["ucdp-ged", "acled"]
     assert "acled" not in formats("/v1/actors")
     assert "`format=ucdp-ged`" in document["paths"]["/v1/incidents"]["get"]["description"]
+
+
+def test_what_an_imported_row_did_not_say_stays_empty(engine: Engine, tmp_path: Path) -> None:
+    """An ACLED row without geo_precision: the record's place has 3 (the import's default,
+    listed in its `added`), but the row did not say it, so the layout does not either."""
+    rows = read(ACLED)
+    rows.loc[0, "geo_precision"] = ""
+    path = tmp_path / "acled-export.csv"
+    rows.to_csv(path, index=False)
+    import_dataset(engine, path, release="2023-01")
+    with client_for(engine) as client:
+        written = export(client, "acled").set_index("event_id_cnty")
+        detail = client.get(f"/v1/incidents/acled-{rows.at[0, 'event_id_cnty'].lower()}").json()
+    assert detail["location"]["geo_precision"] == 3
+    assert written.at[rows.at[0, "event_id_cnty"], "geo_precision"] == ""
+    assert written.at[rows.at[1, "event_id_cnty"], "geo_precision"] == rows.at[1, "geo_precision"]

@@ -128,9 +128,12 @@ ACLED = Layout(
         "location": _place("name"),
         "latitude": _place("latitude"),
         "longitude": _place("longitude"),
-        # The record's scale is ACLED's (1 exact, 2 near, 3 region).
+        # The record's scale is ACLED's (1 exact, 2 near, 3 region); an ACLED row without
+        # one has 3 as the import's default, not ACLED's word.
         "geo_precision": lambda item, origin: (
-            origin.get("geo_precision") or _place("geo_precision")(item, origin)
+            origin.get("geo_precision")
+            if "row_id" in origin
+            else _place("geo_precision")(item, origin)
         ),
         "notes": _field("summary"),
         "fatalities": _field("fatalities"),
