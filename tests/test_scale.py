@@ -244,6 +244,10 @@ def test_monthly_stats_over_the_seed_say_injuries_are_not_known(client: TestClie
         "incidents": 0,
         "fatalities": None,
         "fatalities_known": 0,
+        "fatalities_low": None,
+        "fatalities_low_known": 0,
+        "fatalities_high": None,
+        "fatalities_high_known": 0,
         "injuries": None,
         "injuries_known": 0,
     }
