@@ -1,6 +1,6 @@
 """`format=ucdp-ged` and `format=acled`: the incident list in the publishers' columns, on
 SQLite and PostgreSQL, read back by pandas and compared with the files it was imported
-from, and with what an article's incident holds."""
+from, and with what an article's incident holds (its actors by role on the two sides)."""
 
 import io
 from collections.abc import Iterator
@@ -17,12 +17,15 @@ from app.main import create_app
 from app.schemas.resources import INCIDENT_ID
 from app.services.layouts import ACLED_COLUMNS, GED_COLUMNS
 from tests.conftest import client_for
-from tests.helpers_writes import seed
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import new_key, seed
 
 DATA = Path(__file__).parent / "data" / "datasets"
 GED, ACLED = DATA / "ucdp-ged-23.1.csv", DATA / "acled-export.csv"
-NOT_KEPT = {"side_a", "side_b", "actor1", "actor2"}
-"""Columns the record keeps as actors, not as the row's text: written empty."""
+ACTOR_COLUMNS = {
+    "ucdp-ged": ("side_a", "side_a_new_id", "side_b", "side_b_new_id", "dyad_name"),
+    "acled": ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"),
+}
 
 
 @pytest.fixture
@@ -74,11 +77,12 @@ def test_imported_rows_come_back_with_their_values(
     original = read(path)
     assert sorted(written[id_column]) == sorted(original[id_column])
     given = original.set_index(id_column)
-    checked = [c for c in columns if c in given.columns and c not in NOT_KEPT]
-    # The mapped columns of the task at least: dates, country, place, figures, ids.
+    checked = [c for c in columns if c in given.columns]
+    # The mapped columns of the task at least: dates, country, place, figures, ids, actors.
     assert {"country", "latitude", "longitude", "fatalities" if fmt == "acled" else "best"} <= {
         *checked
     }
+    assert set(ACTOR_COLUMNS[fmt]) <= set(checked)
     for _, row in written.iterrows():
         for column in checked:
             assert same(column, row[column], given.at[row[id_column], column]), (
@@ -87,7 +91,9 @@ def test_imported_rows_come_back_with_their_values(
                 row[column],
                 given.at[row[id_column], column],
             )
-        assert all(row[c] == "" for c in NOT_KEPT & set(columns))
+    # The actors as the row named them, exactly (not the actors' names in the record).
+    for column in ACTOR_COLUMNS[fmt]:
+        assert written.set_index(id_column)[column].equals(given.loc[written[id_column], column])
 
 
 def test_ged_rows_keep_their_estimates_and_codes(client: TestClient) -> None:
@@ -108,11 +114,44 @@ def _article(client: TestClient) -> dict[str, Any]:
     return article
 
 
+def _sides(detail: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The rule of `app.services.layouts.sides`, read off the API's detail: side 1 the
+    perpetrators, else those it is attributed to (not by a denial); side 2 the targets;
+    each actor once, by name."""
+
+    def named(entries: list[dict[str, Any]]) -> list[str]:
+        ordered = sorted(entries, key=lambda e: (e["actor_name"], e["actor_id"]))
+        return list({e["actor_id"]: e["actor_name"] for e in ordered}.values())
+
+    def role(name: str) -> list[str]:
+        return named([a for a in detail["actors"] if a["role"] == name])
+
+    attributed = named([a for a in detail["attributed_to"] if a["stance"] != "denied"])
+    return role("perpetrator") or attributed, role("target")
+
+
+def _ged_actors(detail: dict[str, Any]) -> dict[str, str]:
+    one, two = (", ".join(side) for side in _sides(detail))
+    return {"side_a": one, "side_b": two, "dyad_name": f"{one} - {two}" if one and two else ""}
+
+
+def _acled_actors(detail: dict[str, Any]) -> dict[str, str]:
+    columns = {}
+    for n, side in enumerate(_sides(detail), start=1):
+        columns[f"actor{n}"] = side[0] if side else ""
+        columns[f"assoc_actor_{n}"] = "; ".join(side[1:])
+    return columns
+
+
 def test_an_article_incident_in_the_ged_layout(client: TestClient) -> None:
     article = _article(client)
     written = export(client, "ucdp-ged").set_index("id")
     row = written.loc[article["id"]]  # ours, where GED has its id
     place = article["location"]
+    # No perpetrator: side a is the group it is attributed to; side b its target.
+    assert "perpetrator" not in {a["role"] for a in article["actors"]}
+    (accused,) = {a["actor_name"] for a in article["attributed_to"]}
+    (target,) = {a["actor_name"] for a in article["actors"] if a["role"] == "target"}
     expected = {
         "year": str(article["date_start"][:4]),
         "date_start": article["date_start"],
@@ -125,9 +164,13 @@ def test_an_article_incident_in_the_ged_layout(client: TestClient) -> None:
         "best": article["fatalities"],
         "low": article["fatalities_low"],
         "high": article["fatalities_high"],
+        "side_a": accused,
+        "side_b": target,
+        "dyad_name": f"{accused} - {target}",
     }
     for column, value in expected.items():
         assert row[column] == ("" if value is None else str(value)), column
+    # Neither actor has a UCDP id in this record: no side ids.
     unknown = set(GED_COLUMNS) - set(expected) - {"id"}
     assert {column: row[column] for column in unknown} == dict.fromkeys(unknown, "")
 
@@ -137,11 +180,15 @@ def test_an_article_incident_in_the_acled_layout(client: TestClient) -> None:
     written = export(client, "acled").set_index("event_id_cnty")
     row = written.loc[article["id"]]
     place = article["location"]
+    (accused,) = {a["actor_name"] for a in article["attributed_to"]}
+    (target,) = {a["actor_name"] for a in article["actors"] if a["role"] == "target"}
     expected = {
         "event_date": article["date_start"],
         "year": str(article["date_start"][:4]),
         "event_type": article["event_type"],
         "sub_event_type": article["sub_event_type"],
+        "actor1": accused,
+        "actor2": target,
         "iso": "368",
         "country": article["country_name"],
         "admin1": article["admin1"] or "",
@@ -157,6 +204,118 @@ def test_an_article_incident_in_the_acled_layout(client: TestClient) -> None:
         assert row[column] == ("" if value is None else str(value)), column
     unknown = set(ACLED_COLUMNS) - set(expected) - {"event_id_cnty"}
     assert {column: row[column] for column in unknown} == dict.fromkeys(unknown, "")
+
+
+def _sided_bundle() -> dict[str, Any]:
+    """The test bundle with two more incidents: two perpetrators (and an accusation that
+    does not count beside them); two targets (and a denial that is no attribution)."""
+    data = bundle()
+    data["actors"].append(
+        {"id": "examplestan-police", "name": "Examplestan Police", "kind": "state_forces"}
+    )
+    (base,) = data["incidents"]
+    accused = base["attributions"][0]
+    perpetrated = base | {
+        "id": "test-rockets-two-perpetrators",
+        "actors": [
+            {"actor_id": "imaginary-front", "role": "perpetrator"},
+            {"actor_id": "imaginary-brigade", "role": "perpetrator"},
+            {"actor_id": "examplestan-guard", "role": "target"},
+        ],
+        "attributions": [accused | {"id": "two-accused", "actor_id": "examplestan-police"}],
+    }
+    denied = base | {
+        "id": "test-rockets-two-targets",
+        "actors": [
+            {"actor_id": "examplestan-police", "role": "target"},
+            {"actor_id": "examplestan-guard", "role": "target"},
+        ],
+        "attributions": [
+            accused | {"id": "targets-accused"},
+            accused | {"id": "targets-denied", "actor_id": "imaginary-front", "stance": "denied"},
+        ],
+    }
+    data["incidents"] += [perpetrated, denied]
+    return data
+
+
+def test_every_article_incident_s_actors_on_the_sides(engine: Engine, client: TestClient) -> None:
+    """Side 1 who carried it out, else whom it is attributed to; side 2 its targets; in
+    GED one name a side (several joined as GED joins a coalition's), in ACLED the first as
+    the actor and the others as associates; participants on neither; nothing invented."""
+    created = client.post("/v1/sources", json=_sided_bundle(), headers=new_key(engine))
+    assert created.status_code == 201, created.text
+    ged = export(client, "ucdp-ged").set_index("id")
+    acled = export(client, "acled").set_index("event_id_cnty")
+    listed = client.get("/v1/incidents", params={"limit": 1000}).json()["data"]
+    details = [client.get(f"/v1/incidents/{i['id']}").json() for i in listed]
+    articles = [detail for detail in details if detail["dataset"] is None]
+    assert len(articles) == 13  # the seed's ten and the bundle's three
+    for article in articles:
+        assert {c: ged.at[article["id"], c] for c in _ged_actors(article)} == _ged_actors(article)
+        assert {c: acled.at[article["id"], c] for c in _acled_actors(article)} == (
+            _acled_actors(article)
+        )
+    # What the rule gives, said plainly for the cases the bundle made.
+    assert ged.loc["test-rockets-two-perpetrators", ["side_a", "side_b"]].tolist() == [
+        "Imaginary Brigade, Imaginary Front",
+        "Examplestan Guard",
+    ]
+    assert acled.loc["test-rockets-two-perpetrators", ["actor1", "assoc_actor_1"]].tolist() == [
+        "Imaginary Brigade",
+        "Imaginary Front",
+    ]
+    assert acled.loc["test-rockets-two-targets"][list(ACTOR_COLUMNS["acled"])].tolist() == [
+        "Imaginary Brigade",
+        "",
+        "Examplestan Guard",
+        "Examplestan Police",
+    ]
+    # The seed's commemoration has participants only: both sides empty.
+    commemoration = "2022-01-03-soleimani-anniversary-commemorations"
+    assert ged.loc[commemoration, ["side_a", "side_b", "dyad_name"]].tolist() == ["", "", ""]
+    assert acled.loc[commemoration, ["actor1", "actor2"]].tolist() == ["", ""]
+
+
+def test_the_row_s_names_come_back_and_an_actor_s_ucdp_id_fills_an_article_s_side(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A GED side found by another name (here the seed's actor, by case) comes back as the
+    row wrote it, and the UCDP id it leaves on the actor is the side id of an article's
+    incident with that actor; an ACLED actor found by an alias comes back as written."""
+    seed(engine)
+    ged, acled = read(GED), read(ACLED)
+    ged.loc[ged["id"] == "9000012", "side_a"] = "united states"
+    side_id = ged.loc[ged["id"] == "9000012", "side_a_new_id"].item()
+    acled.loc[acled["event_id_cnty"] == "NIG90001", "actor1"] = "coalition forces"
+    for frame, name in ((ged, "ucdp-ged-23.1.csv"), (acled, "acled-export.csv")):
+        frame.to_csv(tmp_path / name, index=False)
+        import_dataset(engine, tmp_path / name, release="test")
+    with client_for(engine) as client:
+        written_ged = export(client, "ucdp-ged").set_index("id")
+        written_acled = export(client, "acled").set_index("event_id_cnty")
+        gov = client.get("/v1/incidents/ucdp-ged-9000012").json()
+        nig = client.get("/v1/incidents/acled-nig90001").json()
+        strike = client.get("/v1/incidents/2020-01-03-baghdad-airport-drone-strike").json()
+        missiles = client.get("/v1/incidents/2020-01-08-iran-missiles-arbil").json()
+    assert {a["actor_id"] for a in gov["actors"]} >= {"united-states"}
+    assert written_ged.at["9000012", "side_a"] == "united states"
+    assert written_ged.at["9000012", "side_a_new_id"] == side_id
+    assert "us-led-coalition" in {a["actor_id"] for a in nig["actors"]}
+    assert written_acled.at["NIG90001", "actor1"] == "coalition forces"
+    # The seed's actors: the United States carried out the strike, Iran's missiles hit it.
+    assert [a["actor_id"] for a in strike["actors"] if a["role"] == "perpetrator"] == [
+        "united-states"
+    ]
+    assert written_ged.loc[strike["id"], ["side_a", "side_a_new_id"]].tolist() == [
+        "United States",
+        side_id,
+    ]
+    assert written_ged.at[strike["id"], "side_b_new_id"] == ""  # Soleimani: no UCDP id
+    assert written_ged.loc[missiles["id"], ["side_b", "side_b_new_id"]].tolist() == [
+        "United States",
+        side_id,
+    ]
 
 
 def test_another_publishers_row_has_our_id_and_none_of_the_codes(client: TestClient) -> None:

@@ -12,7 +12,9 @@ copy is kept here: the assumptions are marked so).
 - `actor1`, `assoc_actor_1`, `actor2`, `assoc_actor_2` (associates `;`-separated):
   actors; their kind from `inter1`, `inter2` (`INTER`). Roles: in Violence against
   civilians, actor 1's side is the perpetrator and actor 2's the target; otherwise both
-  are participants (ACLED's order of actors says nothing else).
+  are participants (ACLED's order of actors says nothing else). All four are also kept in
+  `dataset_row.extra`, verbatim: which actor was actor 1 or an associate is the row's
+  word, not the roles'.
 - `iso` (ISO 3166-1 numeric), else `country`: `country`.
 - `admin1`: `admin1`; `admin2`: `dataset_row.admin2`; `location`, `latitude`,
   `longitude`, `geo_precision` 1-3: the place (ACLED's 1 town, 2 near or part of a
@@ -70,6 +72,9 @@ EXTRA = (
     "iso3",
     "event_id_no_cnty",
 )
+ACTORS = ("actor1", "actor2")
+"""Kept as written beside their actors (with the associates, in `EXTRA`), so that the
+layout gives them back (`app.services.layouts`)."""
 EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
@@ -185,7 +190,7 @@ class Acled(Mapping):
             row={
                 "row_id": event_id.strip(),
                 "words": self.kept(row, WORDS),
-                "extra": self.kept(row, EXTRA),
+                "extra": self.kept(row, (*EXTRA, *ACTORS)),
                 "admin2": row.text("admin2"),
             },
         )

@@ -247,7 +247,7 @@ class Mapping:
     citation: ClassVar[str]
     url: ClassVar[str]
 
-    VERSION: ClassVar[str] = "1"
+    VERSION: ClassVar[str] = "2"  # 2: the actors' names kept in `dataset_row.extra` too
     """Of what the import makes of a row: a change to it must change this, so that rows
     imported before are written anew rather than found unchanged."""
     known: ClassVar[tuple[str, ...]]

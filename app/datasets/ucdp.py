@@ -15,8 +15,9 @@ are the UCDP GED Codebook 19.1's (Högbladh 2019), sections 3 and 5.
 - `where_coordinates`, `latitude`, `longitude`: the place; `where_prec` 1-7: kept in
   `dataset_row`, and mapped to the place's `geo_precision` (`GEO_PRECISION`).
 - `side_a`, `side_b`: actors (with `side_*_new_id` kept in `dataset_actor`, and `gwnoa`,
-  `gwnob` for a state's country); `dyad_name`, `conflict_name` and their ids:
-  `dataset_row`.
+  `gwnob` for a state's country), and `dataset_row.extra`, verbatim (the actor found may
+  be named otherwise: UCDP renames sides, the record may know one by an alias);
+  `dyad_name`, `conflict_name` and their ids: `dataset_row`.
 - `best`, `low`, `high`: `fatalities`, `fatalities_low`, `fatalities_high`; `deaths_a`,
   `deaths_b`, `deaths_civilians`, `deaths_unknown`: the same on the incident.
 - `source_article`, `source_headline`, `source_original`, `where_description`:
@@ -130,6 +131,9 @@ EXTRA = (
     "gwnoa",
     "gwnob",
 )
+SIDES = ("side_a", "side_b")
+"""Kept as written beside their actors, so that the layout gives them back
+(`app.services.layouts`)."""
 
 
 class UcdpGed(Mapping):
@@ -266,7 +270,7 @@ class UcdpGed(Mapping):
             row={
                 "row_id": row.values["id"].strip(),
                 "words": self.kept(row, WORDS),
-                "extra": self.kept(row, EXTRA),
+                "extra": self.kept(row, (*EXTRA, *SIDES)),
                 "type_of_violence": violence,
                 **ids,
                 "conflict_name": text("conflict_name") or None,

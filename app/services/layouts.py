@@ -4,10 +4,11 @@ The columns are those the import reads (`app.datasets.ucdp`, `app.datasets.acled
 the order of the publishers' files, so that a script written for their files reads any
 record, one that came from an article too. A cell holds what the record has, never a
 guess: a row the record was imported from gives back its own values, verbatim (its id,
-its codes, its words, the columns no field holds); the incident's fields fill the columns
-that mean the same (dates, country, place, figures); the rest stay empty. Where there is
-no publisher's id (an article's incident, or another publisher's row), the id column
-(GED `id`, ACLED `event_id_cnty`) holds the incident's own id.
+its codes, its words, its actors' names, the columns no field holds); the incident's
+fields fill the columns that mean the same (dates, country, place, figures, actors:
+`sides`); the rest stay empty. Where there is no publisher's id (an article's incident,
+or another publisher's row), the id column (GED `id`, ACLED `event_id_cnty`) holds the
+incident's own id.
 """
 
 from collections.abc import Callable
@@ -15,14 +16,15 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+import orjson
 import pycountry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.datasets import acled, ucdp
-from app.models.datasets import DatasetRow
-from app.models.incidents import Incident
+from app.models import Actor, Attribution, DatasetActor, DatasetRow, Incident, IncidentActor
 from app.models.sources import Source
+from app.sql.dialect import JsonArray, JsonObject
 
 Item = dict[str, Any]
 Origin = dict[str, Any]
@@ -54,6 +56,50 @@ def _iso(item: Item, origin: Origin) -> Any:
 
 
 @dataclass(frozen=True)
+class Party:
+    """An actor on one of an incident's two sides."""
+
+    name: str
+    ucdp_id: str | None
+    """UCDP's id of it (`dataset_actor`), if it has one, and only one."""
+
+
+def sides(
+    perpetrators: list[Party], targets: list[Party], attributed: list[Party]
+) -> tuple[list[Party], list[Party]]:
+    """An incident's two sides as the publishers order them, from its actors' roles.
+
+    Side 1 (GED side a, ACLED actor 1): who carried the incident out (role `perpetrator`),
+    else, when the record names none, those it is attributed to (any stance but `denied`).
+    Side 2 (GED side b, ACLED actor 2): its targets (role `target`). Each side's actors by
+    name. Participants are on neither: the record does not say who fought on which side.
+    """
+    return perpetrators or attributed, targets
+
+
+def _ged_sides(one: list[Party], two: list[Party]) -> Origin:
+    """GED's one actor a side: several are one side, named as GED names a coalition."""
+    a, b = ", ".join(p.name for p in one), ", ".join(p.name for p in two)
+    return {
+        "side_a": a or None,
+        "side_a_new_id": one[0].ucdp_id if len(one) == 1 else None,
+        "side_b": b or None,
+        "side_b_new_id": two[0].ucdp_id if len(two) == 1 else None,
+        # UCDP's name of a dyad is its sides' names.
+        "dyad_name": f"{a} - {b}" if a and b else None,
+    }
+
+
+def _acled_sides(one: list[Party], two: list[Party]) -> Origin:
+    """ACLED's main actor of a side, and the others as its associates."""
+    columns: Origin = {}
+    for n, side in ((1, one), (2, two)):
+        columns[f"actor{n}"] = side[0].name if side else None
+        columns[f"assoc_actor_{n}"] = "; ".join(p.name for p in side[1:]) or None
+    return columns
+
+
+@dataclass(frozen=True)
 class Layout:
     format: str
     id_column: str
@@ -61,6 +107,8 @@ class Layout:
     """In the order of the publisher's files."""
     values: dict[str, Callable[[Item, Origin], Any]]
     """How a column is made other than as `origin`'s value of it."""
+    actors: Callable[[list[Party], list[Party]], Origin]
+    """The actor columns of an incident not imported from this publisher, from its sides."""
 
     @property
     def getters(self) -> dict[str, Callable[[Item], Any]]:
@@ -109,6 +157,7 @@ UCDP_GED = Layout(
         "date_start": _field("date_start"),
         "date_end": _field("date_end"),
     },
+    actors=_ged_sides,
 )
 
 ACLED = Layout(
@@ -138,6 +187,7 @@ ACLED = Layout(
         "notes": _field("summary"),
         "fatalities": _field("fatalities"),
     },
+    actors=_acled_sides,
 )
 
 LAYOUTS = {layout.format: layout for layout in (UCDP_GED, ACLED)}
@@ -145,11 +195,60 @@ LAYOUTS = {layout.format: layout for layout in (UCDP_GED, ACLED)}
 assert set(UCDP_GED.columns) <= set(ucdp.UcdpGed.known)
 assert set(ACLED.columns) <= set(acled.Acled.known)
 
-_ORIGIN = (
-    select(col(Source.dataset_format), *DatasetRow.__table__.columns)  # type: ignore[attr-defined]
-    .join(Incident, col(Incident.id) == DatasetRow.incident_id)
-    .join(Source, col(Source.id) == Incident.source_id)
+
+def _parties(rows: Any) -> JsonArray:
+    """The actors of `rows` (joined with `Actor`): each one's id, name and UCDP id."""
+    ucdp_id = (
+        select(func.min(col(DatasetActor.external_id)))
+        .where(
+            col(DatasetActor.actor_id) == Actor.id,
+            col(DatasetActor.scheme) == ucdp.UcdpGed.actor_scheme,
+        )
+        .having(func.count() == 1)
+        .correlate(Actor)
+        .scalar_subquery()
+    )
+    value = JsonObject(actor_id=col(Actor.id), name=col(Actor.name), ucdp_id=ucdp_id)
+    return JsonArray(value, rows, [col(Actor.id)])
+
+
+def _in_role(role: str) -> JsonArray:
+    return _parties(
+        select(IncidentActor)
+        .join(Actor, col(Actor.id) == IncidentActor.actor_id)
+        .where(col(IncidentActor.incident_id) == Incident.id, col(IncidentActor.role) == role)
+        .correlate(Incident)
+    )
+
+
+_ROWS = [c for c in DatasetRow.__table__.columns if c.name != "incident_id"]  # type: ignore[attr-defined]
+_BATCH = (
+    # The arrays as the list's children are made (`incidents.children`), in one statement.
+    select(
+        col(Incident.id),
+        col(Source.dataset_format),
+        *_ROWS,
+        _in_role("perpetrator").label("perpetrators"),
+        _in_role("target").label("targets"),
+        _parties(
+            select(Attribution)
+            .join(Actor, col(Actor.id) == Attribution.actor_id)
+            .where(col(Attribution.incident_id) == Incident.id, col(Attribution.stance) != "denied")
+            .correlate(Incident)
+        ).label("attributed"),
+    )
+    .select_from(Incident)
+    .outerjoin(Source, col(Source.id) == Incident.source_id)
+    .outerjoin(DatasetRow, col(DatasetRow.incident_id) == Incident.id)
 )
+
+
+def _side(found: str) -> list[Party]:
+    """Each actor of a JSON array of `_parties` once (an actor attributed it twice is in it
+    twice), by name: in Python, as the backends' collations differ."""
+    named = sorted(orjson.loads(found), key=itemgetter("name", "actor_id"))
+    once = {p["actor_id"]: Party(p["name"], p["ucdp_id"]) for p in named}
+    return list(once.values())
 
 
 def rows(
@@ -159,16 +258,20 @@ def rows(
     found: list[Any],
 ) -> list[Item]:
     """The rows of `layout` for a batch of incident rows: their items (`hydrate`), with
-    the dataset rows of those that came from the layout's publisher (one query a batch)."""
+    the dataset rows of those that came from the layout's publisher and the others' sides
+    (one query a batch)."""
     items = hydrate(session, found)
-    ids = [item["id"] for item in items]
     origins: dict[str, Origin] = {}
-    for kept in session.execute(_ORIGIN.where(col(DatasetRow.incident_id).in_(ids))):
+    for kept in session.execute(_BATCH.where(col(Incident.id).in_([i["id"] for i in items]))):
         fields = kept._asdict()
+        incident_id, perpetrators, targets, attributed = (
+            fields.pop(name) for name in ("id", "perpetrators", "targets", "attributed")
+        )
         del fields["row_hash"]
         words, extra = fields.pop("words"), fields.pop("extra")
-        if fields.pop("dataset_format") == layout.format:
-            origins[fields.pop("incident_id")] = extra | words | fields
-        else:  # another publisher's: only what means the same in every layout
-            origins[fields["incident_id"]] = {"admin2": fields["admin2"]}
-    return [layout.row(item, origins.get(item["id"], {})) for item in items]
+        if fields.pop("dataset_format") == layout.format and fields["row_id"] is not None:
+            origins[incident_id] = extra | words | fields
+        else:  # another publisher's, or an article's: what means the same in every layout
+            one, two = sides(_side(perpetrators), _side(targets), _side(attributed))
+            origins[incident_id] = {"admin2": fields["admin2"]} | layout.actors(one, two)
+    return [layout.row(item, origins[item["id"]]) for item in items]
