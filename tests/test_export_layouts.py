@@ -10,11 +10,14 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, select, update
 
+from app.datasets.mapping import Mapping
 from app.datasets.service import import_dataset
 from app.main import create_app
+from app.models import DatasetRow
 from app.schemas.resources import INCIDENT_ID
+from app.services.exports import BATCH
 from app.services.layouts import ACLED_COLUMNS, GED_COLUMNS
 from tests.conftest import client_for
 from tests.helpers_bundles import bundle
@@ -318,6 +321,27 @@ def test_the_row_s_names_come_back_and_an_actor_s_ucdp_id_fills_an_article_s_sid
     ]
 
 
+@pytest.mark.parametrize("fmt", ["ucdp-ged", "acled"])
+def test_a_batch_s_actors_are_read_in_one_statement(
+    engine: Engine, client: TestClient, fmt: str
+) -> None:
+    """Every incident's actors (roles and attributions) and dataset row: one statement
+    for the batch, not one a row."""
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        written = export(client, fmt)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert 20 < len(written) <= BATCH  # the seed's incidents and both datasets': one batch
+    assert len([s for s in statements if "incident_actor" in s]) == 1
+    assert len([s for s in statements if "dataset_row" in s]) == 1
+
+
 def test_another_publishers_row_has_our_id_and_none_of_the_codes(client: TestClient) -> None:
     acled_in_ged = export(client, "ucdp-ged", "&dataset=acled")
     assert set(acled_in_ged["id"]) == {f"acled-{i.lower()}" for i in read(ACLED)["event_id_cnty"]}
@@ -327,6 +351,13 @@ def test_another_publishers_row_has_our_id_and_none_of_the_codes(client: TestCli
     assert set(ged_in_acled["event_id_cnty"]) == {f"ucdp-ged-{i}" for i in read(GED)["id"]}
     assert set(ged_in_acled["time_precision"]) == {""}
     assert set(ged_in_acled["admin2"]) == set(read(GED)["adm_2"])
+    # Their actors by the roles the import gave them, as an article's are.
+    for written, actors in ((acled_in_ged, _ged_actors), (ged_in_acled, _acled_actors)):
+        for _, row in written.iterrows():
+            detail = client.get(f"/v1/incidents/{row.iloc[0]}").json()
+            assert {c: row[c] for c in actors(detail)} == actors(detail), row.iloc[0]
+    one_sided = ged_in_acled.set_index("event_id_cnty").loc["ucdp-ged-9000002"]
+    assert [one_sided["actor1"], one_sided["actor2"]] == ["Red River Brotherhood", "civilians"]
 
 
 @pytest.mark.parametrize(
@@ -391,3 +422,30 @@ def test_what_an_imported_row_did_not_say_stays_empty(engine: Engine, tmp_path: 
     assert detail["location"]["geo_precision"] == 3
     assert written.at[rows.at[0, "event_id_cnty"], "geo_precision"] == ""
     assert written.at[rows.at[1, "event_id_cnty"], "geo_precision"] == rows.at[1, "geo_precision"]
+
+
+def test_rows_imported_before_the_names_were_kept_get_them_on_the_next_import(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Version 1 of the import kept no actor names: its rows write them empty (never the
+    record's names for them), and importing the file again rewrites every row."""
+    with monkeypatch.context() as old:
+        old.setattr(Mapping, "VERSION", "1")
+        import_dataset(engine, GED, release="23.1")
+    rows = DatasetRow.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        for incident_id, extra in connection.execute(select(rows.c.incident_id, rows.c.extra)):
+            kept = {k: v for k, v in extra.items() if k not in ("side_a", "side_b")}
+            connection.execute(
+                update(rows).where(rows.c.incident_id == incident_id).values(extra=kept)
+            )
+    given = read(GED).set_index("id")
+    with client_for(engine) as client:
+        before = export(client, "ucdp-ged").set_index("id")
+        assert set(before["side_a"]) == set(before["side_b"]) == {""}
+        # What the row kept elsewhere still comes back.
+        assert before["side_a_new_id"].equals(given.loc[before.index, "side_a_new_id"])
+        assert import_dataset(engine, GED, release="23.1").updated == len(given)
+        after = export(client, "ucdp-ged").set_index("id")
+    for column in ("side_a", "side_b"):
+        assert after[column].equals(given.loc[after.index, column])
