@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import fresh_database
+from tests.conftest import Database, fresh_database
 from tests.helpers_browser import (
     LOCAL_HOSTS,
     Traffic,
@@ -30,6 +30,7 @@ from tests.helpers_browser import (
     screenshot_on_failure,
     watched_context,
 )
+from tests.helpers_datasets import NO_LOW, ged_without_a_low, shown_fatalities
 from tests.helpers_server import REPO_ROOT, LiveServer, run_cli, running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -964,3 +965,45 @@ def test_the_seed_view_on_postgresql(browser: Browser, tmp_path: Path, backend: 
         parts = explorer.parts()
         assert parts["table"] == parts["map"] == parts["timeline"] == total > 0
         explorer.assert_clean()
+
+
+def _fatalities_cells(explorer: Explorer) -> dict[str, list[str]]:
+    """Each row's Fatalities cell: its markup and its text."""
+    cells: dict[str, list[str]] = explorer.page.locator("#incidents tbody tr").evaluate_all(
+        """rows => Object.fromEntries(rows.map(r => {
+          const cell = r.querySelector('td[data-label="Fatalities"]');
+          return [r.dataset.id, [cell.innerHTML, cell.textContent]];
+        }))"""
+    )
+    return cells
+
+
+def test_the_table_shows_a_dataset_s_estimates_as_written_and_as_drawn(
+    browser: Browser, database: Database, tmp_path: Path
+) -> None:
+    """A GED row's best (low–high), an unknown one "not said", an article's figure alone:
+    the same in the table the server writes (no JavaScript) and in one the scripts draw."""
+    with running_server(tmp_path / "server", database_url=database.url) as server:
+        path = ged_without_a_low(tmp_path)
+        done = run_cli(database.url, "import-dataset", str(path), "--release", "23.1")
+        assert done.returncode == 0, done.stderr
+        with explorer_on(browser, server, tmp_path, java_script_enabled=False) as plain:
+            plain.open("/explore?sort=-fatalities")
+            written = _fatalities_cells(plain)
+            plain.assert_clean()
+        with explorer_on(browser, server, tmp_path) as scripted:
+            scripted.open("/explore")
+            scripted.page.get_by_label("Order", exact=True).select_option("-fatalities")
+            scripted.ready("sort=-fatalities")
+            drawn = _fatalities_cells(scripted)
+            listed = scripted.api("/v1/incidents", sort="-fatalities")["data"]
+            scripted.shot("explore-estimates")
+            scripted.assert_clean()
+    assert list(drawn) == [i["id"] for i in listed]
+    assert drawn == written
+    assert {i: text for i, (_, text) in drawn.items()} == {
+        i["id"]: shown_fatalities(i) for i in listed
+    }
+    assert drawn["ucdp-ged-9000003"][1] == "7 (5–12)"  # best 7, low 5, high 12 in the file
+    assert drawn[f"ucdp-ged-{NO_LOW}"][1] == "5 (not said–7)"
+    assert drawn[ROCKETS][1] == "0"

@@ -9,6 +9,7 @@ comes out escaped. On SQLite and PostgreSQL.
 import html
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +18,14 @@ from markupsafe import Markup
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
+from app.datasets.service import import_dataset
 from app.explorer import records
 from app.explorer.marks import Span, mark_up
 from app.services import incidents
 from tests.conftest import client_for
 from tests.helpers_bundles import TEXT, bundle
-from tests.helpers_writes import SEED_SOURCE, new_key
+from tests.helpers_datasets import NO_LOW, ged_without_a_low, shown_fatalities
+from tests.helpers_writes import SEED_SOURCE, new_key, seed
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 
@@ -220,6 +223,36 @@ def test_explore_writes_the_first_table_page(client: TestClient, query: str) -> 
     line = re.search(r'<noscript><p class="note">(Without JavaScript[^<]*)</p></noscript>', body)
     assert line
     assert "the map, the timeline" in line[1]
+
+
+def test_the_table_shows_the_estimates_where_a_dataset_gave_them(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Best (low–high) for a GED row, the unknown one "not said"; the figure alone for
+    an article's incident, which has no estimates."""
+    seed(engine)
+    import_dataset(engine, ged_without_a_low(tmp_path), release="23.1")
+    with client_for(engine) as c:
+        body, _ = page(c, "/explore?sort=-fatalities")
+        listed = c.get("/v1/incidents?sort=-fatalities").json()["data"]
+    cells = dict(
+        re.findall(r'<tr data-id="([^"]+)">.*?<td data-label="Fatalities">(.*?)</td>', body)
+    )
+    assert list(cells) == [i["id"] for i in listed]
+    for incident in listed:
+        text = html.unescape(re.sub(r"<[^>]+>", "", cells[incident["id"]]))
+        assert text == shown_fatalities(incident), incident["id"]
+    by_id = {i["id"]: i for i in listed}
+    ged = by_id["ucdp-ged-9000003"]  # best 7, low 5, high 12 in the file
+    assert (ged["fatalities"], ged["fatalities_low"], ged["fatalities_high"]) == (7, 5, 12)
+    assert cells["ucdp-ged-9000003"] == (
+        '7 <span class="estimates" title="Low and high estimates">(5–12)</span>'
+    )
+    assert (
+        f'({NOT_SAID} title="The source does not say">not said</span>–7)'
+        in (cells[f"ucdp-ged-{NO_LOW}"])
+    )
+    assert cells[ROCKETS] == "0"
 
 
 def test_a_bad_filter_is_said_on_the_page_as_the_api_says_it(client: TestClient) -> None:

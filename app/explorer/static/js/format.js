@@ -30,6 +30,15 @@ export function figure(value) {
   return value === null || value === undefined ? notSaid() : count(value);
 }
 
+// Fatalities in a list: the figure, and the low and high estimates where a dataset gave them.
+export function fatalities(incident) {
+  const { fatalities: best, fatalities_low: low, fatalities_high: high } = incident;
+  const given = (n) => n !== null && n !== undefined;
+  if (!given(low) && !given(high)) return figure(best);
+  const title = "Low and high estimates";
+  return [figure(best), " ", el("span", { class: "estimates", title }, "(", figure(low), "–", figure(high), ")")];
+}
+
 // A badge on a value the editor added rather than read in the source.
 export function addedMark() {
   return el(

@@ -3,7 +3,7 @@
 // explore.html, rows as `row` makes them here): the first `show` of that view keeps it.
 
 import { describe, getJSON } from "./api.js";
-import { attributedTo, count, dates, el, figure, matched } from "./format.js";
+import { attributedTo, count, dates, el, fatalities, matched } from "./format.js";
 
 const PAGE = "50";
 const ORDER = {
@@ -22,7 +22,7 @@ function row(incident) {
     ["Place", place ? place.name : "", incident.admin1 ? el("span", { class: "sub" }, incident.admin1) : null],
     ["Country", incident.country_name || incident.country || ""],
     ["Event type", incident.event_type, el("span", { class: "sub" }, incident.sub_event_type)],
-    ["Fatalities", figure(incident.fatalities)],
+    ["Fatalities", fatalities(incident)],
     ["Attributed to", attributedTo(incident.attributed_to)],
   ];
   return el(
