@@ -24,6 +24,7 @@ from app.db import refresh_statistics
 from app.errors import InvalidValue
 from app.migrate import alembic_config
 from app.schemas.queries import IncidentQuery
+from app.services import incidents
 from app.services.incidents import page_keys
 from app.services.search import phrases
 from app.sql.dialect import Phrase
@@ -265,6 +266,66 @@ def test_relevance_past_the_budget_ranks_the_newest_matches(synthetic: Engine) -
     assert min(str(start[i]) for i in ranked) >= max(str(start[i]) for i in left_out)
 
 
+@pytest.mark.parametrize("budget", [20, 10_000])
+def test_a_window_or_another_order_walks_the_same_matches(synthetic: Engine, budget: int) -> None:
+    """By date from `date_from` (the matches starting inside the window read from the search
+    rows, those that started before it from the incidents) and by fatalities (an index of
+    the incidents, each one tested by its own search row when `drone` is common, as past a
+    budget of 20): every match once, in the documented order, page after page."""
+    everyone = expected(texts_of(synthetic), "drone")
+    with Session(synthetic) as session:
+        rows = session.execute(
+            text("SELECT id, date_start, date_end, coalesce(fatalities, -1) AS f FROM incident")
+        ).all()
+    found = {r.id: r for r in rows if r.id in everyone}
+    # The window starts on the last day of a match that began earlier, midway in time.
+    running = sorted(str(r.date_end) for r in found.values() if r.date_end > r.date_start)
+    day = running[len(running) // 2]
+    later = [r for r in found.values() if str(r.date_end) >= day]
+    assert any(str(r.date_start) < day for r in later)  # some run into the window
+    by_date = [r.id for r in sorted(later, key=lambda r: (str(r.date_start), r.id))]
+    by_deaths = [r.id for r in sorted(found.values(), key=lambda r: (r.f, r.id))]
+    with client_for(synthetic, Settings(exact_total_limit=budget)) as client:
+        assert matching(client, "drone", date_from=day, sort="date", limit=7) == by_date
+        assert matching(client, "drone", date_from=day, limit=7) == by_date[::-1]
+        assert matching(client, "drone", sort="fatalities", limit=7) == by_deaths
+        assert matching(client, "drone", sort="-fatalities", limit=7) == by_deaths[::-1]
+        meta = _meta(client, q="drone", date_from=day)
+    exact = len(later) <= budget
+    assert (meta["total"], meta["total_relation"]) == (
+        (len(later), "eq") if exact else (budget, "gte")
+    )
+
+
+def test_a_common_word_tests_each_incident_by_its_key(synthetic: Engine) -> None:
+    """A page by fatalities of a word in most incidents looks up each incident's search row
+    by its key (SQLite: the FTS5 table searched by `rowid`, no list of every match read
+    first); a rare word is still tested against its few matches."""
+    with Session(synthetic) as session:
+        common = IncidentQuery.model_validate({"q": "drone", "sort": "-fatalities"})
+        rare = common.model_copy(update={"q": "nosuchword"})
+        assert incidents._probed(session, common)
+        assert not incidents._probed(session, rare)
+        (stmt,) = page_keys(common, common=True, probed=True)
+        if session.connection().dialect.name == "sqlite":
+            sql = str(stmt.compile(session.connection()))
+            assert "incident_search.rowid = ((CAST(replace(incident.date_start" in sql, sql
+            plan = _plan_of(session, stmt)
+            assert re.search(r"SCAN incident_search VIRTUAL TABLE INDEX \d+:=M", plan), plan
+            assert "LIST SUBQUERY" not in plan, plan
+
+
+def _plan_of(session: Session, stmt: Any) -> str:
+    connection = session.connection()
+    compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
+    values: Any = compiled.construct_params()
+    if compiled.positiontup is not None:
+        values = tuple(values[name] for name in compiled.positiontup)
+    explain = "EXPLAIN " if connection.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    rows = connection.exec_driver_sql(explain + str(compiled), values).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
 QUESTIONS = [
     {"q": "drone"},
     {"q": "drone", "country": ["IQ"]},
@@ -273,7 +334,9 @@ QUESTIONS = [
     {"q": "drone", "event_type": ["Battles"]},
     {"q": "drone", "date_to": "2021-06-30"},
     {"q": "drone", "date_from": "2020-01-01"},
+    {"q": "drone", "date_from": "2020-01-01", "sort": "date"},
     {"q": "drone", "sort": "fatalities"},
+    {"q": "drone", "sort": "-fatalities", "country": ["IQ"]},
     {"q": "dro*"},
 ]
 
@@ -288,15 +351,9 @@ def test_a_search_never_scans_the_incidents(synthetic: Engine, params: dict[str,
         postgres = connection.dialect.name == "postgresql"
         if postgres:  # at 1,500 rows a scan is cheap: show that the plan does not need one
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        for common in (False, True):
-            for stmt in page_keys(query, common=common, ranked=100):
-                compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
-                values: Any = compiled.construct_params()
-                if compiled.positiontup is not None:
-                    values = tuple(values[name] for name in compiled.positiontup)
-                explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
-                rows = connection.exec_driver_sql(explain + str(compiled), values).all()
-                plan = "\n".join(str(row[-1]) for row in rows)
+        for common, probed in ((False, False), (True, False), (True, True)):
+            for stmt in page_keys(query, common=common, probed=probed, ranked=100):
+                plan = _plan_of(session, stmt)
                 assert "incident_search" in plan, plan
                 if postgres:
                     assert not re.search(r"Seq Scan on incident\b(?!_)", plan), plan

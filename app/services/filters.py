@@ -147,13 +147,14 @@ def _days_before(day: date, days: int) -> date:
 
 
 def other_conditions(
-    f: IncidentFilters, *, searched: bool = False, common: bool = False
+    f: IncidentFilters, *, searched: bool = False, common: bool = False, probed: bool = False
 ) -> Conditions:
     """Every filter but the dates, as SQL conditions on `Incident`.
 
     `searched`: the statement reads the search rows, whose match has `q` and `country`
     (app.services.incidents), so they are left out. `common`: `q` matches many incidents,
-    so they are tested one by one rather than read first (`TextMatch`).
+    so they are tested one by one rather than read first (`TextMatch`); `probed`, each by
+    its own search row (a page's walk, which tests few).
     """
     c: Conditions = []
     if f.country and not searched:
@@ -188,7 +189,7 @@ def other_conditions(
         placed = col(Incident.location_id).in_(select(col(Location.id)).where(*box))
         c.append(or_(placed, col(Incident.location_id).is_(None)) if unplaced else placed)
     if f.q and not searched:
-        c.append(incident_match(f.q, f.country, driving=not common))
+        c.append(incident_match(f.q, f.country, driving=not common, probed=probed))
     if f.min_fatalities is not None:
         estimate = {"low": Incident.fatalities_low, "high": Incident.fatalities_high}
         figure = estimate.get(f.fatalities_estimate or "best", Incident.fatalities)

@@ -73,11 +73,12 @@ def _no_word() -> InvalidValue:
 
 
 def incident_match(
-    q: str, countries: list[str] | None = None, *, driving: bool = True
+    q: str, countries: list[str] | None = None, *, driving: bool = True, probed: bool = False
 ) -> ColumnElement[bool]:
     """The incident has every term of `q` in its texts (and is in one of `countries`, if
-    given); `driving`: the matches are few (`TextMatch`)."""
-    return TextMatch("incident", phrases(q), countries or (), driving=driving)
+    given); `driving`: the matches are few; `probed`: the incidents tested are few
+    (`TextMatch`)."""
+    return TextMatch("incident", phrases(q), countries or (), driving=driving, probed=probed)
 
 
 def search_match(q: str, countries: list[str] | None = None) -> TextMatch:
