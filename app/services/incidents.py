@@ -339,21 +339,19 @@ def page_keys(
             return [found]
         # The few that started before the window and run into it: each tested by its key.
         before = overlapping(query.date_from, query.date_to)[1]
-        return [found, _part_keys(query, order, before, common=common, probed=True)]
-    return [
-        _part_keys(query, order, part, common=common, probed=probed)
-        for part in overlapping(query.date_from, query.date_to)
-    ]
-
-
-def _part_keys(
-    query: IncidentQuery, order: Order, part: DatePart, *, common: bool, probed: bool
-) -> Select[Any]:
-    """The first `limit + 1` (`k`, id) of one part of the date window (`page_keys`)."""
+        where = other_conditions(query, common=common, probed=True)
+        return [found, _part_keys(query, order, before, where)]
+    # Made once: the parts' statements share its subqueries (a CTE is one by its name).
     where = other_conditions(query, common=common, probed=probed)
+    return [_part_keys(query, order, p, where) for p in overlapping(query.date_from, query.date_to)]
+
+
+def _part_keys(query: IncidentQuery, order: Order, part: DatePart, where: list[Any]) -> Select[Any]:
+    """The first `limit + 1` (`k`, id) of one part of the date window matching `where`
+    (`page_keys`)."""
     start = order.start(query.cursor)
     if start is not None:
-        where.append(order.after(start))
+        where = [*where, order.after(start)]
     keys = select(order.keys[0].label("k"), col(Incident.id).label("id")).where(*where)
     return part.apply(keys).order_by(*order.by()).limit(query.limit + 1)
 
