@@ -286,7 +286,8 @@ def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[An
     relevant = query.sort == "relevance"
     # By relevance, the rank's own match.
     match = order.keys[0].text_match if relevant else search_match(query.q or "", query.country)
-    where: list[Any] = [match, *other_conditions(query, searched=True)]
+    theirs = other_conditions(query, searched=True)
+    where: list[Any] = [match, *theirs]
     if relevant:
         where += _within(query.model_copy(update={"date_from": None}))
         if query.date_from:  # overlapping the window: it ends after its start
@@ -296,8 +297,12 @@ def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[An
     key = SEARCH.c.rowid
     rows = SEARCH.join(Incident, SearchOf())
     start = order.start(query.cursor)
+    # The edges read the incidents only where a condition is theirs: else the search rows
+    # alone, not one incident for each of the `ranked` rows.
+    alone = not theirs and not (relevant and query.date_from)
     if relevant:
-        newest = select(key).select_from(rows).where(*where).order_by(key.desc())
+        newest = select(key).select_from(SEARCH if alone else rows).where(*where)
+        newest = newest.order_by(key.desc())
         edge = newest.offset(ranked - 1).limit(1).correlate(None).scalar_subquery()
         where.append(key >= func.coalesce(edge, 0))
     if start is not None:
@@ -306,7 +311,7 @@ def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[An
             on = day_key(start[0])
             where.append(key <= on + LOW if order.desc else key >= on)
     if not relevant:
-        walk = select(key).select_from(rows).where(*where)
+        walk = select(key).select_from(SEARCH if alone and start is None else rows).where(*where)
         walk = walk.order_by(key.desc() if order.desc else key.asc())
         edge = walk.offset(query.limit).limit(1).correlate(None).scalar_subquery()
         day = edge - edge.op("&")(literal_column(str(LOW)))  # its day's first key
