@@ -315,6 +315,21 @@ def test_a_common_word_tests_each_incident_by_its_key(synthetic: Engine) -> None
             assert "LIST SUBQUERY" not in plan, plan
 
 
+@pytest.mark.parametrize("sort", ["relevance", "-date"])
+def test_the_edge_of_a_search_reads_the_search_rows_alone(synthetic: Engine, sort: str) -> None:
+    """Without a filter of the incidents', the newest matches relevance ranks (or the day a
+    page by date ends on) are found in the search rows alone: the incidents are read for
+    the rows kept, once, not for every row the edge passes."""
+    query = IncidentQuery.model_validate({"q": "drone", "sort": sort})
+    filtered = query.model_copy(update={"event_type": ["Battles"]})
+    with Session(synthetic) as session:
+        if session.connection().dialect.name != "sqlite":
+            pytest.skip("SQLite's join order is the statement's; PostgreSQL's planner chooses")
+        ((plain,), (joined,)) = page_keys(query), page_keys(filtered)
+        assert _plan_of(session, plain).count("SEARCH incident USING INTEGER PRIMARY KEY") == 1
+        assert _plan_of(session, joined).count("SEARCH incident USING INTEGER PRIMARY KEY") > 1
+
+
 def _plan_of(session: Session, stmt: Any) -> str:
     connection = session.connection()
     compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
