@@ -262,7 +262,10 @@ def _probed(session: Session, query: IncidentQuery) -> bool:
     rows = SEARCH.c.rowid
     edge = select(rows).order_by(rows.desc()).offset(SAMPLE - 1).limit(1).scalar_subquery()
     sample = select(rows).where(search_match(query.q or "", query.country))
-    found = capped_count(session, sample.where(rows >= func.coalesce(edge, 0)), None)
+    sample = sample.where(rows >= func.coalesce(edge, 0))
+    found = cached_total(
+        session, "incident-sample", query, lambda: capped_count(session, sample, None)
+    )
     return found.value >= SAMPLE * PROBE_SHARE
 
 
