@@ -10,6 +10,7 @@ digits, lowercased); a phrase must lie within one text, a word may be in any.
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -295,6 +296,56 @@ def test_a_window_or_another_order_walks_the_same_matches(synthetic: Engine, bud
     assert (meta["total"], meta["total_relation"]) == (
         (len(later), "eq") if exact else (budget, "gte")
     )
+
+
+def test_incidents_begun_long_before_a_window_are_found_too(engine: Engine) -> None:
+    """`date_from` with `q`: an incident that began a few days before the window (its
+    match read among those of the days a short one reaches back) and one that began
+    months before (tested by its own search row, or among every match) are on the page,
+    in order, whether the word is common (a budget of 5) or not."""
+    synthesize(engine, 400, seed=7)
+    everyone = expected(texts_of(engine), "drone")
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT id, date_start FROM incident")).all()
+        starts = {r.id: date.fromisoformat(str(r.date_start)) for r in rows}
+        day = sorted(starts.values())[len(starts) // 2]
+        ours = sorted((i for i in everyone if starts[i] < day), key=lambda i: starts[i])
+        early, late = ours[0], ours[-1]
+        assert (day - starts[early]).days > 64
+        for incident_id in (early, late):  # both now run into the window
+            connection.execute(
+                text("UPDATE incident SET date_end = :end WHERE id = :id"),
+                {"end": day + timedelta(days=3), "id": incident_id},
+            )
+        rows = connection.execute(text("SELECT id, date_start, date_end FROM incident")).all()
+    later = [r for r in rows if r.id in everyone and str(r.date_end) >= str(day)]
+    assert {early, late} <= {r.id for r in later}
+    by_date = [r.id for r in sorted(later, key=lambda r: (str(r.date_start), r.id))]
+    for budget in (5, 10_000):
+        with client_for(engine, Settings(exact_total_limit=budget)) as client:
+            assert matching(client, "drone", date_from=str(day), limit=9) == by_date[::-1]
+            assert matching(client, "drone", date_from=str(day), sort="date") == by_date
+            meta = _meta(client, q="drone", date_from=str(day))
+        exact = len(later) <= budget
+        assert (meta["total"], meta["total_relation"]) == (
+            (len(later), "eq") if exact else (budget, "gte")
+        )
+
+
+def test_a_window_reads_its_days_as_ranges_of_search_keys(synthetic: Engine) -> None:
+    """SQLite: `q` from `date_from`, by date, reads the matches starting in the window as
+    a range of the search rows' keys (from the window's first day on), and those that
+    started before it among the matches of the days a short incident reaches back (a
+    range too), the incidents by `ix_incident_span`."""
+    query = IncidentQuery.model_validate({"q": "drone", "date_from": "2020-01-01"})
+    with Session(synthetic) as session:
+        if session.connection().dialect.name != "sqlite":
+            pytest.skip("FTS5's plan; PostgreSQL's planner chooses its own")
+        inside, before = (_plan_of(session, s) for s in page_keys(query, common=True))
+    assert re.search(r"SCAN incident_search VIRTUAL TABLE INDEX \d+:M\S*>", inside), inside
+    assert re.search(r"SCAN incident_search VIRTUAL TABLE INDEX \d+:M\S*><", before), before
+    assert "ix_incident_span" in before, before
+    assert not re.search(r"^SCAN incident$", inside + "\n" + before, re.MULTILINE)
 
 
 def test_a_common_word_tests_each_incident_by_its_key(synthetic: Engine) -> None:

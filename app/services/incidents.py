@@ -53,7 +53,12 @@ from app.models import (
 from app.models.common import UTCDateTime
 from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.schemas.resources import IncidentOut, LocationRef
-from app.services.filters import DatePart, other_conditions, overlapping
+from app.services.filters import (
+    DatePart,
+    other_conditions,
+    overlapping,
+    started_before_matching,
+)
 from app.services.pagination import (
     Order,
     PageResult,
@@ -194,7 +199,7 @@ def count_incidents(session: Session, query: IncidentFilters, *, exact: bool = F
                 return inside
             # The few that started before the window and run into it, read by their index.
             before = overlapping(query.date_from, query.date_to)[1]
-            match = other_conditions(query, common=_common(session, query), probed=True)
+            match = started_before_matching(query, query.date_from, common=_common(session, query))
             rows = before.apply(select(func.count()).select_from(Incident).where(*match))
             n = inside.value + (session.connection().execute(rows).scalar() or 0)
             return Total(limit, exact=False) if limit is not None and n > limit else Total(n)
@@ -347,7 +352,7 @@ def page_keys(
             return [found]
         # The few that started before the window and run into it: each tested by its key.
         before = overlapping(query.date_from, query.date_to)[1]
-        where = other_conditions(query, common=common, probed=True)
+        where = started_before_matching(query, query.date_from, common=common)
         return [found, _part_keys(query, order, before, where)]
     # Made once: the parts' statements share its subqueries (a CTE is one by its name).
     where = other_conditions(query, common=common, probed=probed)

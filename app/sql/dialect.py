@@ -299,6 +299,8 @@ class TextMatch(ColumnElement[bool]):
     matches, read first in full. `probed` (not `driving`): the statement tests few
     incidents (a page's walk along an index), so each looks up its own search row by its
     key instead: a lookup costs what the index's segments are many, not the matches.
+    `keys` (`driving`): only the search rows from the first key up to the second (not
+    included), i.e. of the incidents that start in a range of days (`day_key`).
     """
 
     # No Boolean type: SQLite would be sent `rowid IN (...) = 1`, which it cannot answer
@@ -311,6 +313,7 @@ class TextMatch(ColumnElement[bool]):
         ("countries", InternalTraversal.dp_clauseelement_tuple),
         ("driving", InternalTraversal.dp_boolean),
         ("probed", InternalTraversal.dp_boolean),
+        ("keys", InternalTraversal.dp_clauseelement_tuple),
     ]
 
     def __init__(
@@ -321,6 +324,7 @@ class TextMatch(ColumnElement[bool]):
         *,
         driving: bool = True,
         probed: bool = False,
+        keys: tuple[int, int] | None = None,
     ) -> None:
         self.table = table
         # The statement's shape (each phrase's length and whether its last word is a
@@ -332,6 +336,7 @@ class TextMatch(ColumnElement[bool]):
         self.countries: tuple[Any, ...] = tuple(bindparam(None, c, unique=True) for c in countries)
         self.driving = driving
         self.probed = probed
+        self.keys: tuple[Any, ...] = tuple(bindparam(None, k, unique=True) for k in keys or ())
 
     def phrases(self) -> list[tuple[list[Any], bool]]:
         """Each phrase's words (bound values) and whether its last word is a prefix."""
@@ -403,7 +408,14 @@ def _text_match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
     # `+` keeps SQLite from reading incidents by the matches' rowids.
     rowid = "incident.rowid" if element.driving else "+incident.rowid"
     found = f"SELECT rowid & {LOW} FROM incident_search WHERE incident_search MATCH"
-    return f"{rowid} IN ({found} {query})"
+    return f"{rowid} IN ({found} {query}{_key_range(element, compiler, **kw)})"
+
+
+def _key_range(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    if not element.keys:
+        return ""
+    first, end = (compiler.process(k, **kw) for k in element.keys)
+    return f" AND incident_search.rowid >= {first} AND incident_search.rowid < {end}"
 
 
 @compiles(TextMatch, "postgresql")
@@ -417,6 +429,7 @@ def _text_match_postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
         match += f" AND incident_search.country IN ({codes})"
     if element.table == "incident_search":
         return f"({match})"
+    match += _key_range(element, compiler, **kw)
     return f"incident.id IN (SELECT incident_id FROM incident_search WHERE {match})"
 
 
