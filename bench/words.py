@@ -38,7 +38,15 @@ LISTS: dict[str, dict[str, Any]] = {
     },
     "q=att*": {"q": "att*"},
     "q=drone&date_from=2024-01-01": {"q": "drone", "date_from": "2024-01-01"},
+    "q=drone&date_from=2024-01-01&sort=date": {
+        "q": "drone",
+        "date_from": "2024-01-01",
+        "sort": "date",
+    },
     "q=attack&sort=-fatalities": {"q": "attack", "sort": "-fatalities"},
+    "q=drone&sort=-fatalities": {"q": "drone", "sort": "-fatalities"},
+    "q=roadside&sort=-fatalities (8% of incidents)": {"q": "roadside", "sort": "-fatalities"},
+    "q=checkpoint&sort=-fatalities (1.6%)": {"q": "checkpoint", "sort": "-fatalities"},
 }
 STATS: dict[str, dict[str, Any]] = {
     "stats q=drone by year": {"q": "drone", "group_by": ["year"]},

@@ -10,6 +10,7 @@ digits, lowercased); a phrase must lie within one text, a word may be in any.
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from app.db import refresh_statistics
 from app.errors import InvalidValue
 from app.migrate import alembic_config
 from app.schemas.queries import IncidentQuery
+from app.services import incidents
 from app.services.incidents import page_keys
 from app.services.search import phrases
 from app.sql.dialect import Phrase
@@ -265,6 +267,131 @@ def test_relevance_past_the_budget_ranks_the_newest_matches(synthetic: Engine) -
     assert min(str(start[i]) for i in ranked) >= max(str(start[i]) for i in left_out)
 
 
+@pytest.mark.parametrize("budget", [20, 10_000])
+def test_a_window_or_another_order_walks_the_same_matches(synthetic: Engine, budget: int) -> None:
+    """By date from `date_from` (the matches starting inside the window read from the search
+    rows, those that started before it from the incidents) and by fatalities (an index of
+    the incidents, each one tested by its own search row when `drone` is common, as past a
+    budget of 20): every match once, in the documented order, page after page."""
+    everyone = expected(texts_of(synthetic), "drone")
+    with Session(synthetic) as session:
+        rows = session.execute(
+            text("SELECT id, date_start, date_end, coalesce(fatalities, -1) AS f FROM incident")
+        ).all()
+    found = {r.id: r for r in rows if r.id in everyone}
+    # The window starts on the last day of a match that began earlier, midway in time.
+    running = sorted(str(r.date_end) for r in found.values() if r.date_end > r.date_start)
+    day = running[len(running) // 2]
+    later = [r for r in found.values() if str(r.date_end) >= day]
+    assert any(str(r.date_start) < day for r in later)  # some run into the window
+    by_date = [r.id for r in sorted(later, key=lambda r: (str(r.date_start), r.id))]
+    by_deaths = [r.id for r in sorted(found.values(), key=lambda r: (r.f, r.id))]
+    with client_for(synthetic, Settings(exact_total_limit=budget)) as client:
+        assert matching(client, "drone", date_from=day, sort="date", limit=7) == by_date
+        assert matching(client, "drone", date_from=day, limit=7) == by_date[::-1]
+        assert matching(client, "drone", sort="fatalities", limit=7) == by_deaths
+        assert matching(client, "drone", sort="-fatalities", limit=7) == by_deaths[::-1]
+        meta = _meta(client, q="drone", date_from=day)
+    exact = len(later) <= budget
+    assert (meta["total"], meta["total_relation"]) == (
+        (len(later), "eq") if exact else (budget, "gte")
+    )
+
+
+def test_incidents_begun_long_before_a_window_are_found_too(engine: Engine) -> None:
+    """`date_from` with `q`: an incident that began a few days before the window (its
+    match read among those of the days a short one reaches back) and one that began
+    months before (tested by its own search row, or among every match) are on the page,
+    in order, whether the word is common (a budget of 5) or not."""
+    synthesize(engine, 400, seed=7)
+    everyone = expected(texts_of(engine), "drone")
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT id, date_start FROM incident")).all()
+        starts = {r.id: date.fromisoformat(str(r.date_start)) for r in rows}
+        day = sorted(starts.values())[len(starts) // 2]
+        ours = sorted((i for i in everyone if starts[i] < day), key=lambda i: starts[i])
+        early, late = ours[0], ours[-1]
+        assert (day - starts[early]).days > 64
+        for incident_id in (early, late):  # both now run into the window
+            connection.execute(
+                text("UPDATE incident SET date_end = :end WHERE id = :id"),
+                {"end": day + timedelta(days=3), "id": incident_id},
+            )
+        rows = connection.execute(text("SELECT id, date_start, date_end FROM incident")).all()
+    later = [r for r in rows if r.id in everyone and str(r.date_end) >= str(day)]
+    assert {early, late} <= {r.id for r in later}
+    by_date = [r.id for r in sorted(later, key=lambda r: (str(r.date_start), r.id))]
+    for budget in (5, 10_000):
+        with client_for(engine, Settings(exact_total_limit=budget)) as client:
+            assert matching(client, "drone", date_from=str(day), limit=9) == by_date[::-1]
+            assert matching(client, "drone", date_from=str(day), sort="date") == by_date
+            meta = _meta(client, q="drone", date_from=str(day))
+        exact = len(later) <= budget
+        assert (meta["total"], meta["total_relation"]) == (
+            (len(later), "eq") if exact else (budget, "gte")
+        )
+
+
+def test_a_window_reads_its_days_as_ranges_of_search_keys(synthetic: Engine) -> None:
+    """SQLite: `q` from `date_from`, by date, reads the matches starting in the window as
+    a range of the search rows' keys (from the window's first day on), and those that
+    started before it among the matches of the days a short incident reaches back (a
+    range too), the incidents by `ix_incident_span`."""
+    query = IncidentQuery.model_validate({"q": "drone", "date_from": "2020-01-01"})
+    with Session(synthetic) as session:
+        if session.connection().dialect.name != "sqlite":
+            pytest.skip("FTS5's plan; PostgreSQL's planner chooses its own")
+        inside, before = (_plan_of(session, s) for s in page_keys(query, common=True))
+    assert re.search(r"SCAN incident_search VIRTUAL TABLE INDEX \d+:M\S*>", inside), inside
+    assert re.search(r"SCAN incident_search VIRTUAL TABLE INDEX \d+:M\S*><", before), before
+    assert "ix_incident_span" in before, before
+    assert not re.search(r"^SCAN incident$", inside + "\n" + before, re.MULTILINE)
+
+
+def test_a_common_word_tests_each_incident_by_its_key(synthetic: Engine) -> None:
+    """A page by fatalities of a word in most incidents looks up each incident's search row
+    by its key (SQLite: the FTS5 table searched by `rowid`, no list of every match read
+    first); a rare word is still tested against its few matches."""
+    with Session(synthetic) as session:
+        common = IncidentQuery.model_validate({"q": "drone", "sort": "-fatalities"})
+        rare = common.model_copy(update={"q": "nosuchword"})
+        assert incidents._probed(session, common)
+        assert not incidents._probed(session, rare)
+        (stmt,) = page_keys(common, common=True, probed=True)
+        if session.connection().dialect.name == "sqlite":
+            sql = str(stmt.compile(session.connection()))
+            assert "incident_search.rowid = ((CAST(replace(incident.date_start" in sql, sql
+            plan = _plan_of(session, stmt)
+            assert re.search(r"SCAN incident_search VIRTUAL TABLE INDEX \d+:=M", plan), plan
+            assert "LIST SUBQUERY" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", ["relevance", "-date"])
+def test_the_edge_of_a_search_reads_the_search_rows_alone(synthetic: Engine, sort: str) -> None:
+    """Without a filter of the incidents', the newest matches relevance ranks (or the day a
+    page by date ends on) are found in the search rows alone: the incidents are read for
+    the rows kept, once, not for every row the edge passes."""
+    query = IncidentQuery.model_validate({"q": "drone", "sort": sort})
+    filtered = query.model_copy(update={"event_type": ["Battles"]})
+    with Session(synthetic) as session:
+        if session.connection().dialect.name != "sqlite":
+            pytest.skip("SQLite's join order is the statement's; PostgreSQL's planner chooses")
+        ((plain,), (joined,)) = page_keys(query), page_keys(filtered)
+        assert _plan_of(session, plain).count("SEARCH incident USING INTEGER PRIMARY KEY") == 1
+        assert _plan_of(session, joined).count("SEARCH incident USING INTEGER PRIMARY KEY") > 1
+
+
+def _plan_of(session: Session, stmt: Any) -> str:
+    connection = session.connection()
+    compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
+    values: Any = compiled.construct_params()
+    if compiled.positiontup is not None:
+        values = tuple(values[name] for name in compiled.positiontup)
+    explain = "EXPLAIN " if connection.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    rows = connection.exec_driver_sql(explain + str(compiled), values).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
 QUESTIONS = [
     {"q": "drone"},
     {"q": "drone", "country": ["IQ"]},
@@ -273,7 +400,9 @@ QUESTIONS = [
     {"q": "drone", "event_type": ["Battles"]},
     {"q": "drone", "date_to": "2021-06-30"},
     {"q": "drone", "date_from": "2020-01-01"},
+    {"q": "drone", "date_from": "2020-01-01", "sort": "date"},
     {"q": "drone", "sort": "fatalities"},
+    {"q": "drone", "sort": "-fatalities", "country": ["IQ"]},
     {"q": "dro*"},
 ]
 
@@ -288,15 +417,9 @@ def test_a_search_never_scans_the_incidents(synthetic: Engine, params: dict[str,
         postgres = connection.dialect.name == "postgresql"
         if postgres:  # at 1,500 rows a scan is cheap: show that the plan does not need one
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        for common in (False, True):
-            for stmt in page_keys(query, common=common, ranked=100):
-                compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
-                values: Any = compiled.construct_params()
-                if compiled.positiontup is not None:
-                    values = tuple(values[name] for name in compiled.positiontup)
-                explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
-                rows = connection.exec_driver_sql(explain + str(compiled), values).all()
-                plan = "\n".join(str(row[-1]) for row in rows)
+        for common, probed in ((False, False), (True, False), (True, True)):
+            for stmt in page_keys(query, common=common, probed=probed, ranked=100):
+                plan = _plan_of(session, stmt)
                 assert "incident_search" in plan, plan
                 if postgres:
                     assert not re.search(r"Seq Scan on incident\b(?!_)", plan), plan

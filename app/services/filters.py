@@ -23,7 +23,7 @@ from app.models import (
 from app.models.incidents import SPAN_CLASSES
 from app.schemas.queries import IncidentFilters, parse_bbox
 from app.services.search import incident_match
-from app.sql.dialect import read_by_index
+from app.sql.dialect import day_key, read_by_index
 from app.vocab import ATTRIBUTED_BY, SPEAKER
 
 
@@ -142,18 +142,37 @@ def overlapping(date_from: date | None, date_to: date | None) -> tuple[DatePart,
     return (DatePart(inside), DatePart(before, "ix_incident_span"))
 
 
+NEAR = 5
+"""The span classes up to this one (under 32 days) reach back few days before a window."""
+
+
+def started_before_matching(f: IncidentFilters, date_from: date, *, common: bool) -> Conditions:
+    """Every filter of `f`, `q` included, for the incidents that started before `date_from`
+    and run into the window (`overlapping`'s second part). One of a short span class (up
+    to `NEAR`) is among the matches that start on the days it can have started on (a
+    range of the search rows' keys, read once); a longer one, rare, is tested by its own
+    search row if `q` is `common`, else among all its matches."""
+    q = f.q or ""
+    reach = day_key(_days_before(date_from, 2**NEAR - 1))
+    near = incident_match(q, f.country, keys=(reach, day_key(date_from)))
+    far = incident_match(q, f.country, driving=not common, probed=True)
+    started = or_(and_(SPAN_CLASS <= NEAR, near), and_(SPAN_CLASS > NEAR, far))
+    return [*other_conditions(f, searched=True), started]
+
+
 def _days_before(day: date, days: int) -> date:
     return day - timedelta(days=days) if day.toordinal() > days else date.min
 
 
 def other_conditions(
-    f: IncidentFilters, *, searched: bool = False, common: bool = False
+    f: IncidentFilters, *, searched: bool = False, common: bool = False, probed: bool = False
 ) -> Conditions:
     """Every filter but the dates, as SQL conditions on `Incident`.
 
     `searched`: the statement reads the search rows, whose match has `q` and `country`
     (app.services.incidents), so they are left out. `common`: `q` matches many incidents,
-    so they are tested one by one rather than read first (`TextMatch`).
+    so they are tested one by one rather than read first (`TextMatch`); `probed`, each by
+    its own search row (a page's walk, which tests few).
     """
     c: Conditions = []
     if f.country and not searched:
@@ -188,7 +207,7 @@ def other_conditions(
         placed = col(Incident.location_id).in_(select(col(Location.id)).where(*box))
         c.append(or_(placed, col(Incident.location_id).is_(None)) if unplaced else placed)
     if f.q and not searched:
-        c.append(incident_match(f.q, f.country, driving=not common))
+        c.append(incident_match(f.q, f.country, driving=not common, probed=probed))
     if f.min_fatalities is not None:
         estimate = {"low": Incident.fatalities_low, "high": Incident.fatalities_high}
         figure = estimate.get(f.fatalities_estimate or "best", Incident.fatalities)

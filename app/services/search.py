@@ -73,11 +73,18 @@ def _no_word() -> InvalidValue:
 
 
 def incident_match(
-    q: str, countries: list[str] | None = None, *, driving: bool = True
+    q: str,
+    countries: list[str] | None = None,
+    *,
+    driving: bool = True,
+    probed: bool = False,
+    keys: tuple[int, int] | None = None,
 ) -> ColumnElement[bool]:
     """The incident has every term of `q` in its texts (and is in one of `countries`, if
-    given); `driving`: the matches are few (`TextMatch`)."""
-    return TextMatch("incident", phrases(q), countries or (), driving=driving)
+    given); `driving`: the matches are few; `probed`: the incidents tested are few; `keys`:
+    among the matches that start in this range of search keys (`TextMatch`)."""
+    found = phrases(q)
+    return TextMatch("incident", found, countries or (), driving=driving, probed=probed, keys=keys)
 
 
 def search_match(q: str, countries: list[str] | None = None) -> TextMatch:

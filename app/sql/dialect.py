@@ -264,6 +264,8 @@ SEARCH = table("incident_search", column("rowid", BigInteger), column("country",
 (`day_key`) and a number of the incident in its low 32: the index's own order is by date,
 and a page by date is read in it."""
 
+SEARCH_KEY = "((CAST(replace(incident.date_start, '-', '') AS INTEGER) << 32) | incident.rowid)"
+"""The `rowid` of an incident's search row on SQLite, as migration b7e4d2a91c3f makes it."""
 NUMBER_BITS = 32
 LOW = 2**NUMBER_BITS - 1
 """The incident's number in a `rowid`."""
@@ -293,7 +295,12 @@ class TextMatch(ColumnElement[bool]):
     of `countries`, if given), `incident` (through `incident_search`) or `quote`.
 
     For `incident` on SQLite, `driving`: the matches are few, so the statement starts from
-    them; else it reads incidents by its other conditions and tests each one.
+    them; else it reads incidents by its other conditions and tests each one against the
+    matches, read first in full. `probed` (not `driving`): the statement tests few
+    incidents (a page's walk along an index), so each looks up its own search row by its
+    key instead: a lookup costs what the index's segments are many, not the matches.
+    `keys` (`driving`): only the search rows from the first key up to the second (not
+    included), i.e. of the incidents that start in a range of days (`day_key`).
     """
 
     # No Boolean type: SQLite would be sent `rowid IN (...) = 1`, which it cannot answer
@@ -305,6 +312,8 @@ class TextMatch(ColumnElement[bool]):
         ("words", InternalTraversal.dp_clauseelement_tuple),
         ("countries", InternalTraversal.dp_clauseelement_tuple),
         ("driving", InternalTraversal.dp_boolean),
+        ("probed", InternalTraversal.dp_boolean),
+        ("keys", InternalTraversal.dp_clauseelement_tuple),
     ]
 
     def __init__(
@@ -314,6 +323,8 @@ class TextMatch(ColumnElement[bool]):
         countries: Sequence[str] = (),
         *,
         driving: bool = True,
+        probed: bool = False,
+        keys: tuple[int, int] | None = None,
     ) -> None:
         self.table = table
         # The statement's shape (each phrase's length and whether its last word is a
@@ -324,6 +335,8 @@ class TextMatch(ColumnElement[bool]):
         )
         self.countries: tuple[Any, ...] = tuple(bindparam(None, c, unique=True) for c in countries)
         self.driving = driving
+        self.probed = probed
+        self.keys: tuple[Any, ...] = tuple(bindparam(None, k, unique=True) for k in keys or ())
 
     def phrases(self) -> list[tuple[list[Any], bool]]:
         """Each phrase's words (bound values) and whether its last word is a prefix."""
@@ -387,10 +400,22 @@ def _text_match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
         return f"quote.rowid IN (SELECT rowid FROM quote_fts WHERE quote_fts MATCH {query})"
     if element.table == "incident_search":
         return f"incident_search MATCH {query}"
+    if element.probed and not element.driving:
+        return (
+            f"EXISTS (SELECT 1 FROM incident_search WHERE incident_search MATCH {query}"
+            f" AND incident_search.rowid = {SEARCH_KEY})"
+        )
     # `+` keeps SQLite from reading incidents by the matches' rowids.
     rowid = "incident.rowid" if element.driving else "+incident.rowid"
     found = f"SELECT rowid & {LOW} FROM incident_search WHERE incident_search MATCH"
-    return f"{rowid} IN ({found} {query})"
+    return f"{rowid} IN ({found} {query}{_key_range(element, compiler, **kw)})"
+
+
+def _key_range(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    if not element.keys:
+        return ""
+    first, end = (compiler.process(k, **kw) for k in element.keys)
+    return f" AND incident_search.rowid >= {first} AND incident_search.rowid < {end}"
 
 
 @compiles(TextMatch, "postgresql")
@@ -404,6 +429,7 @@ def _text_match_postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
         match += f" AND incident_search.country IN ({codes})"
     if element.table == "incident_search":
         return f"({match})"
+    match += _key_range(element, compiler, **kw)
     return f"incident.id IN (SELECT incident_id FROM incident_search WHERE {match})"
 
 
