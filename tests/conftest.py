@@ -48,13 +48,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
-def require_postgres_marker() -> None:
-    """Fail a test that uses PostgreSQL without the `postgres` marker (one that names the
-    backend itself rather than take it as a parameter), which `-m "not postgres"` would run."""
+def require_marker(name: str, does: str) -> None:
+    """Fail the running test if it lacks the marker `name` although it `does` what the
+    marker says, so that `-m "not NAME"` leaves out every test it should."""
     current = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
     item = _ITEMS.get(current)
-    if item is not None and item.get_closest_marker("postgres") is None:
-        pytest.fail(f"{current} uses PostgreSQL: mark it @pytest.mark.postgres")
+    if item is not None and item.get_closest_marker(name) is None:
+        pytest.fail(f"{current} {does}: mark it @pytest.mark.{name}")
+
+
+def require_postgres_marker() -> None:
+    """A test that names PostgreSQL itself rather than take it as a parameter is marked."""
+    require_marker("postgres", "uses PostgreSQL")
 
 
 def _pg_admin_url() -> str:

@@ -594,6 +594,7 @@ def test_a_delete_that_another_source_refers_to_is_refused(
 # The command line
 
 
+@pytest.mark.slow
 def test_the_command_imports_and_prints_one_line(engine: Engine, tmp_path: Path) -> None:
     url = engine.url.render_as_string(hide_password=False)
     path = shutil.copy(GED, tmp_path / "GEDEvent_v23_1.csv")
@@ -623,6 +624,7 @@ def test_the_progress_bar_shows_the_share_of_the_file_read() -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_command_refuses_a_bad_file_listing_every_bad_row(
     engine: Engine, tmp_path: Path
 ) -> None:
@@ -641,6 +643,7 @@ def test_the_command_refuses_a_bad_file_listing_every_bad_row(
     assert sql(engine, "SELECT count(*) FROM incident") == [(0,)]
 
 
+@pytest.mark.slow
 def test_the_command_sets_bad_rows_aside(engine: Engine, tmp_path: Path) -> None:
     url = engine.url.render_as_string(hide_password=False)
     done = run_cli(url, "import-dataset", str(bad_file(tmp_path)), "--skip-bad-rows")
