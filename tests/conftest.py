@@ -4,9 +4,16 @@ PostgreSQL comes from TEST_DATABASE_URL (an admin URL; `.ci/run` starts a throwa
 server and sets it). Each engine fixture gets its own new database, migrated with the
 real Alembic migrations, and drops it afterwards. Without TEST_DATABASE_URL the
 PostgreSQL cases skip with that reason; under CI they fail instead.
+
+The migrations run once a session for each backend, into a template that each migrated
+database is then a copy of (SQLite: the file copied; PostgreSQL: `CREATE DATABASE ...
+TEMPLATE`): a copy takes a tenth of running them again, and hundreds of tests make one.
+tests/test_migrations.py runs the migrations themselves, database by database.
 """
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +22,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
@@ -41,13 +48,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
-def require_postgres_marker() -> None:
-    """Fail a test that uses PostgreSQL without the `postgres` marker (one that names the
-    backend itself rather than take it as a parameter), which `-m "not postgres"` would run."""
+def require_marker(name: str, does: str) -> None:
+    """Fail the running test if it lacks the marker `name` although it `does` what the
+    marker says, so that `-m "not NAME"` leaves out every test it should."""
     current = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
     item = _ITEMS.get(current)
-    if item is not None and item.get_closest_marker("postgres") is None:
-        pytest.fail(f"{current} uses PostgreSQL: mark it @pytest.mark.postgres")
+    if item is not None and item.get_closest_marker(name) is None:
+        pytest.fail(f"{current} {does}: mark it @pytest.mark.{name}")
+
+
+def require_postgres_marker() -> None:
+    """A test that names PostgreSQL itself rather than take it as a parameter is marked."""
+    require_marker("postgres", "uses PostgreSQL")
 
 
 def _pg_admin_url() -> str:
@@ -62,22 +74,35 @@ def _pg_admin_url() -> str:
 
 
 @contextmanager
-def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    """The URL of a new, empty database, dropped on exit."""
+def _admin(admin_url: URL) -> Iterator[Connection]:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            yield conn
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def fresh_database(backend: str, tmp_path: Path, template: str | None = None) -> Iterator[str]:
+    """The URL of a new database, dropped on exit: empty, or a copy of `template` (a
+    SQLite file's path, or a PostgreSQL database's name)."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / f'test-{uuid.uuid4().hex[:8]}.db'}"
+        path = tmp_path / f"test-{uuid.uuid4().hex[:8]}.db"
+        if template is not None:
+            shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
         return
     admin_url = make_url(_pg_admin_url())
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    copy = f' TEMPLATE "{template}"' if template is not None else ""
+    with _admin(admin_url) as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
+        with _admin(admin_url) as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass(frozen=True)
@@ -93,11 +118,48 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield Database(request.param, url)
 
 
+_TEMPLATES: dict[str, str] = {}
+_TEMPLATE_DIR = tempfile.TemporaryDirectory(prefix="incident-record-template-")
+
+
+def _migrated_template(backend: str) -> str:
+    """This session's migrated template for `backend` (made by its first use): a SQLite
+    file's path, or a PostgreSQL database's name (dropped by pytest_sessionfinish)."""
+    if backend in _TEMPLATES:
+        return _TEMPLATES[backend]
+    if backend == "sqlite":
+        path = Path(_TEMPLATE_DIR.name) / "migrated.db"
+        url, template = f"sqlite:///{path}", str(path)
+    else:
+        admin_url = make_url(_pg_admin_url())
+        template = f"test_template_{uuid.uuid4().hex[:12]}"
+        with _admin(admin_url) as conn:
+            conn.execute(text(f'CREATE DATABASE "{template}"'))
+        url = admin_url.set(database=template).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        if backend == "sqlite":  # the whole database in the file that is copied
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()  # a template with a connection open cannot be copied
+    _TEMPLATES[backend] = template
+    return template
+
+
+def pytest_sessionfinish() -> None:
+    if "postgresql" in _TEMPLATES:
+        with _admin(make_url(os.environ["TEST_DATABASE_URL"])) as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_TEMPLATES["postgresql"]}"'))
+
+
 @contextmanager
 def migrated_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
-    with fresh_database(backend, tmp_path) as url:
+    """A new database holding what the migrations make (a copy of this session's
+    migrated template), and an engine on it."""
+    with fresh_database(backend, tmp_path, _migrated_template(backend)) as url:
         engine = make_engine(url)
-        upgrade(engine)
         try:
             yield engine
         finally:

@@ -19,8 +19,12 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import require_marker
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_SCRIPT = Path(sys.executable).parent / "incident-record"
+
+RUNS_A_PROCESS = "runs the command or the server in a process of its own (seconds each)"
 
 # Settings a developer's shell might carry that would change what the server serves.
 _SCRUBBED_ENV = ("SEED_DIR", "PUBLIC_URL", "HOST", "PORT")
@@ -44,6 +48,7 @@ def run_cli(
     database_url: str, *args: str, timeout: float = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`incident-record ARGS` on `database_url`, as an operator runs it; never raises."""
+    require_marker("slow", RUNS_A_PROCESS)
     environment = {k: v for k, v in os.environ.items() if k.upper() not in _SCRUBBED_ENV}
     environment["DATABASE_URL"] = database_url
     environment.update(env or {})
@@ -109,6 +114,7 @@ def running_server(
     and shown in the error if it fails to start.
     """
     assert CONSOLE_SCRIPT.exists(), f"console script not found: {CONSOLE_SCRIPT}"
+    require_marker("slow", RUNS_A_PROCESS)
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"

@@ -45,3 +45,48 @@ def changes(c: TestClient, since: int = 0) -> list[dict[str, Any]]:
         since = int(page["meta"]["next_cursor"])
         if page["links"]["next"] is None:
             return out
+
+
+def month_of(engine: Engine) -> str:
+    """SQL for an incident's month, YYYY-MM, as the tallies key it."""
+    if engine.dialect.name == "postgresql":
+        return "to_char(date_start, 'YYYY-MM')"
+    return "substr(date_start, 1, 7)"
+
+
+TALLIED = ("fatalities", "fatalities_low", "fatalities_high", "injuries")
+"""The figures both tallies keep, each as a sum and a count of the incidents that give it."""
+
+
+def tallies_beside_grouped(engine: Engine) -> list[tuple[dict[Any, Any], dict[Any, Any]]]:
+    """Each tally table as the triggers (or a rebuild) kept it, beside the same keys and
+    figures grouped from the incidents by plain SQL: `incident_tally`, then
+    `incident_place_tally` (an incident without a place under "")."""
+    month = month_of(engine)
+    kept = ", ".join(f"{f}, {f}_known" for f in TALLIED)
+    sums = ", ".join(f"coalesce(sum({f}), 0), count({f})" for f in TALLIED)
+    keys = {
+        "incident_tally": (
+            "month, country, event_type, sub_event_type",
+            f"{month}, country, event_type, sub_event_type",
+        ),
+        "incident_place_tally": (
+            "location_id, month, country",
+            f"coalesce(location_id, ''), {month}, country",
+        ),
+    }
+    pairs = []
+    with engine.connect() as connection:
+        for table, (columns, grouping) in keys.items():
+            n = columns.count(",") + 1
+            stored = connection.exec_driver_sql(f"SELECT {columns}, incidents, {kept} FROM {table}")
+            grouped = connection.exec_driver_sql(
+                f"SELECT {grouping}, count(*), {sums} FROM incident GROUP BY {grouping}"
+            )
+            pairs.append(
+                (
+                    {tuple(r[:n]): tuple(r[n:]) for r in stored},
+                    {tuple(r[:n]): tuple(r[n:]) for r in grouped},
+                )
+            )
+    return pairs

@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
+
+pytestmark = pytest.mark.slow  # each test runs the command in a process
 
 CLI = Path(sys.executable).parent / "incident-record"
 

@@ -19,6 +19,8 @@ import yaml
 from tests.helpers_gdal import gdal
 from tests.helpers_server import LiveServer, running_server
 
+pytestmark = pytest.mark.slow  # a server in a process of its own, over real HTTP
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "dashboards.md"
 DOC_BASE = "http://127.0.0.1:8000"
 RECIPE = re.compile(r"<!-- recipe: ([\w-]+) -->\n```(\w+)\n(.*?)```", re.S)

@@ -28,7 +28,7 @@ from app.migrate import alembic_config
 from tests.conftest import client_for
 from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
-from tests.helpers_writes import changes, dump, new_key, seed
+from tests.helpers_writes import changes, dump, new_key, seed, tallies_beside_grouped
 
 DATA = Path(__file__).parent / "data" / "datasets"
 GED, NEWER, ACLED = (
@@ -421,55 +421,12 @@ def test_the_tallies_sum_the_estimates_as_plain_sql_does(
     the triggers off: the same sums either way, and the triggers are back after it (the
     second import, kept by them, agrees too)."""
     seed(engine)
-    month = (
-        "to_char(date_start, 'YYYY-MM')"
-        if engine.dialect.name == "postgresql"
-        else "substr(date_start, 1, 7)"
-    )
-    sums = ", ".join(
-        f"coalesce(sum({f}), 0), count({f})"
-        for f in ("fatalities", "fatalities_low", "fatalities_high", "injuries")
-    )
-    figures = ", ".join(
-        f"{f}, {f}_known" for f in ("fatalities", "fatalities_low", "fatalities_high", "injuries")
-    )
     normal = service.BULK_BYTES
     for path, rebuilt in zip((GED, NEWER, ACLED), bulk, strict=True):
         monkeypatch.setattr(service, "BULK_BYTES", 0 if rebuilt else normal)
         import_dataset(engine, path)
-        tally = {
-            tuple(r[:4]): tuple(r[4:])
-            for r in sql(
-                engine,
-                f"SELECT month, country, event_type, sub_event_type, incidents, {figures} "
-                "FROM incident_tally",
-            )
-        }
-        grouped = {
-            tuple(r[:4]): tuple(r[4:])
-            for r in sql(
-                engine,
-                f"SELECT {month}, country, event_type, sub_event_type, count(*), {sums} "
-                f"FROM incident GROUP BY {month}, country, event_type, sub_event_type",
-            )
-        }
+        (tally, grouped), (places, by_place) = tallies_beside_grouped(engine)
         assert tally == grouped
-        places = {
-            tuple(r[:3]): tuple(r[3:])
-            for r in sql(
-                engine,
-                f"SELECT location_id, month, country, incidents, {figures} "
-                "FROM incident_place_tally",
-            )
-        }
-        by_place = {
-            tuple(r[:3]): tuple(r[3:])
-            for r in sql(
-                engine,
-                f"SELECT coalesce(location_id, ''), {month}, country, count(*), {sums} "
-                f"FROM incident GROUP BY coalesce(location_id, ''), {month}, country",
-            )
-        }
         assert places == by_place
     revised = [v for k, v in tally.items() if k[0] == "2016-08" and k[1] == "YE"]
     assert revised == [(1, 9, 1, 5, 1, 14, 1, 0, 0)]  # after 24.1: best 9, low 5, high 14
@@ -637,6 +594,7 @@ def test_a_delete_that_another_source_refers_to_is_refused(
 # The command line
 
 
+@pytest.mark.slow
 def test_the_command_imports_and_prints_one_line(engine: Engine, tmp_path: Path) -> None:
     url = engine.url.render_as_string(hide_password=False)
     path = shutil.copy(GED, tmp_path / "GEDEvent_v23_1.csv")
@@ -666,6 +624,7 @@ def test_the_progress_bar_shows_the_share_of_the_file_read() -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_command_refuses_a_bad_file_listing_every_bad_row(
     engine: Engine, tmp_path: Path
 ) -> None:
@@ -684,6 +643,7 @@ def test_the_command_refuses_a_bad_file_listing_every_bad_row(
     assert sql(engine, "SELECT count(*) FROM incident") == [(0,)]
 
 
+@pytest.mark.slow
 def test_the_command_sets_bad_rows_aside(engine: Engine, tmp_path: Path) -> None:
     url = engine.url.render_as_string(hide_password=False)
     done = run_cli(url, "import-dataset", str(bad_file(tmp_path)), "--skip-bad-rows")

@@ -157,6 +157,7 @@ def test_the_operation_is_documented(engine: Engine) -> None:
         assert "application/problem+json" in operation["responses"][status]["content"]
 
 
+@pytest.mark.slow
 def test_the_command_prints_the_same_draft_as_the_api(engine: Engine, tmp_path: Path) -> None:
     seed(engine)
     key = new_key(engine)
@@ -181,6 +182,7 @@ def test_the_command_prints_the_same_draft_as_the_api(engine: Engine, tmp_path: 
     assert dump(engine) == before
 
 
+@pytest.mark.slow
 def test_the_command_without_a_record_creates_none(tmp_path: Path) -> None:
     article = tmp_path / "article.txt"
     article.write_text(TEXT, encoding="utf-8")
@@ -194,6 +196,7 @@ def test_the_command_without_a_record_creates_none(tmp_path: Path) -> None:
     assert not database.exists()
 
 
+@pytest.mark.slow
 def test_the_command_runs_extra_steps_and_reports_bad_input(tmp_path: Path) -> None:
     article = tmp_path / "article.txt"
     article.write_text(TEXT, encoding="utf-8")

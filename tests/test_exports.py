@@ -247,6 +247,7 @@ def test_pandas_reads_the_csv_with_one_call(client: TestClient) -> None:
     assert (rockets["latitude"], rockets["longitude"]) == AIN_AL_ASAD[1:]
 
 
+@pytest.mark.slow
 def test_over_real_http_pandas_reads_an_export_url_and_304s_stop_cleanly(tmp_path: Path) -> None:
     """The user's one-liner against the real server, which streams with chunked encoding."""
     with running_server(tmp_path) as server:

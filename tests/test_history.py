@@ -195,6 +195,7 @@ def test_the_longest_reason_fits(engine: Engine) -> None:
         assert [v["reason"] for v in versions(c)[:2]] == [longest, longest]
 
 
+@pytest.mark.slow
 def test_the_command_line_import_takes_a_reason(engine: Engine, tmp_path: Any) -> None:
     url = engine.url.render_as_string(hide_password=False)
     path = tmp_path / "bundle.json"

@@ -20,6 +20,8 @@ from tests.helpers_writes import bearer
 from tests.test_http_rfc import GZIP, INCIDENT, REPEATED_ON_304
 from tests.test_limits_and_injection import TRAVERSALS, assert_nothing_read
 
+pytestmark = pytest.mark.slow  # a server in a process of its own, over real HTTP
+
 
 @dataclass(frozen=True)
 class Live:

@@ -374,6 +374,7 @@ def test_post_lists_every_problem_in_one_422_and_writes_nothing(engine: Engine) 
             assert (same.status_code, same.json()["outcome"]) == (200, "unchanged")
 
 
+@pytest.mark.slow
 def test_import_on_the_command_line(database: Database, tmp_path: Path) -> None:
     """A bundle file that quotes its words, its text in a file beside it."""
     (tmp_path / "article.txt").write_text(ARTICLE, encoding="utf-8")

@@ -249,6 +249,7 @@ def test_records_put_id_first_and_provenance_last(client: TestClient) -> None:
 # Linters
 
 
+@pytest.mark.slow  # Node.js, a few seconds a document
 def test_redocly_recommended_finds_nothing(linted_file: Path, tmp_path: Path) -> None:
     redocly = _tool("redocly", NODE_BIN)
     result = subprocess.run(
@@ -265,6 +266,7 @@ def test_redocly_recommended_finds_nothing(linted_file: Path, tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # Node.js, a few seconds a document
 def test_spectral_oas_finds_nothing(linted_file: Path, tmp_path: Path) -> None:
     spectral = _tool("spectral", NODE_BIN)
     ruleset = tmp_path / ".spectral.yaml"
@@ -364,6 +366,7 @@ INCIDENT = "2022-01-05-ain-al-asad-rockets"
 SOURCE = "afp-2022-01-05-coalition-under-fire"
 
 
+@pytest.mark.slow  # its server runs in a process of its own
 def test_the_generated_client_reads_every_resource(
     generated: ModuleType, server: tuple[LiveServer, str]
 ) -> None:
@@ -424,6 +427,7 @@ def test_the_generated_client_reads_every_resource(
     assert "http_requests_total" in parsed["metrics"]
 
 
+@pytest.mark.slow  # its server runs in a process of its own
 def test_the_generated_client_pages_with_the_cursor(
     generated: ModuleType, server: tuple[LiveServer, str]
 ) -> None:
@@ -440,6 +444,7 @@ def test_the_generated_client_pages_with_the_cursor(
     assert len(seen) == len(set(seen)) == 10
 
 
+@pytest.mark.slow  # its server runs in a process of its own
 def test_the_generated_client_edits_with_the_etag(
     generated: ModuleType, server: tuple[LiveServer, str]
 ) -> None:

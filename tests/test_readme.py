@@ -18,6 +18,8 @@ import pytest
 
 from tests.helpers_server import REPO_ROOT, LiveServer, running_server
 
+pytestmark = pytest.mark.slow  # a server in a process of its own, over real HTTP
+
 README = REPO_ROOT / "README.md"
 BLOCK = re.compile(r"```sh\n(.*?)```", re.S)
 INSTALLS = ("python3 -m venv", ".venv/bin/pip install")

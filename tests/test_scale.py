@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from app.synth import synthesize
 from tests.conftest import BACKENDS, client_for, migrated_engine
 from tests.helpers_bundles import bundle
-from tests.helpers_writes import new_key, seed
+from tests.helpers_writes import month_of, new_key, seed, tallies_beside_grouped
 
 pytestmark = pytest.mark.slow
 
@@ -113,12 +113,6 @@ def expected_figures(
     }
 
 
-def month_of(engine: Engine) -> str:
-    if engine.dialect.name == "postgresql":
-        return "to_char(date_start, 'YYYY-MM')"
-    return "substr(date_start, 1, 7)"
-
-
 @pytest.mark.parametrize(("params", "where"), WINDOWS)
 def test_list_totals_are_plain_sql_counts(
     synthetic: Engine, params: dict[str, str], where: str
@@ -187,45 +181,10 @@ def test_stats_are_plain_sql_sums(
 
 
 def test_the_tally_is_the_incidents_grouped(synthetic: Engine) -> None:
-    month = month_of(synthetic)
-    tally = {
-        tuple(r[:4]): tuple(r[4:])
-        for r in sql(
-            synthetic,
-            "SELECT month, country, event_type, sub_event_type, incidents, fatalities, "
-            "fatalities_known, injuries, injuries_known FROM incident_tally",
-        )
-    }
-    grouped = {
-        tuple(r[:4]): tuple(r[4:])
-        for r in sql(
-            synthetic,
-            f"SELECT {month}, country, event_type, sub_event_type, count(*), "
-            "coalesce(sum(fatalities), 0), count(fatalities), coalesce(sum(injuries), 0), "
-            f"count(injuries) FROM incident GROUP BY {month}, country, event_type, sub_event_type",
-        )
-    }
+    (tally, grouped), (places, by_place) = tallies_beside_grouped(synthetic)
     assert tally == grouped
     assert sum(v[0] for v in tally.values()) == N
-    places = {
-        tuple(r[:3]): tuple(r[3:])
-        for r in sql(
-            synthetic,
-            "SELECT location_id, month, country, incidents, fatalities, fatalities_known, "
-            "injuries, injuries_known FROM incident_place_tally",
-        )
-    }
-    by_place = {
-        tuple(r[:3]): tuple(r[3:])
-        for r in sql(
-            synthetic,
-            f"SELECT coalesce(location_id, ''), {month}, country, count(*), "
-            "coalesce(sum(fatalities), 0), count(fatalities), coalesce(sum(injuries), 0), "
-            f"count(injuries) FROM incident GROUP BY coalesce(location_id, ''), {month}, country",
-        )
-    }
     assert places == by_place
-
     assert any(key[0] == "" for key in places)  # incidents without a place, under ""
 
 

@@ -3,8 +3,11 @@
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.helpers_server import running_server
+
+pytestmark = pytest.mark.slow  # each test runs the command or the server in a process
 
 EXPECTED_IDS = {
     "2022-01-05-ain-al-asad-rockets",
