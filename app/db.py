@@ -461,9 +461,12 @@ def _write_search_rows(connection: Connection, after: int) -> None:
     them (migration b7e4d2a91c3f), those of their title, summary and quotes, through the
     scratch index (the whole index's would add the country codes)."""
     document = "FROM incident_search_document WHERE incident_rowid > ?"
+    # In the order of the keys: FTS5 writes out what it holds in memory as a segment of
+    # its own each time a key is lower than the one before (rows added in any order of
+    # their dates, a dataset's, made a segment a row, merged as they came: minutes).
     connection.exec_driver_sql(
         "INSERT INTO incident_search (rowid, title, summary, quotes, country)"
-        f" SELECT key, title, summary, quotes, country {document}",
+        f" SELECT key, title, summary, quotes, country {document} ORDER BY key",
         (after,),
     )
     connection.exec_driver_sql(
