@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 
 from app.cli import _ProgressBar
 from app.config import Settings
-from app.datasets import service
+from app.datasets import service, store
 from app.datasets.service import ImportSummary, import_dataset
 from app.db import Author
 from app.errors import Conflict, InvalidDataset
@@ -540,6 +540,24 @@ def test_batches_written_beside_the_reading_give_the_same_record(
     # with the bad latitude (9000004) kept as it was, not deleted.
     assert counts(skipped) == (13, 1, 2, 8, 1, 2)
     assert sql(engine, "SELECT count(*) FROM incident WHERE id = 'ucdp-ged-9000004'") == [(1,)]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_statistics_are_refreshed_as_an_import_doubles_the_tables(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the planner's statistics of the tables a batch reads are taken again each
+    time the import has doubled the rows it added (batches of 2: after 4 and 8 of 12), so
+    that it plans each batch for the tables as they are, not as they were before it."""
+    monkeypatch.setattr(store, "BATCH", 2)
+    monkeypatch.setattr(service, "BATCH", 2)
+    with migrated_engine(backend, tmp_path) as engine:
+        import_dataset(engine, GED)
+        reltuples = sql(
+            engine,
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('incident', 'dataset_row')",
+        )
+    assert sorted(reltuples) == [("dataset_row", 8), ("incident", 8)]
 
 
 # Refusals
