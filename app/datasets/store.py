@@ -44,7 +44,7 @@ BATCH = 2000
 """Rows compared and written at a time: an import holds about twice this many in memory
 (one batch being written while the next is read)."""
 READ_BY_A_BATCH = ("incident", "dataset_row", "incident_actor", "dataset_import_seen")
-"""PostgreSQL: the tables whose statistics are refreshed as the rows an import has seen double."""
+"""PostgreSQL: the tables whose statistics are refreshed as an import doubles them."""
 CHUNK = 1000
 """Ids per statement when deleting."""
 
@@ -120,7 +120,6 @@ class Store:
             table.drop(connection, checkfirst=True)
             table.create(connection)
         self._load_actors()
-        self._seen = 0  # rows in _SEEN
         self._analyzed_at = BATCH
 
     # Records in
@@ -140,7 +139,6 @@ class Store:
         records, stored, bad = self._admitted(batch)
         if records:
             bulk_insert(self.conn, _SEEN, [{"id": r.incident_id, "line": r.line} for r in records])
-            self._seen += len(records)
         new = [r for r in records if r.incident_id not in stored]
         changed = [
             r for r in records if r.incident_id in stored and stored[r.incident_id] != r.digest
@@ -156,14 +154,14 @@ class Store:
 
     def _refresh_statistics(self) -> None:
         """PostgreSQL: fresh statistics of the tables a batch reads each time the import has
-        doubled the rows it has seen (and, a first import, added). With those taken before
-        the import (an empty record: none), the planner read every incident and stored row
-        to compare each batch with them (hash joins), and each batch's history took
-        seconds: it was planned at a cost that compiled it (JIT) every time."""
-        if self.conn.dialect.name != "postgresql" or self._seen < 2 * self._analyzed_at:
+        doubled the rows it added. With those taken before the import (an empty record:
+        none), the planner read every incident and stored row to compare each batch with
+        them (hash joins), and each batch's history took seconds: it was planned at a
+        cost that compiled it (JIT) every time."""
+        if self.conn.dialect.name != "postgresql" or self.counts["added"] < 2 * self._analyzed_at:
             return
         self.conn.exec_driver_sql(f"ANALYZE {', '.join(READ_BY_A_BATCH)}")
-        self._analyzed_at = self._seen
+        self._analyzed_at = self.counts["added"]
 
     def _admitted(
         self, batch: list[Record]
