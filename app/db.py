@@ -1,7 +1,6 @@
 """The engine and sessions; SQLite pragmas and the write transaction live here and nowhere else."""
 
 import json
-import math
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -109,20 +108,28 @@ def _sqlite_engine(url: str, statement_timeout_ms: int) -> Engine:
         cursor.execute(f"PRAGMA mmap_size={settings.sqlite_mmap_bytes}")
         cursor.execute(f"PRAGMA cache_size=-{settings.sqlite_cache_kib}")
         cursor.close()
-        # SQLite calls this every 1000 steps of a statement; True interrupts the statement.
-        # The clock runs from a statement's start through the fetching of its rows; a
-        # COMMIT or ROLLBACK (a few steps) never reaches the handler, however late.
-        info = record.info
-        info[_DEADLINE] = math.inf
-        dbapi_connection.set_progress_handler(
-            lambda: time.monotonic() > info.get(_DEADLINE, math.inf), 1000
-        )
+        record.info[_DEADLINE] = None  # no clock until a statement with a limit (below)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _start_clock(connection, _cursor, _statement, _parameters, _context, _executemany):
+        # SQLite calls the progress handler every 1000 steps of a statement; True interrupts
+        # the statement. The clock runs from a statement's start through the fetching of
+        # its rows; a COMMIT or ROLLBACK (a few steps) never reaches the handler, however
+        # late. A statement without a limit runs without the handler: each call takes
+        # Python's lock, and waits for it while another thread holds it (a dataset import's
+        # writes waited there on its reading, most of their time).
         limit = connection.get_execution_options().get(STATEMENT_TIMEOUT, statement_timeout_ms)
-        deadline = time.monotonic() + limit / 1000 if limit else math.inf
-        connection.connection.info[_DEADLINE] = deadline
+        info = connection.connection.info
+        clocked = info.get(_DEADLINE) is not None
+        if limit:
+            info[_DEADLINE] = time.monotonic() + limit / 1000
+            if not clocked:
+                connection.connection.driver_connection.set_progress_handler(
+                    lambda: time.monotonic() > info[_DEADLINE], 1000
+                )
+        elif clocked:
+            connection.connection.driver_connection.set_progress_handler(None, 1000)
+            info[_DEADLINE] = None
 
     @event.listens_for(engine, "handle_error")
     def _drop_broken_connection(context):
@@ -438,25 +445,47 @@ def _search_rows_after_bulk_write_postgresql(connection: Connection) -> Iterator
     connection.exec_driver_sql("ALTER TABLE incident DISABLE TRIGGER incident_search_insert")
     yield
     connection.exec_driver_sql("ALTER TABLE incident ENABLE TRIGGER incident_search_insert")
+    # The incidents without a row listed first, by a statement of their own: in the
+    # INSERT, the planner (its statistics taken with the search rows still to come) read
+    # `incident_search` through for each incident, the rows the INSERT had added so far
+    # among them (50,000 incidents: 50 s, growing with the square).
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE incident_search_missing AS SELECT id FROM incident i"
+        " WHERE NOT EXISTS (SELECT 1 FROM incident_search s WHERE s.incident_id = i.id)"
+    )
+    connection.exec_driver_sql("ANALYZE incident_search_missing")
     connection.exec_driver_sql(
         "INSERT INTO incident_search SELECT incident_search_key(date_start,"
         " nextval('incident_search_number')), id, country,"
         " incident_search_document(id, title, summary)"
-        " FROM (SELECT * FROM incident i WHERE NOT EXISTS"
-        " (SELECT 1 FROM incident_search s WHERE s.incident_id = i.id)"
+        " FROM (SELECT i.* FROM incident i JOIN incident_search_missing USING (id)"
         " ORDER BY date_start, id) AS i"
     )
+    connection.exec_driver_sql("DROP TABLE incident_search_missing")
 
 
 def _write_search_rows(connection: Connection, after: int) -> None:
     """The search rows of the incidents after rowid `after` (new ones: SQLite gives the
-    next rowid), and their words in the list that expands prefixes."""
+    next rowid), and their words in the list that expands prefixes: as the trigger writes
+    them (migration b7e4d2a91c3f), those of their title, summary and quotes, through the
+    scratch index (the whole index's would add the country codes)."""
+    document = "FROM incident_search_document WHERE incident_rowid > ?"
+    # In the order of the keys: FTS5 writes out what it holds in memory as a segment of
+    # its own each time a key is lower than the one before (rows added in any order of
+    # their dates, a dataset's, made a segment a row, merged as they came: minutes).
     connection.exec_driver_sql(
         "INSERT INTO incident_search (rowid, title, summary, quotes, country)"
-        " SELECT key, title, summary, quotes, country FROM incident_search_document"
-        " WHERE incident_rowid > ?",
+        f" SELECT key, title, summary, quotes, country {document} ORDER BY key",
         (after,),
     )
     connection.exec_driver_sql(
-        "INSERT OR IGNORE INTO incident_search_term SELECT term FROM incident_search_vocab"
+        "INSERT INTO incident_search_scratch (rowid, text)"
+        f" SELECT incident_rowid, title || ' ' || summary || ' ' || quotes {document}",
+        (after,),
+    )
+    connection.exec_driver_sql(
+        "INSERT OR IGNORE INTO incident_search_term SELECT term FROM incident_search_scratch_vocab"
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO incident_search_scratch (incident_search_scratch) VALUES ('delete-all')"
     )

@@ -20,12 +20,12 @@ from sqlalchemy import Engine, text
 
 from app.cli import _ProgressBar
 from app.config import Settings
-from app.datasets import service
+from app.datasets import service, store
 from app.datasets.service import ImportSummary, import_dataset
 from app.db import Author
 from app.errors import Conflict, InvalidDataset
 from app.migrate import alembic_config
-from tests.conftest import client_for
+from tests.conftest import BACKENDS, client_for, migrated_engine
 from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
 from tests.helpers_writes import changes, dump, new_key, seed, tallies_beside_grouped
@@ -234,6 +234,49 @@ def test_the_full_text_index_is_right_after_a_bulk_import(
     found = client.get("/v1/incidents", params={"q": "Hierbabuena"}).json()["data"]
     assert sorted(i["id"] for i in found) == ["ucdp-ged-9000005", "ucdp-ged-9000013"]
     assert client.get("/v1/incidents", params={"q": "Kotli"}).json()["data"] == []  # deleted
+    # Updated: 24.1 writes Türkiye where 23.1 wrote Turkey in its title.
+    found = client.get("/v1/incidents", params={"q": "Türkiye"}).json()["data"]
+    assert [i["id"] for i in found] == ["ucdp-ged-9000010"]
+    assert client.get("/v1/incidents", params={"q": "Turkey"}).json()["data"] == []
+
+
+def words_index(engine: Engine) -> list[Any]:
+    """The words index as stored. SQLite: its rows (keyed by date and incident rowid) and
+    its list of terms; PostgreSQL: its rows with their keys' dates (the keys' low bits
+    number the rows in the order they were written)."""
+    if engine.dialect.name == "postgresql":
+        return sql(
+            engine,
+            "SELECT incident_id, rowid >> 32, country, search::text FROM incident_search "
+            "ORDER BY incident_id",
+        )
+    return [
+        *sql(engine, "SELECT rowid, * FROM incident_search ORDER BY rowid"),
+        *sql(engine, "SELECT term FROM incident_search_term ORDER BY term"),
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_bulk_import_leaves_the_words_index_as_its_triggers_keep_it(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large file is imported with the index's insert triggers off, the added incidents'
+    rows written at the end, the updated and deleted ones kept by their triggers: after a
+    release and a newer one (an incident added, one updated, one deleted), over the seed
+    (incidents with quotes), the index is the one a small file's import keeps row by row."""
+    indexes = []
+    for bulk in (True, False):
+        monkeypatch.setattr(service, "BULK_BYTES", 0 if bulk else 10**12)
+        with migrated_engine(backend, tmp_path) as engine:
+            seed(engine)
+            indexes.append(
+                [(import_dataset(engine, p), words_index(engine))[1] for p in (GED, NEWER)]
+            )
+            assert (
+                sql(engine, "SELECT count(*) FROM incident_search")[0]
+                == (sql(engine, "SELECT count(*) FROM incident")[0])
+            )
+    assert indexes[0] == indexes[1]
 
 
 def test_the_migration_keeps_the_full_text_index_and_tallies_of_a_record(
@@ -454,6 +497,24 @@ def test_batches_written_beside_the_reading_give_the_same_record(
     # with the bad latitude (9000004) kept as it was, not deleted.
     assert counts(skipped) == (13, 1, 2, 8, 1, 2)
     assert sql(engine, "SELECT count(*) FROM incident WHERE id = 'ucdp-ged-9000004'") == [(1,)]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_statistics_are_refreshed_as_an_import_doubles_the_tables(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the planner's statistics of the tables a batch reads are taken again each
+    time the import has doubled the rows it added (batches of 2: after 4 and 8 of 12), so
+    that it plans each batch for the tables as they are, not as they were before it."""
+    monkeypatch.setattr(store, "BATCH", 2)
+    monkeypatch.setattr(service, "BATCH", 2)
+    with migrated_engine(backend, tmp_path) as engine:
+        import_dataset(engine, GED)
+        reltuples = sql(
+            engine,
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('incident', 'dataset_row')",
+        )
+    assert sorted(reltuples) == [("dataset_row", 8), ("incident", 8)]
 
 
 # Refusals

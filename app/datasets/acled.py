@@ -183,7 +183,7 @@ class Acled(Mapping):
                     f"ACLED event {event_id.strip()}. Added by the import: the title "
                     f"(sub_event_type in location); country {code} {basis}; {date_rule}."
                 ),
-                "added": ["title", "country", "date_precision"],
+                "added": ("title", "country", "date_precision"),
             },
             location=_place(place, code, admin1, latitude, longitude, geo_precision),
             actors=actors,
@@ -249,7 +249,7 @@ def _place(
     precision_rule = "" if geo_precision else "; geo_precision 3 (no geo_precision)"
     place: dict[str, object] = {
         "name": name,
-        "aliases": [],
+        "aliases": (),
         "kind": "other",
         "country": country,
         "admin1": admin1,
@@ -261,6 +261,6 @@ def _place(
             "geo_precision. Added by the import: kind other (ACLED does not say); "
             f"country {country} (the event's){precision_rule}."
         ),
-        "added": ["kind", "country"] + ([] if geo_precision else ["geo_precision"]),
+        "added": ("kind", "country") if geo_precision else ("kind", "country", "geo_precision"),
     }
     return {"id": place_id("acled-place", place), **place}

@@ -28,6 +28,7 @@ from app.db import (
     bulk_insert,
     bulk_write_cache,
     bump_version,
+    full_text_after_bulk_write,
     read_record_state,
     refresh_statistics,
     tallies_after_bulk_write,
@@ -121,6 +122,7 @@ def import_dataset(
                 conn.begin(),
                 bulk_write_cache(conn),
                 tallies_after_bulk_write(conn) if bulk else nullcontext() as tallies,
+                full_text_after_bulk_write(conn) if bulk else nullcontext(),
             ):
                 _import(
                     conn, data, mapping, summary, skip_bad_rows, author, on_progress, on_refused

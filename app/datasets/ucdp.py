@@ -251,7 +251,7 @@ class UcdpGed(Mapping):
             "damage": "unknown",
             "claimed": None,
             "notes": notes,
-            "added": ["title", "country", "event_type", "sub_event_type", "date_precision"],
+            "added": ("title", "country", "event_type", "sub_event_type", "date_precision"),
         }
         location = _place(place, code, admin1, latitude, longitude, where_prec)
         one_sided = violence == 3
@@ -324,7 +324,7 @@ def _place(
         precision_rule = f"geo_precision {precision} from where_prec {where_prec}"
     place: dict[str, object] = {
         "name": name,
-        "aliases": [],
+        "aliases": (),
         "kind": kind,
         "country": country,
         "admin1": admin1,
@@ -336,7 +336,7 @@ def _place(
             f"Added by the import: kind {kind} {kind_rule}; country {country} (the "
             f"event's); {precision_rule}."
         ),
-        "added": ["kind", "country", "geo_precision"],
+        "added": ("kind", "country", "geo_precision"),
     }
     return {"id": place_id("ucdp-ged-place", place), **place}
 
