@@ -100,10 +100,13 @@ def test_reads_go_to_the_replica_and_a_client_reads_its_own_writes(
         httpx.Client(base_url=server.base_url, timeout=15) as client,
     ):
         key = cli_write_key(pair.primary, "replica-test")
+        # Caught up: nothing received and not replayed. Waited for, not seen once: the other
+        # test processes write to other databases of the same cluster, whose WAL the
+        # replica replays too, so a moment's lag of a few bytes is theirs.
         caught_up = wait_until(
-            "the replica in the pool", lambda: (s := replica_state(client))["in_pool"] and s
+            "the replica in the pool, caught up",
+            lambda: (s := replica_state(client))["in_pool"] and s["lag_bytes"] == 0 and s,
         )
-        assert caught_up["lag_bytes"] == 0, caught_up
         assert caught_up["lag_seconds"] == 0, caught_up
         assert caught_up["error"] is None, caught_up
         assert "@" in caught_up["url"], caught_up
@@ -149,9 +152,9 @@ def test_reads_go_to_the_replica_and_a_client_reads_its_own_writes(
         # second pause and write shows.
         pair.resume_replay()
         back = wait_until(
-            "the replica back in the pool", lambda: (s := replica_state(client))["in_pool"] and s
+            "the replica back in the pool, caught up",
+            lambda: (s := replica_state(client))["in_pool"] and s["lag_bytes"] == 0 and s,
         )
-        assert back["lag_bytes"] == 0, back
         assert back["record_version"] == version, back
         pair.pause_replay()
         second = write(client, key, 2)
