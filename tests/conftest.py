@@ -93,16 +93,30 @@ def fresh_database(backend: str, tmp_path: Path, template: str | None = None) ->
             shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
+    url = create_pg_database(f"test_{uuid.uuid4().hex[:12]}", template)
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+def create_pg_database(name: str, template: str | None = None) -> str:
+    """The URL of a new PostgreSQL database `name` on the test cluster: empty, or a copy
+    of the database `template` (which must have no connection open)."""
     admin_url = make_url(_pg_admin_url())
-    name = f"test_{uuid.uuid4().hex[:12]}"
     copy = f' TEMPLATE "{template}"' if template is not None else ""
     with _admin(admin_url) as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with _admin(admin_url) as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str | URL) -> None:
+    """Drops the database of `url`, closing whatever connections it still has (on the
+    test cluster, named without a check of the marker: pytest_sessionfinish runs it too,
+    with the last test still the current one)."""
+    name = make_url(url).database
+    with _admin(make_url(os.environ["TEST_DATABASE_URL"])) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @dataclass(frozen=True)
@@ -131,11 +145,8 @@ def _migrated_template(backend: str) -> str:
         path = Path(_TEMPLATE_DIR.name) / "migrated.db"
         url, template = f"sqlite:///{path}", str(path)
     else:
-        admin_url = make_url(_pg_admin_url())
         template = f"test_template_{uuid.uuid4().hex[:12]}"
-        with _admin(admin_url) as conn:
-            conn.execute(text(f'CREATE DATABASE "{template}"'))
-        url = admin_url.set(database=template).render_as_string(hide_password=False)
+        url = create_pg_database(template)
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -150,8 +161,9 @@ def _migrated_template(backend: str) -> str:
 
 def pytest_sessionfinish() -> None:
     if "postgresql" in _TEMPLATES:
-        with _admin(make_url(os.environ["TEST_DATABASE_URL"])) as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{_TEMPLATES["postgresql"]}"'))
+        drop_pg_database(
+            make_url(os.environ["TEST_DATABASE_URL"]).set(database=_TEMPLATES["postgresql"])
+        )
 
 
 @contextmanager

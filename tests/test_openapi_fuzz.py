@@ -30,12 +30,14 @@ from hypothesis import HealthCheck, settings
 from pydantic import ValidationError
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
+from app.config import get_settings
 from app.db import get_engine, make_engine
 from app.main import create_app
 from app.schemas.bundle import Bundle, IncidentPatch
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT
+from tests.conftest import create_pg_database, drop_pg_database
 from tests.helpers_writes import new_key, seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
@@ -48,6 +50,11 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 schema.config.checks.update(
     excluded_check_names=["positive_data_acceptance", "negative_data_rejection"]
 )
+# Longer than the app's own limit on a statement (STATEMENT_TIMEOUT_MS, 10 s by default,
+# which is also schemathesis' default patience): a statement that runs too long is the
+# app's 503 to check, and a machine that stalls for a few seconds under a parallel run
+# fails nothing.
+schema.config.update(request_timeout=3 * get_settings().statement_timeout_ms / 1000)
 
 NAME_FILTERS = {
     "country",
@@ -279,14 +286,10 @@ def _copy_of(engine: Engine, n: int) -> Iterator[Engine]:
         assert url.database is not None
         path = Path(url.database).with_suffix(f".scenario-{n}.db")
         shutil.copyfile(url.database, path)
-        copy = url.set(database=str(path))
+        copy = url.set(database=str(path)).render_as_string(hide_password=False)
     else:
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        name = f"{url.database}_{n}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
-        copy = url.set(database=name)
-    scenario_engine = make_engine(copy.render_as_string(hide_password=False))
+        copy = create_pg_database(f"{url.database}_{n}", template=url.database)
+    scenario_engine = make_engine(copy)
     try:
         yield scenario_engine
     finally:
@@ -294,9 +297,7 @@ def _copy_of(engine: Engine, n: int) -> Iterator[Engine]:
         if url.get_backend_name() == "sqlite":
             path.unlink()
         else:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
+            drop_pg_database(copy)
 
 
 def test_stateful_scenarios_follow_the_links(engine: Engine, write_key: dict[str, str]) -> None:
