@@ -195,6 +195,28 @@ def test_if_none_match_star_and_weak_comparison(client: TestClient) -> None:
     assert client.get(EXPORT, headers={"If-None-Match": strong_form}).status_code == 304
 
 
+def test_an_ogc_page_keeps_its_tag_while_its_stamp_moves(engine: Engine) -> None:
+    """OGC items carry `timeStamp`, the second they were made: the tag is of the rest
+    (weak), so a page made a second later still gets its 304, and a write moves it."""
+    seed(engine)
+    key = new_key(engine)
+    page = "/ogc/collections/incidents/items"
+    with client_for(engine) as c:
+        first = c.get(page, headers=IDENTITY)
+        tag = first.headers["etag"]
+        assert tag.startswith('W/"')
+        time.sleep(1.1)  # the stamp counts whole seconds
+        again = c.get(page, headers=IDENTITY)
+        assert again.json()["timeStamp"] != first.json()["timeStamp"]
+        assert again.headers["etag"] == tag
+        assert c.get(page, headers={**IDENTITY, "If-None-Match": tag}).status_code == 304
+        incident = "/v1/incidents/2022-01-04-ain-al-asad-drone-attack"
+        current = c.get(incident, headers=IDENTITY).headers["etag"]
+        assert c.delete(incident, headers={**key, "If-Match": current}).status_code == 204
+        assert c.get(page, headers={**IDENTITY, "If-None-Match": tag}).status_code == 200
+        assert c.get(page, headers=IDENTITY).headers["etag"] != tag
+
+
 # §8.8.2 Last-Modified (an IMF-fixdate, §5.6.7) and §13.1.3 If-Modified-Since.
 
 

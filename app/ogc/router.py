@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from app.deps import SessionDep, SettingsDep, check_parameters, read_access
 from app.encoding import to_json
+from app.http.etag import weak_etag_for
 from app.ogc import openapi, service
 from app.ogc.service import FEATURE_FORMATS, FORMATS, GEOJSON, JSON, OPENAPI_JSON
 
@@ -148,7 +149,12 @@ def items(
     )
     after = page.next_cursor and str(request.url.include_query_params(cursor=page.next_cursor))
     body = service.feature_collection(page, found, _urls(request), str(request.url), after)
-    return _answer(body, GEOJSON)
+    # `timeStamp` is when the page was made, so it differs every second while the page
+    # does not: the tag is of the rest, and weak (pages that differ only in their stamp
+    # are equivalent, RFC 9110 §8.8.1), so `If-None-Match` still gets its 304.
+    unstamped = {key: value for key, value in body.items() if key != "timeStamp"}
+    tag = weak_etag_for(to_json(unstamped))
+    return Response(to_json(body), media_type=GEOJSON, headers={"ETag": tag})
 
 
 @router.get(
