@@ -7,24 +7,35 @@ One command:
 
 For each size it builds the databases with `incident-record synth --seed 1` (a SQLite
 file, and a database on a throwaway PostgreSQL cluster it starts itself), kept in
-`--workdir` and reused by later runs. Then, for five questions (and /healthz), with the
-filter values varied per request (wrk cycles through a list of URLs, so no answer is
-simply repeated):
+`--workdir` and reused by later runs. Then, for each question (`--questions`, default
+all, /healthz included), with the filter values varied per request (wrk cycles through a
+list of URLs, so no answer is simply repeated):
 
   a  one country, one month, a page of 100
   b  the same plus `attributed_to` an umbrella group
   c  a page about 200 cursors deep (limit 20, every sort)
   d  monthly stats by country over five years
   e  one incident's detail
+  w1 one common word (`q`), a page of 50
+  w2 the same with a country
+  w3 two common words by relevance, a page of 50
+  w4 yearly stats under one common word
 
 it drives 16 connections with `wrk` (Debian's package, installed if missing) at:
 
   ours       `incident-record serve` (WORKERS=1)
-  datasette  `datasette serve -i` on the same SQLite file, the equivalent URL (SQLite only)
+  datasette  `datasette serve -i` on the same SQLite file, the equivalent URL (SQLite only);
+             for the words, its own FTS5 table over the titles and summaries, which
+             `sqlite-utils enable-fts` adds to the file once (our server ignores it)
   sql        the very statements our server ran for a sample of those requests (captured
              in-process), replayed on the database driver by 16 threads: the SQL floor
   http       a constant-response ASGI app under the same uvicorn, answering our body for
              the question: the HTTP floor
+
+Before the load, our server is asked each distinct URL once, one after another: the median
+and worst of those first asks are its unloaded times (each filter set's total is counted
+then, and kept for the record's version; the SQL floor is captured likewise after a first
+pass, so that both run what the server runs under the load).
 
 The servers (PostgreSQL too) are pinned to CPU 0, wrk to CPU 1. Ours and Datasette
 alternate within each round, the first of the pair changing every round; the medians of
@@ -49,7 +60,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,9 +78,19 @@ QUESTIONS = {
     "c": "(c) a page 200 cursors deep",
     "d": "(d) monthly stats by country, five years",
     "e": "(e) one incident's detail",
+    "w1": "(w1) one common word, page of 50",
+    "w2": "(w2) one word and a country, page of 50",
+    "w3": "(w3) two words by relevance, page of 50",
+    "w4": "(w4) yearly stats under one word",
     "healthz": "GET /healthz",
 }
 COUNTRIES = "SY IQ YE AF SO NG ML PK LY SD LB PS IL IR SA".split()
+WORDS = (
+    "attack drone strike forces shelling artillery missile rockets fighters clash bomb"
+    " casualties security civilians landmine roadside gunmen"
+).split()
+"""Frequent nouns of the synthetic titles and summaries (`app.synth`; 6 to 26 % of the
+incidents each), spelt as there: Datasette's search matches whole words only."""
 DEEP_SORTS = {  # sort: its key in SQL (app.services.incidents.SORTS)
     "-date": "date_start",
     "date": "date_start",
@@ -88,6 +109,19 @@ STATS_SQL = (
     " sum(fatalities) as fatalities, count(fatalities) as fatalities_known,"
     " sum(injuries) as injuries, count(injuries) as injuries_known"
     " from incident where {where} group by month, country order by month, country"
+)
+# Datasette's FTS table (`sqlite-utils enable-fts`), searched as its `_search` does.
+RANKED_SQL = (
+    "select i.* from (select rowid, rank from incident_fts"
+    " where incident_fts match escape_fts(:search) order by rank limit 50) f"
+    " join incident i on i.rowid = f.rowid order by f.rank"
+)
+WORD_STATS_SQL = (
+    "select strftime('%Y', i.date_start) as year, count(*) as incidents,"
+    " sum(i.fatalities) as fatalities, count(i.fatalities) as fatalities_known,"
+    " sum(i.injuries) as injuries, count(i.injuries) as injuries_known"
+    " from incident_fts join incident i on i.rowid = incident_fts.rowid"
+    " where incident_fts match escape_fts(:search) group by year order by year"
 )
 
 
@@ -231,10 +265,44 @@ def questions(url: str, db: str, count: int = 400) -> Asked:
         picked = rng.sample(ids, min(count, len(ids)))
         asked.ours["e"] = [f"/v1/incidents/{i}" for i in picked]
         asked.datasette["e"] = [f"/{db}/incident/{tilde(i)}.json" for i in picked]
+    words(asked, db, count)
     asked.ours["healthz"] = ["/healthz"]
     asked.datasette["healthz"] = ["/-/versions.json"]
     engine.dispose()
     return asked
+
+
+def words(asked: Asked, db: str, count: int) -> None:
+    """The word questions: common words (and countries) drawn with a seed of their own."""
+    rng = random.Random(18)
+
+    def add(q: str, ours: str, theirs: str) -> None:
+        asked.ours.setdefault(q, []).append(ours)
+        asked.datasette.setdefault(q, []).append(theirs)
+
+    table, sql = f"/{db}/incident.json?", f"/{db}.json?"
+    size = "&_size=50&_nosuggest=1"  # no facet suggestions: 0.33 s a request at 10k
+    for _ in range(count):
+        word, country, pair = rng.choice(WORDS), rng.choice(COUNTRIES), rng.sample(WORDS, 2)
+        page, search = {"q": word, "limit": 50}, {"_search": word, "_sort_desc": "date_start"}
+        add("w1", "/v1/incidents?" + urlencode(page), table + urlencode(search) + size)
+        add(
+            "w2",
+            "/v1/incidents?" + urlencode({**page, "country": country}),
+            table + urlencode({**search, "country": country}) + size,
+        )
+        ranked = {"sql": RANKED_SQL, "search": " ".join(pair), "_shape": "array"}
+        add(
+            "w3",
+            "/v1/incidents?" + urlencode({"q": " ".join(pair), "sort": "relevance", "limit": 50}),
+            sql + urlencode(ranked),
+        )
+        grouped = {"sql": WORD_STATS_SQL, "search": word, "_shape": "array"}
+        add(
+            "w4",
+            "/v1/stats/incidents?" + urlencode({"q": word, "group_by": "year"}),
+            sql + urlencode(grouped),
+        )
 
 
 def tilde(value: str) -> str:
@@ -292,12 +360,29 @@ def constant(body: Path, port: int, log: Path) -> Any:
 
 
 def ensure_datasette(workdir: Path) -> Path:
-    """Datasette in a virtual environment of its own (it is not ours to depend on)."""
+    """Datasette, and sqlite-utils for its FTS, in a virtual environment of their own (they
+    are not ours to depend on)."""
     venv = workdir / "datasette-venv"
-    if not (venv / "bin" / "datasette").exists():
+    if not (venv / "bin" / "python").exists():
         sh(sys.executable, "-m", "venv", str(venv))
-        sh(str(venv / "bin" / "pip"), "install", "--quiet", "datasette")
+    missing = [p for p in ("datasette", "sqlite-utils") if not (venv / "bin" / p).exists()]
+    if missing:
+        sh(str(venv / "bin" / "pip"), "install", "--quiet", *missing)
     return venv
+
+
+def datasette_fts(venv: Path, db: Path) -> None:
+    """Datasette's own full-text table on `incident` (titles and summaries), once per file;
+    Datasette finds it by its `content=[incident]`."""
+    import sqlite3
+
+    with closing(sqlite3.connect(db)) as conn:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'incident_fts'").fetchone():
+            return
+    started = time.perf_counter()
+    fts = ["enable-fts", str(db), "incident", "title", "summary", "--fts5"]
+    sh(str(venv / "bin" / "sqlite-utils"), *fts)
+    print(f"  Datasette's FTS (sqlite-utils enable-fts): {time.perf_counter() - started:.0f} s")
 
 
 def ensure_wrk() -> None:
@@ -361,7 +446,8 @@ def wrk(port: int, paths: list[str], seconds: int, workdir: Path, pids: list[int
 
 
 def captured_sql(url: str, paths: list[str]) -> list[list[tuple[str, Any]]]:
-    """The statements our app runs for each request, with their parameters (in-process)."""
+    """The statements our app runs for each distinct request, with their parameters
+    (in-process), asked a second time: its totals are then kept, as in the server."""
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
@@ -390,7 +476,10 @@ def captured_sql(url: str, paths: list[str]) -> list[list[tuple[str, Any]]]:
 
     try:
         with TestClient(app) as client:
-            for path in paths:
+            distinct = list(dict.fromkeys(paths))
+            for path in distinct:  # as the server's warm-up: totals are counted once
+                client.get(path).raise_for_status()
+            for path in distinct:
                 current.clear()
                 client.get(path).raise_for_status()
                 requests.append(list(current))
@@ -501,6 +590,8 @@ Key = tuple[str, int, str, str]  # backend, size, question, contender
 class Results:
     runs: dict[Key, list[Run]] = field(default_factory=dict)
     memory: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    unloaded: dict[tuple[str, int, str], list[float]] = field(default_factory=dict)
+    """Our milliseconds for the first ask of each distinct URL, one after another."""
 
     def add(self, key: Key, run: Run) -> None:
         self.runs.setdefault(key, []).append(run)
@@ -541,11 +632,14 @@ def measure(args: argparse.Namespace, target: Target, venv: Path | None, results
     backend, size, url = target.backend, target.size, target.url
     stem = target.sqlite_file.stem if target.sqlite_file else ""
     asked = questions(url, stem)
+    chosen: list[str] = args.questions
+    if venv and target.sqlite_file and any(q.startswith("w") for q in chosen):
+        datasette_fts(venv, target.sqlite_file)
     if target.sqlite_file is not None:  # into the page cache, for every contender alike
         sh("cat", str(target.sqlite_file), stdout=subprocess.DEVNULL)
     print(f"  capturing our SQL and bodies ({backend}, {size})", flush=True)
     replays, bodies = {}, {}
-    for q in QUESTIONS:
+    for q in chosen:
         if q != "healthz":
             replays[q] = workdir / f"sql-{backend}-{size}-{q}.pickle"
             captured = captured_sql(url, asked.ours[q][: args.sample])
@@ -553,16 +647,21 @@ def measure(args: argparse.Namespace, target: Target, venv: Path | None, results
     port = free_port()
     with ours(url, port, workdir / f"ours-{backend}-{size}.log") as process:
         pid = server_pid(process)
-        for q in QUESTIONS:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
+        for q in chosen:
+            times = results.unloaded.setdefault((backend, size, q), [])
+            for path in dict.fromkeys(asked.ours[q]):  # warm-up: every URL once, timed
+                began = time.perf_counter()
+                client.get(path).raise_for_status()
+                times.append((time.perf_counter() - began) * 1000)
             bodies[q] = workdir / f"body-{backend}-{size}-{q}.json"
-            bodies[q].write_bytes(httpx.get(f"http://127.0.0.1:{port}{asked.ours[q][0]}").content)
-            for path in asked.ours[q]:  # warm-up: every URL once
-                httpx.get(f"http://127.0.0.1:{port}{path}", timeout=120).raise_for_status()
+            bodies[q].write_bytes(client.get(asked.ours[q][0]).content)
+        client.close()
         Path(f"/proc/{pid}/clear_refs").write_text("5")
         for rnd in range(args.rounds):
             load = os.getloadavg()[0]
             print(f"  round {rnd + 1}/{args.rounds} (load average {load:.1f})", flush=True)
-            for q in QUESTIONS:
+            for q in chosen:
                 pair = ["ours", "datasette"] if venv and asked.datasette.get(q) else ["ours"]
                 for who in pair[:: -1 if rnd % 2 else 1]:
                     key = (backend, size, q, who)
@@ -608,12 +707,13 @@ def report(results: Results, sizes: list[int], backends: list[str]) -> str:
             "Requests/s and latency under 16 connections; CPU: server CPU time per request"
             " (ms, all its processes). Ratios of requests/s: ours / Datasette, ours / floor"
             " (the slower floor); of CPU: floor / ours. Growth: cost(1M) / cost(10k), cost"
-            " = 1 / requests/s (and CPU per request).\n",
+            " = 1 / requests/s (and CPU per request). Unloaded: our first ask of each distinct"
+            " URL, one after another (ms, median / worst, and how many).\n",
             "| question | incidents | ours req/s | p50 ms | p99 ms | errors | ours CPU |"
-            " Datasette req/s (errors) | Datasette CPU | SQL floor req/s | SQL CPU |"
-            " HTTP floor req/s | HTTP CPU | ours / Datasette | ours / floor | CPU floor / ours"
-            " | growth req/s | growth CPU |",
-            "|" + " --- |" * 18,
+            " ours unloaded ms | Datasette req/s (errors) | Datasette CPU | SQL floor req/s |"
+            " SQL CPU | HTTP floor req/s | HTTP CPU | ours / Datasette | ours / floor |"
+            " CPU floor / ours | growth req/s | growth CPU |",
+            "|" + " --- |" * 19,
         ]
         for q, title in QUESTIONS.items():
             for size in sizes:
@@ -633,7 +733,10 @@ def report(results: Results, sizes: list[int], backends: list[str]) -> str:
                     growth_cpu = ratio(mine.cpu_ms, small.cpu_ms)
                 errors = f"{theirs.rps:,.1f} ({theirs.errors})" if theirs else "-"
                 cells = [title, f"{size:,}", rate(mine), f"{mine.p50_ms:.1f}"]
-                cells += [f"{mine.p99_ms:.1f}", str(mine.errors), cpu(mine), errors]
+                cells += [f"{mine.p99_ms:.1f}", str(mine.errors), cpu(mine)]
+                first = results.unloaded[(backend, size, q)]
+                unloaded = f"{statistics.median(first):.1f} / {max(first):.1f} ({len(first)})"
+                cells += [unloaded, errors]
                 cells += [cpu(theirs), rate(sql), cpu(sql), rate(http), cpu(http)]
                 cells += [ratio(mine.rps, theirs.rps if theirs else None)]
                 cells += [ratio(mine.rps, slower.rps if slower else None)]
@@ -666,12 +769,20 @@ def main() -> None:
     default_workdir = Path(tempfile.gettempdir()) / "incident-record-bench"
     parser.add_argument("--workdir", type=Path, default=default_workdir)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument(
+        "--questions", default=",".join(QUESTIONS), help="comma-separated, e.g. w1,w2,e"
+    )
     parser.add_argument("--replay", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.replay:
         replay(args.database_url, args.replay, args.duration)
         return
+    args.questions = args.questions.split(",")
+    if unknown := set(args.questions) - set(QUESTIONS):
+        parser.error(
+            f"--questions: no question {', '.join(sorted(unknown))} ({', '.join(QUESTIONS)})"
+        )
     ensure_wrk()
     args.workdir.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
