@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
+from app.db import record_version
 from app.deps import SessionDep, SettingsDep, check_parameters, read_access
 from app.encoding import to_json
 from app.http.etag import weak_etag_for
@@ -149,11 +150,11 @@ def items(
     )
     after = page.next_cursor and str(request.url.include_query_params(cursor=page.next_cursor))
     body = service.feature_collection(page, found, _urls(request), str(request.url), after)
-    # `timeStamp` is when the page was made, so it differs every second while the page
-    # does not: the tag is of the rest, and weak (pages that differ only in their stamp
-    # are equivalent, RFC 9110 §8.8.1), so `If-None-Match` still gets its 304.
-    unstamped = {key: value for key, value in body.items() if key != "timeStamp"}
-    tag = weak_etag_for(to_json(unstamped))
+    # `timeStamp` is when the page was made, so a hash of the body would differ every
+    # second: the tag is the exports' weak one, of what the page depends on (its URL and
+    # the record's version; pages that differ only in their stamp are equivalent, RFC 9110
+    # §8.8.1), so `If-None-Match` still gets its 304.
+    tag = weak_etag_for(to_json([str(request.url), record_version(session)]))
     return Response(to_json(body), media_type=GEOJSON, headers={"ETag": tag})
 
 
