@@ -35,7 +35,9 @@ FIGURES = ("incidents", *(f for name in SUMMED for f in (name, f"{name}_known"))
 """Per group: incidents; the sum of the known fatalities and how many incidents had a
 figure; the same for a dataset's low and high estimates, and for injuries
 (`app.models.aggregates.IncidentTally`)."""
-NOTHING = [0] * len(FIGURES)
+KNOWN = [(name, f"{name}_known") for name in SUMMED]
+EMPTY = [0] * len(FIGURES)
+"""The figures of a zero-filled group."""
 
 # Time buckets in Python; their labels must agree to the character with app.sql.dialect's
 # `TimeBucket`, which makes them in SQL.
@@ -122,36 +124,42 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
     n = len(dims)
     figures: dict[tuple[Any, ...], list[int]] = {}
     for r in rows:  # a group can come from several parts (whole months, cut days)
-        sums = figures.setdefault(tuple(r[:n]), [0] * len(FIGURES))
-        for i, value in enumerate(r[n:]):
-            sums[i] += int(value or 0)
+        key, found = tuple(r[:n]), [int(value or 0) for value in r[n:]]
+        sums = figures.setdefault(key, found)
+        if sums is not found:
+            figures[key] = [a + b for a, b in zip(sums, found, strict=True)]
     _checked(list(figures))
     date_from, date_to = query.date_from, query.date_to
     if time is None:
-        keys = list(figures)
+        keys = sorted(figures, key=_nulls_last)
     else:
         date_from, date_to = date_from or first, date_to or last
         keys = _filled_keys(time, date_from, date_to, {k[1:] for k in figures}, bool(others))
 
-    names = {
-        d: _names(session, d, (k[i] for k in keys)) for i, d in enumerate(dims) if d in LABELLED
-    }
+    # Each dimension's name, and its label's name and labels if it has them (for legends).
+    plan = [
+        (d, f"{d}_name", _names(session, d, {k[i] for k in keys})) if d in LABELLED else (d, "", {})
+        for i, d in enumerate(dims)
+    ]
     data = []
-    for key in sorted(keys, key=lambda k: [(v is None, v or "") for v in k]):  # nulls last
+    for key in keys:
         row: dict[str, Any] = {}
-        for name, value in zip(dims, key, strict=True):
+        for (name, label, labels), value in zip(plan, key, strict=True):
             row[name] = value
-            if name in names:
-                row[f"{name}_name"] = names[name].get(value)
-        found = dict(zip(FIGURES, figures.get(key, NOTHING), strict=True))
-        row["incidents"] = found["incidents"]
-        for figure in SUMMED:
-            known = found[f"{figure}_known"]
-            # Unknown is never zero: a sum of no known figure is null.
-            row |= {figure: found[figure] if known else None, f"{figure}_known": known}
+            if label:
+                row[label] = labels.get(value)
+        row.update(zip(FIGURES, figures.get(key, EMPTY), strict=True))
+        for figure, known in KNOWN:  # unknown is never zero: a sum of no known figure is null
+            if not row[known]:
+                row[figure] = None
         data.append(row)
     meta = {"group_by": query.group_by, "date_from": date_from, "date_to": date_to}
     return {"data": data, "meta": meta}
+
+
+def _nulls_last(key: tuple[Any, ...]) -> list[tuple[bool, Any]]:
+    """The order of the rows: by each dimension, nulls last."""
+    return [(v is None, v or "") for v in key]
 
 
 Found = tuple[list[Any], date | None, date | None]
@@ -355,7 +363,8 @@ def _filled_keys(
     series: set[tuple[Any, ...]],
     grouped: bool,
 ) -> list[tuple[Any, ...]]:
-    """Every bucket from `start` to `end` for every series (each value of the other dimension).
+    """Every bucket from `start` to `end` for every series (each value of the other dimension),
+    in the order of the rows.
 
     Time alone is one series, filled even when nothing matches.
     """
@@ -368,4 +377,5 @@ def _filled_keys(
     if total > MAX_ROWS:
         raise _too_many("narrow date_from/date_to or use a coarser time bucket", total)
     labels = [_bucket_label(unit, i) for i in range(first, last + 1)]
-    return [(label, *s) for s in series for label in labels]
+    ordered = sorted(series, key=_nulls_last)
+    return [(label, *s) for label in labels for s in ordered]
