@@ -4,8 +4,9 @@
 
 Writes a GED-layout CSV of ROWS rows (default 385,000, the size of GED's global release)
 made from the project's test rows (tests/data/datasets/ucdp-ged-23.1.csv): each row a
-template row with a new id, a date spread over 1989-2024, one of 70,000 places and one of
-3,000 armed groups, as the global release has about that many of each. Then imports it
+template row with a new id, a date spread over 1989-2024, one of 70,000 places (each
+place always from the same template row) and one of 3,000 armed groups, as the global
+release has about that many of each. Then imports it
 into a new SQLite file and (given an admin URL, e.g.
 postgresql+psycopg://postgres@127.0.0.1:55432/postgres) a scratch PostgreSQL database,
 dropped afterwards; then imports it again (every row unchanged). Prints each run's
@@ -47,10 +48,12 @@ def write_file(path: Path, rows: int) -> None:
         writer = csv.DictWriter(f, header, lineterminator="\r\n")
         writer.writeheader()
         for n in range(rows):
-            row = dict(templates[n % len(templates)])
+            # A place is one template row's place moved: its values all follow its number,
+            # so the file holds at most PLACES of them, as GED's release does.
+            place, group = rng.randrange(PLACES), rng.randrange(GROUPS)
+            row = dict(templates[place % len(templates)])
             start = FIRST + timedelta(days=rng.randrange(DAYS))
             end = start + timedelta(days=rng.choice([0, 0, 0, 0, 2, 6, 29]))
-            place, group = rng.randrange(PLACES), rng.randrange(GROUPS)
             latitude = float(row["latitude"]) + (place % 100) / 200
             longitude = float(row["longitude"]) + (place // 100 % 100) / 200
             best = rng.choice([0, 1, 1, 2, 3, 5, 8, 13, 40])

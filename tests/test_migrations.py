@@ -5,6 +5,9 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 from app.migrate import alembic_config, current_revision, head_revision
+from tests.helpers_writes import seed, tallies_beside_grouped
+
+TALLIES = ("incident_tally", "incident_place_tally")
 
 
 def _run(engine: Engine, fn: object, *args: str) -> None:
@@ -51,3 +54,45 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     _run(engine, command.upgrade, "head")
     _run(engine, command.check)
+
+
+def _without_rowid(engine: Engine) -> list[bool]:
+    """SQLite: whether each tally is a WITHOUT ROWID table."""
+    with engine.connect() as connection:
+        return [
+            connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            )
+            .scalar_one()
+            .rstrip()
+            .endswith("WITHOUT ROWID")
+            for table in TALLIES
+        ]
+
+
+def test_the_tallies_are_stored_by_their_key_and_keep_their_rows(engine: Engine) -> None:
+    """Migration 3c8d1e5a7f20, down and up with a record in the database: on SQLite the
+    tallies become WITHOUT ROWID tables (and back), with their rows, their indexes and the
+    triggers that keep them; on PostgreSQL nothing changes."""
+    seed(engine)
+    before = tallies_beside_grouped(engine)
+    indexes = {t: inspect(engine).get_indexes(t) for t in TALLIES}
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        assert _without_rowid(engine) == [True, True]
+    _run(engine, command.downgrade, "b7e4d2a91c3f")
+    if sqlite:
+        assert _without_rowid(engine) == [False, False]
+    assert tallies_beside_grouped(engine) == before
+    _run(engine, command.upgrade, "head")
+    if sqlite:
+        assert _without_rowid(engine) == [True, True]
+    assert tallies_beside_grouped(engine) == before
+    assert {t: inspect(engine).get_indexes(t) for t in TALLIES} == indexes
+    # The triggers on `incident` write the new tables.
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM incident WHERE id = (SELECT min(id) FROM incident)")
+    after = tallies_beside_grouped(engine)
+    assert after != before
+    for kept, grouped in after:
+        assert kept == grouped

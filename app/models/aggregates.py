@@ -24,6 +24,8 @@ class IncidentTally(SQLModel, table=True):
     """
 
     __tablename__ = "incident_tally"
+    # SQLite: stored in the order of the key (migration 3c8d1e5a7f20).
+    __table_args__ = {"sqlite_with_rowid": False}
 
     month: str = Field(primary_key=True, max_length=7)
     """`YYYY-MM` of `date_start`."""
@@ -48,6 +50,7 @@ class IncidentPlaceTally(SQLModel, table=True):
     """
 
     __tablename__ = "incident_place_tally"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     location_id: str = Field(primary_key=True)
     month: str = Field(primary_key=True, max_length=7)
