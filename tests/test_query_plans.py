@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Select, text
+from sqlalchemy import Engine, Select, event, text
 from sqlmodel import Session
 
-from app.schemas.queries import IncidentQuery
+from app.schemas.queries import IncidentQuery, StatsQuery
 from app.services.incidents import incidents_select, page_keys
+from app.services.stats import incident_stats
 from app.synth import synthesize
 from tests.conftest import migrated_engine
 
@@ -89,3 +90,25 @@ def test_a_date_window_reads_two_index_ranges(engine: Engine) -> None:
     assert "ix_incident_span" in before_plan, before_plan
     assert "SCAN incident" not in inside_plan + before_plan  # SQLite's full scan
     assert "Seq Scan" not in inside_plan + before_plan  # PostgreSQL's
+
+
+def test_the_map_counts_follow_the_place_tallys_key(tmp_path: Path) -> None:
+    """SQLite: the stats by place (the explorer's map) group the place tally in the order
+    of its key, with no sort of its rows (at 1M incidents, 314,000 rows: 163 ms sorted,
+    76 ms in key order). SQLite only: PostgreSQL's planner chooses its own way."""
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
+        statements.append((sql, params))
+
+    with migrated_engine("sqlite", tmp_path) as engine, Session(engine) as session:
+        event.listen(engine, "before_cursor_execute", seen)
+        incident_stats(session, StatsQuery(group_by=["location"]))
+        (sql, params), *_ = [s for s in statements if "incident_place_tally" in s[0]]
+        rows = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(" ".join(str(v) for v in row) for row in rows)
+    assert "GROUP BY" in sql, sql
+    assert "incident_place_tally" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+    # Nor are the first and last months read (a scan too): they bound a time bucket only.
+    assert not [s for s in statements if "min(" in s[0]], statements

@@ -287,9 +287,15 @@ def _from_tally(session: Session, tally: Tally, query: StatsQuery, dims: Sequenc
     if whole is not None:
         low, high = whole
         stmt = stmt.where(*([month >= low] if low else []), *([month <= high] if high else []))
-        rows = list(session.connection().execute(stmt.group_by(*values)).all())
-        if query.date_from is None or query.date_to is None:  # the zero-filled range's ends
-            first, last = _first_and_last(session, tally, query, low, high)
+        # A place's groups by the key's own column, not the value made of it: they follow
+        # the tally's key rather than a sort (the same statement's value elsewhere).
+        by = zip(dims, values, strict=True)
+        grouped = stmt.group_by(
+            *(tally.column(tally.model, d) if d == "location" else v for d, v in by)
+        )
+        rows = list(session.connection().execute(grouped).all())
+        if set(dims) & set(TIME_BUCKETS) and (query.date_from is None or query.date_to is None):
+            first, last = _first_and_last(session, tally, query, low, high)  # the filled range
     for cut_from, cut_to in cuts:
         cut = query.model_copy(update={"date_from": cut_from, "date_to": cut_to})
         found, cut_first, cut_last = _aggregate(session, cut, dims, by_start=True)
