@@ -2,6 +2,11 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.conftest import client_for
+from tests.helpers_bundles import bundle
+from tests.helpers_writes import new_key
 
 SOURCE = "afp-2022-01-05-coalition-under-fire"
 
@@ -232,3 +237,22 @@ def test_every_list_paginates(client: TestClient, path: str) -> None:
         seen += body["data"]
         url = body["links"]["next"]
     assert [x["id"] for x in seen] == [x["id"] for x in everything]
+
+
+def test_the_counts_follow_the_writes(engine: Engine) -> None:
+    """`incident_count` of places and countries (read from the tallies) after a create and a
+    delete: the place counts none, and a country without incidents is not listed."""
+    key = new_key(engine)
+    with client_for(engine) as c:
+        assert c.post("/v1/sources", json=bundle(), headers=key).status_code == 201
+        assert c.get("/v1/locations/fort-nowhere").json()["incident_count"] == 1
+        listed = c.get("/v1/locations").json()["data"]
+        assert [(p["id"], p["incident_count"]) for p in listed] == [("fort-nowhere", 1)]
+        assert [
+            (x["country"], x["incident_count"]) for x in c.get("/v1/countries").json()["data"]
+        ] == [("IQ", 1)]
+        tag = c.get("/v1/incidents/test-rockets").headers["etag"]
+        deleted = c.delete("/v1/incidents/test-rockets", headers={**key, "If-Match": tag})
+        assert deleted.status_code == 204, deleted.text
+        assert c.get("/v1/locations/fort-nowhere").json()["incident_count"] == 0
+        assert c.get("/v1/countries").json()["data"] == []

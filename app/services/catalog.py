@@ -10,8 +10,9 @@ from app.errors import NotFound
 from app.models import (
     Actor,
     Attribution,
-    Incident,
     IncidentExcerpt,
+    IncidentPlaceTally,
+    IncidentTally,
     Location,
     Source,
 )
@@ -35,11 +36,14 @@ def _name_or_alias(model: Any, q: str | None) -> list[Any]:
 
 
 def locations_out(session: Session, rows: list[Location]) -> list[dict[str, Any]]:
+    # From the place tally (app.models.aggregates): a few rows a place and month, not an
+    # index entry an incident (a page of 1,000 places at 1M incidents).
+    place = col(IncidentPlaceTally.location_id)
     counts = dict(
         session.execute(
-            select(col(Incident.location_id), func.count())
-            .where(col(Incident.location_id).in_([r.id for r in rows]))
-            .group_by(col(Incident.location_id))
+            select(place, func.sum(col(IncidentPlaceTally.incidents)))
+            .where(place.in_([r.id for r in rows]))
+            .group_by(place)
         ).all()
     )
     return [
@@ -195,10 +199,11 @@ def event_types() -> list[dict[str, str]]:
 
 
 def countries(session: Session) -> list[dict[str, Any]]:
+    # From the tally (app.models.aggregates: a group without incidents has no row), not a
+    # count of every incident.
+    country = col(IncidentTally.country)
     rows = session.execute(
-        select(col(Incident.country), func.count())
-        .group_by(col(Incident.country))
-        .order_by(col(Incident.country))
+        select(country, func.sum(col(IncidentTally.incidents))).group_by(country).order_by(country)
     )
     return [
         {
