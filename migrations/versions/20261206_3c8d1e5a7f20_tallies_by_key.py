@@ -30,8 +30,9 @@ WITHOUT_ROWID = ' WITHOUT ROWID'
 
 def _rebuild(table: str, without_rowid: bool) -> None:
     """`table` made again from its own definition, with or without its rowid, its rows,
-    indexes and statistics as they were. The triggers that write it are on `incident` and name it: they
-    stay, and write the new table (`legacy_alter_table`: the rename leaves them be)."""
+    indexes and statistics as they were. The triggers that write it are on `incident` and
+    name it: they stay, and write the new table (`legacy_alter_table`: the rename leaves
+    them be)."""
     conn = op.get_bind()
     (sql,) = conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
