@@ -23,7 +23,8 @@ import os
 import statistics
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 from harness import ROOT, Server, arguments, backend_of, prepare, settle
@@ -74,15 +75,32 @@ def api_times(page: Page, since: float, drawn: float) -> Timings:
     return times
 
 
-def first_view(browser: Browser, base: str, query: str = "") -> tuple[float, Timings]:
+@contextmanager
+def explorer(browser: Browser, base: str, query: str = "") -> Iterator[Page]:
+    """`/explore` (with `query`) opened in a new browser context: an empty cache, as a new
+    reader's."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
         page.goto(f"{base}/explore" + (f"?{query}" if query else ""))
-        drawn = ready(page, query)
-        return drawn, api_times(page, 0.0, drawn)
+        yield page
     finally:
         context.close()
+
+
+def first_view(browser: Browser, base: str, query: str = "") -> tuple[float, Timings]:
+    with explorer(browser, base, query) as page:
+        drawn = ready(page, query)
+        return drawn, api_times(page, 0.0, drawn)
+
+
+def shown(page: Page, query: str) -> None:
+    """Wait for the view of `query`, then, as a person would, for the select's countries
+    (read after the first view)."""
+    ready(page, query)
+    page.locator(f'#f-country option[value="{COUNTRIES[-1]}"]').wait_for(
+        state="attached", timeout=120_000
+    )
 
 
 def change(page: Page, field: str, values: dict[str, str], kept: str = "") -> tuple[float, Timings]:
@@ -160,29 +178,22 @@ def main() -> None:
                 args.runs,
                 lambda _: first_view(browser, server.base),
             )
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.goto(f"{server.base}/explore")
-            ready(page, "")
-            # As a person would, wait for the select's countries (read after the first view).
-            page.locator(f'#f-country option[value="{COUNTRIES[-1]}"]').wait_for(
-                state="attached", timeout=120_000
-            )
-            measure(
-                "filter change: country",
-                CHANGE_TARGET_MS,
-                args.runs,
-                lambda i: change(page, "country", {"country": COUNTRIES[i]}),
-            )
-            years = range(2025, 2025 - args.runs - 1, -1)
-            dates = [{"date_from": f"{y}-01-01", "date_to": f"{y}-12-31"} for y in years]
-            measure(
-                "filter change: one year (country kept)",
-                CHANGE_TARGET_MS,
-                args.runs,
-                lambda i: change(page, "date_to", {"country": COUNTRIES[i], **dates[i]}),
-            )
-            context.close()
+            with explorer(browser, server.base) as page:
+                shown(page, "")
+                measure(
+                    "filter change: country",
+                    CHANGE_TARGET_MS,
+                    args.runs,
+                    lambda i: change(page, "country", {"country": COUNTRIES[i]}),
+                )
+                years = range(2025, 2025 - args.runs - 1, -1)
+                dates = [{"date_from": f"{y}-01-01", "date_to": f"{y}-12-31"} for y in years]
+                measure(
+                    "filter change: one year (country kept)",
+                    CHANGE_TARGET_MS,
+                    args.runs,
+                    lambda i: change(page, "date_to", {"country": COUNTRIES[i], **dates[i]}),
+                )
             # With a word in the filter (issue 18): a common one of the synthetic texts.
             measure(
                 "first view with a word",
@@ -190,21 +201,15 @@ def main() -> None:
                 args.runs,
                 lambda i: first_view(browser, server.base, f"q={WORDS[i]}"),
             )
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = context.new_page()
             word = f"q={WORDS[0]}"
-            page.goto(f"{server.base}/explore?{word}")
-            ready(page, word)
-            page.locator(f'#f-country option[value="{COUNTRIES[-1]}"]').wait_for(
-                state="attached", timeout=120_000
-            )
-            measure(
-                "filter change: country (the word kept)",
-                CHANGE_TARGET_MS,
-                args.runs,
-                lambda i: change(page, "country", {"country": COUNTRIES[i]}, kept=word),
-            )
-            context.close()
+            with explorer(browser, server.base, word) as page:
+                shown(page, word)
+                measure(
+                    "filter change: country (the word kept)",
+                    CHANGE_TARGET_MS,
+                    args.runs,
+                    lambda i: change(page, "country", {"country": COUNTRIES[i]}, kept=word),
+                )
         print(f"load average at the end {load()}")
     finally:
         server.stop()
