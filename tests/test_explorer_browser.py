@@ -907,6 +907,33 @@ def test_the_scripts_enhance_the_page_without_repeating_it(
         enhanced.assert_clean()
 
 
+@pytest.mark.parametrize(
+    ("path", "script"), [("/explore", "explore"), (f"/explore/sources/{SOURCE}", "source")]
+)
+def test_a_page_asks_for_its_modules_with_its_script(
+    explorer: Explorer, path: str, script: str
+) -> None:
+    """Every module the page's script imports is asked for before that script has
+    arrived: the browser has them from the page (`modulepreload`) rather than from reading
+    the script, then its imports, a level at a time."""
+    explorer.open(path)
+    asked = explorer.page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".map(e => [new URL(e.name).pathname, e.startTime, e.responseEnd])"
+    )
+    timing = {p: (start, end) for p, start, end in asked}
+    arrived = timing[f"/explore/static/js/{script}.js"][1]
+    imported = [
+        p
+        for p in timing
+        if p.startswith("/explore/static/js/") and p != f"/explore/static/js/{script}.js"
+    ]
+    statically = [p for p in imported if p != "/explore/static/js/map.js"]  # imported as it runs
+    assert statically, imported
+    assert {p: timing[p][0] < arrived for p in statically} == dict.fromkeys(statically, True)
+    explorer.assert_clean()
+
+
 def test_country_names_cover_neither_circles_nor_each_other(explorer: Explorer) -> None:
     for path in ("/explore", "/explore?country=SY", "/explore?country=IQ"):
         explorer.open(path)

@@ -225,6 +225,27 @@ def test_explore_writes_the_first_table_page(client: TestClient, query: str) -> 
     assert "the map, the timeline" in line[1]
 
 
+@pytest.mark.parametrize(
+    ("path", "modules"),
+    [
+        ("/explore", ["api", "format", "places", "table", "timeline"]),
+        (f"/explore/sources/{SOURCE}", ["api", "format"]),
+        ("/explore/new", ["api", "fields", "format", "key", "marks", "words"]),
+        ("/explore/incidents/" + ROCKETS, []),
+    ],
+)
+def test_a_page_names_every_module_its_script_imports(
+    client: TestClient, path: str, modules: list[str]
+) -> None:
+    """So that the browser asks for them with the page's script, not a level of imports
+    after another (the map's, imported when the page runs, are left to then)."""
+    body = client.get(path).text
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', body)
+    assert sorted(preloaded) == [f"/explore/static/js/{m}.js" for m in modules]
+    for href in preloaded:
+        assert client.get(href).headers["content-type"].startswith("text/javascript"), href
+
+
 def test_the_table_shows_the_estimates_where_a_dataset_gave_them(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -14,7 +14,10 @@ outline is under `static/` (third-party files in `static/vendor/`, written by
 no page holds an inline script or event handler: a strict `script-src 'self'` suffices.
 """
 
+import posixpath
+import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any, get_args
 from urllib.parse import quote, urlencode
@@ -112,6 +115,27 @@ def _quote(value: str) -> str:
     return quote(value, safe="!~*'()")  # as encodeURIComponent
 
 
+STATIC_IMPORT = re.compile(r'^import [^;]*? from "(\.{1,2}/[^"]+)";', re.MULTILINE | re.DOTALL)
+
+
+@cache
+def modules(script: str) -> tuple[str, ...]:
+    """The modules `static/js/{script}.js` imports, and those they import, as paths under
+    `static/`: the page names them all (`modulepreload`), so that the browser fetches them
+    at once rather than a level of imports after another (a dynamic `import()` is left to
+    its time)."""
+    found: list[str] = []
+    waiting = [f"js/{script}.js"]
+    while waiting:
+        importer = waiting.pop()
+        for name in STATIC_IMPORT.findall((STATIC / importer).read_text(encoding="utf-8")):
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(importer), name))
+            if path not in found:
+                found.append(path)
+                waiting.append(path)
+    return tuple(found)
+
+
 PAGES = Environment(
     loader=FileSystemLoader(HERE / "pages"),
     autoescape=True,
@@ -134,6 +158,7 @@ PAGES.globals.update(
     explore_href=lambda name, value: f"/explore?{urlencode({name: value})}",
     reader_href=lambda source_id, key: f"/explore/sources/{_quote(source_id)}#{key}",
     incident_href=records.incident_href,
+    modules=modules,
     SHOWN_FIELDS=SHOWN_FIELDS,
 )
 
