@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
-from harness import ROOT, Server, arguments, backend_of, prepare, settle
+from harness import ROOT, Server, arguments, backend_of, incidents_in, prepare, settle
 from load import WORDS
 from playwright.sync_api import Browser, Page
 
@@ -167,7 +167,7 @@ def main() -> None:
     server = Server(env, log)
     try:
         print(
-            f"explorer at {args.incidents:,} incidents ({backend_of(url)}), {CHROMIUM}, "
+            f"explorer at {incidents_in(url):,} incidents ({backend_of(url)}), {CHROMIUM}, "
             f"load average {load()}"
         )
         with chromium() as browser:

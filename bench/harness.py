@@ -70,6 +70,16 @@ def settle(url: str) -> None:
         engine.dispose()
 
 
+def incidents_in(url: str) -> int:
+    """How many incidents the database holds (with `--skip-synth`, `--incidents` may not say)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT count(*) FROM incident").scalar_one())
+    finally:
+        engine.dispose()
+
+
 def backend_of(url: str) -> str:
     return url.split(":", 1)[0].split("+")[0]
 
