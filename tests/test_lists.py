@@ -178,7 +178,7 @@ def test_keyset_pages_of_records_follow_their_order(seeded_engine: Engine) -> No
     with Session(seeded_engine) as session:
         while True:
             rows, total, cursor = keyset_page(
-                session, resource.select(LocationQuery()), order, 2, cursor
+                session, resource.select(LocationQuery()), order, 2, cursor, rows=resource.rows
             )
             seen += [row.id for row in rows]
             if cursor is None:

@@ -188,6 +188,7 @@ LOCATIONS = Resource(
     hydrate=catalog.locations_out,
     columns=csv_columns(LocationOut),
     point=_lon_lat,
+    rows=True,
 )
 
 ACTORS = Resource(

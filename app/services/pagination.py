@@ -201,14 +201,21 @@ def cached_total(
 
 
 def keyset_page(
-    session: Session, stmt: Select[Any], order: Order, limit: int, cursor: str | None
+    session: Session,
+    stmt: Select[Any],
+    order: Order,
+    limit: int,
+    cursor: str | None,
+    *,
+    rows: bool = False,
 ) -> tuple[list[Any], Total, str | None]:
-    """One page of `stmt` (a filtered select of records) in `order`, the total (exact),
-    and the next cursor."""
+    """One page of `stmt` (a filtered select of records; `rows`: of columns, read as rows
+    rather than model objects) in `order`, the total (exact), and the next cursor."""
     total = Total(count(session, stmt))
     start = order.start(cursor)
     if start is not None:
         stmt = stmt.where(order.after(start))
-    rows = list(session.scalars(stmt.order_by(*order.by()).limit(limit + 1)))
-    more = len(rows) > limit
-    return rows[:limit], total, order.cursor(order.key_of(rows[limit - 1])) if more else None
+    page = stmt.order_by(*order.by()).limit(limit + 1)
+    found = list(session.connection().execute(page) if rows else session.scalars(page))
+    more = len(found) > limit
+    return found[:limit], total, order.cursor(order.key_of(found[limit - 1])) if more else None
