@@ -372,6 +372,26 @@ def test_null_admin1_and_location_are_groups_of_their_own(client: TestClient) ->
     assert ordered == sorted(ordered)
 
 
+@pytest.mark.parametrize("group_by", ["location", "month,location", "location,country"])
+def test_a_place_comes_with_its_name_and_coordinates(client: TestClient, group_by: str) -> None:
+    """For a map: each place's row carries what `/v1/locations/{id}` says of where it is,
+    so the counts can be drawn without reading every place."""
+    rows = stats(client, f"group_by={group_by}")["data"]
+    places = {r["location"] for r in rows}
+    assert len(places - {None}) > 1
+    for row in rows:
+        if row["location"] is None:  # no place: no name, nowhere
+            assert (row["location_name"], row["location_latitude"]) == (None, None)
+            continue
+        place = client.get(f"/v1/locations/{row['location']}").json()
+        assert (row["location_name"], row["location_latitude"], row["location_longitude"]) == (
+            place["name"],
+            place["latitude"],
+            place["longitude"],
+        )
+    assert all("location_latitude" not in r for r in stats(client, "group_by=country")["data"])
+
+
 def test_two_dimensions_give_every_value_every_bucket(client: TestClient) -> None:
     body = stats(client, "group_by=country,year")
     rows = body["data"]

@@ -429,8 +429,9 @@ class StatsRow(BaseModel):
     """One group: the value of each `group_by` dimension (only those), and its counts.
 
     `country`, `attributed_to`, `actor` and `location` come with a `*_name` beside them,
-    a label for chart legends. A null `admin1`, `location`, `attributed_to` or `actor`
-    is its own group: incidents with no such value (no matching attribution or actor).
+    a label for chart legends; `location` with its coordinates too, for maps. A null
+    `admin1`, `location`, `attributed_to` or `actor` is its own group: incidents with no
+    such value (no matching attribution or actor).
     """
 
     day: str | None = Field(None, description="`YYYY-MM-DD`.", examples=["2022-01-05"])
@@ -471,6 +472,14 @@ class StatsRow(BaseModel):
         None,
         description="Name of the `location`: a label for charts.",
         examples=["Ain al-Asad air base"],
+    )
+    location_latitude: float | None = Field(
+        None,
+        description="Latitude of the `location` (WGS 84), for maps; null where the place has none.",
+        examples=[33.7856],
+    )
+    location_longitude: float | None = Field(
+        None, description="Longitude of the `location` (WGS 84).", examples=[42.4412]
     )
     incidents: int = Field(description="Incidents in the group.", examples=[3])
     fatalities: int | None = Field(

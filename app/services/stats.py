@@ -91,19 +91,28 @@ def _dimension(name: str, query: StatsQuery) -> tuple[Any, Subquery | None]:
     return col(columns[name]), None
 
 
-def _names(session: Session, name: str, ids: Iterable[Any]) -> dict[Any, str | None]:
-    """The human label of each value of a dimension, for chart legends."""
+def _labels(session: Session, name: str, ids: Iterable[Any]) -> dict[Any, tuple[Any, ...]]:
+    """The label fields (`LABELLED`) of each value of a dimension: its human name, for
+    chart legends; a place's coordinates besides, for maps."""
     wanted = {i for i in ids if i is not None}
     if name == "country":
-        return {code: country_name(code) for code in wanted}
+        return {code: (country_name(code),) for code in wanted}
     model: Any = Location if name == "location" else Actor
-    rows = session.connection().execute(
-        select(model.id, model.name).where(col(model.id).in_(wanted))
-    )
-    return {row[0]: row[1] for row in rows}
+    columns = [model.id, model.name]
+    if name == "location":
+        columns += [Location.latitude, Location.longitude]
+    rows = session.connection().execute(select(*columns).where(col(model.id).in_(wanted)))
+    return {row[0]: tuple(row[1:]) for row in rows}
 
 
-LABELLED = ("country", "attributed_to", "actor", "location")
+LABELLED = {
+    "country": ("country_name",),
+    "attributed_to": ("attributed_to_name",),
+    "actor": ("actor_name",),
+    "location": ("location_name", "location_latitude", "location_longitude"),
+}
+UNLABELLED = (None, None, None)
+"""The label fields of a null group, or of a value with no record."""
 
 
 def _too_many(hint: str, rows: int | None = None) -> InvalidValue:
@@ -136,18 +145,20 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
         date_from, date_to = date_from or first, date_to or last
         keys = _filled_keys(time, date_from, date_to, {k[1:] for k in figures}, bool(others))
 
-    # Each dimension's name, and its label's name and labels if it has them (for legends).
+    # Each dimension's name, and its label fields and labels if it has them (for legends).
     plan = [
-        (d, f"{d}_name", _names(session, d, {k[i] for k in keys})) if d in LABELLED else (d, "", {})
+        (d, LABELLED[d], _labels(session, d, {k[i] for k in keys}))
+        if d in LABELLED
+        else (d, (), {})
         for i, d in enumerate(dims)
     ]
     data = []
     for key in keys:
         row: dict[str, Any] = {}
-        for (name, label, labels), value in zip(plan, key, strict=True):
+        for (name, fields, labels), value in zip(plan, key, strict=True):
             row[name] = value
-            if label:
-                row[label] = labels.get(value)
+            if fields:
+                row.update(zip(fields, labels.get(value, UNLABELLED), strict=False))
         row.update(zip(FIGURES, figures.get(key, EMPTY), strict=True))
         for figure, known in KNOWN:  # unknown is never zero: a sum of no known figure is null
             if not row[known]:

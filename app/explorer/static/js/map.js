@@ -1,8 +1,7 @@
 // The map: places with matching incidents as circles sized by their count, over country
 // outlines, drawn on a canvas. Up to a few hundred places, each is its own circle; beyond,
 // places closer than a cell of the screen are gathered into one circle (again at each
-// zoom), so thousands of places stay readable. The counts and places come from places.js: the map never reads every
-// incident.
+// zoom), so thousands of places stay readable. The counts and places come from places.js.
 
 import * as L from "../vendor/leaflet/leaflet-src.esm.js";
 import { getJSON } from "./api.js";
@@ -137,7 +136,7 @@ export class IncidentMap {
   }
 
   // Draw what `incidentsByPlace` (places.js) found.
-  async show({ shown, unplaced }, filters) {
+  async show({ shown, unplaced, tooMany }, filters) {
     await this.outlines;
     this.shown = [...shown].sort((a, b) => b.row.incidents - a.row.incidents);
     this.filters = filters;
@@ -155,9 +154,12 @@ export class IncidentMap {
     const onMap = sum(this.shown);
     container.dataset.incidents = String(onMap);
     container.dataset.places = String(this.shown.length);
-    this.note.textContent = unplaced
-      ? `${plural(unplaced, "incident")} with no known place ${unplaced === 1 ? "is" : "are"} not on the map.`
-      : "";
+    container.dataset.tooMany = String(tooMany);
+    this.note.textContent = tooMany
+      ? "More places match than the map draws at once: choose a country, a place or narrower dates to see them."
+      : unplaced
+        ? `${plural(unplaced, "incident")} with no known place ${unplaced === 1 ? "is" : "are"} not on the map.`
+        : "";
     if (this.shown.length) {
       const bounds = L.latLngBounds(this.shown.map(({ place }) => [place.latitude, place.longitude]));
       this.map.fitBounds(bounds, { padding: [40, 40], maxZoom: 5, animate: false });

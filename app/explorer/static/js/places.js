@@ -1,34 +1,34 @@
-// What the map shows, without the map: incidents per place under the filters
-// (`/v1/stats/incidents?group_by=location`) and where each place is (`/v1/locations`, read
-// once for the page: a few thousand places at most). Loaded with the page, so these
-// requests start before the map library has arrived.
+// What the map shows, without the map: incidents per place under the filters, each place
+// with its name and coordinates (`/v1/stats/incidents?group_by=location`), in one request:
+// the map never reads every place nor every incident. Loaded with the page, so the request
+// starts before the map library has arrived.
 
-import { getAll, getJSON } from "./api.js";
+import { ApiError, getJSON } from "./api.js";
 
-let locations = null;
-
-function coordinates() {
-  if (!locations) {
-    locations = getAll("/v1/locations").then((list) => new Map(list.map((l) => [l.id, l])));
-    locations.catch(() => (locations = null)); // try again next time
-  }
-  return locations;
+// More places match than one answer of the API holds (its 422 on `group_by`).
+function tooManyPlaces(error) {
+  return error instanceof ApiError && error.status === 422 && (error.problem?.errors || []).some((e) => e.param === "group_by");
 }
 
-// {shown: [{row, place}], unplaced}: places with coordinates and their counts, and the
-// number of matching incidents that have no place with coordinates.
+// {shown: [{row, place}], unplaced, tooMany}: places with coordinates and their counts, the
+// number of matching incidents that have no place with coordinates, and whether more
+// places match than can be asked for at once (then none is shown: the filters narrow them).
 export async function incidentsByPlace(filters, signal) {
-  const [stats, places] = await Promise.all([
-    getJSON("/v1/stats/incidents", [...filters, ["group_by", "location"]], signal),
-    coordinates(),
-  ]);
+  let stats;
+  try {
+    stats = await getJSON("/v1/stats/incidents", [...filters, ["group_by", "location"]], signal);
+  } catch (error) {
+    if (!tooManyPlaces(error)) throw error;
+    return { shown: [], unplaced: 0, tooMany: true };
+  }
   const shown = [];
   let unplaced = 0;
   for (const row of stats.data) {
-    const place = places.get(row.location);
     if (row.incidents === 0) continue;
-    if (place && place.latitude !== null && place.longitude !== null) shown.push({ row, place });
-    else unplaced += row.incidents;
+    if (row.location !== null && row.location_latitude !== null && row.location_longitude !== null) {
+      const place = { id: row.location, name: row.location_name, latitude: row.location_latitude, longitude: row.location_longitude };
+      shown.push({ row, place });
+    } else unplaced += row.incidents;
   }
-  return { shown, unplaced };
+  return { shown, unplaced, tooMany: false };
 }
