@@ -74,6 +74,11 @@ def _strict_policy(route: Route) -> None:
     )
 
 
+def _module(path: str) -> bool:
+    """One of the explorer's own scripts or the map's library."""
+    return path.startswith("/explore/static/") and path.endswith(".js")
+
+
 class Explorer:
     """A page in a fresh browser context, and what it asked for."""
 
@@ -130,7 +135,7 @@ class Explorer:
         assert self.traffic.failed == [], f"failed requests: {self.traffic.failed}"
         refused = self.traffic.refused_by_policy
         if not self.scripted:  # scripts off: Chromium refuses the modules a page names
-            refused = [u for u in refused if not urlsplit(u).path.startswith("/explore/static/js/")]
+            refused = [u for u in refused if not _module(urlsplit(u).path)]
         assert refused == [], refused
         assert self.traffic.errors == [], self.traffic.errors
         for url, status in self.traffic.assets:
@@ -945,13 +950,15 @@ def test_the_scripts_enhance_the_page_without_repeating_it(
 
 
 @pytest.mark.parametrize(
-    ("path", "script"), [("/explore", "explore"), (f"/explore/sources/{SOURCE}", "source")]
+    ("path", "script", "expected"),
+    [("/explore", "explore", 8), (f"/explore/sources/{SOURCE}", "source", 2)],
 )
 def test_a_page_asks_for_its_modules_with_its_script(
-    explorer: Explorer, path: str, script: str
+    explorer: Explorer, path: str, script: str, expected: int
 ) -> None:
-    """Every module the page's script imports is asked for before that script has
-    arrived: the browser has them from the page (`modulepreload`) rather than from reading
+    """Every module the page's script imports (the map's library too, imported as the
+    page runs), and the map's outlines, is asked for before that script has arrived: the
+    browser has them from the page (`modulepreload`, `preload`) rather than from reading
     the script, then its imports, a level at a time."""
     explorer.open(path)
     asked = explorer.page.evaluate(
@@ -963,11 +970,13 @@ def test_a_page_asks_for_its_modules_with_its_script(
     imported = [
         p
         for p in timing
-        if p.startswith("/explore/static/js/") and p != f"/explore/static/js/{script}.js"
+        if p.endswith((".js", ".json"))
+        and p.startswith("/explore/static/")
+        and p != f"/explore/static/js/{script}.js"
+        and "topojson-client" not in p  # a script of the page itself
     ]
-    statically = [p for p in imported if p != "/explore/static/js/map.js"]  # imported as it runs
-    assert statically, imported
-    assert {p: timing[p][0] < arrived for p in statically} == dict.fromkeys(statically, True)
+    assert len(imported) == expected, imported
+    assert {p: timing[p][0] < arrived for p in imported} == dict.fromkeys(imported, True)
     explorer.assert_clean()
 
 

@@ -115,20 +115,23 @@ def _quote(value: str) -> str:
     return quote(value, safe="!~*'()")  # as encodeURIComponent
 
 
-STATIC_IMPORT = re.compile(r'^import [^;]*? from "(\.{1,2}/[^"]+)";', re.MULTILINE | re.DOTALL)
+IMPORTS = re.compile(
+    r'^import [^;]*? from "(\.{1,2}/[^"]+)";|\bimport\("(\.{1,2}/[^"]+)"\)', re.MULTILINE
+)
 
 
 @cache
 def modules(script: str) -> tuple[str, ...]:
     """The modules `static/js/{script}.js` imports, and those they import, as paths under
     `static/`: the page names them all (`modulepreload`), so that the browser fetches them
-    at once rather than a level of imports after another (a dynamic `import()` is left to
-    its time)."""
+    at once rather than a level of imports after another. Those imported as the page runs
+    (`import()`, the map's library) too: fetched early, they are run only when imported."""
     found: list[str] = []
     waiting = [f"js/{script}.js"]
     while waiting:
         importer = waiting.pop()
-        for name in STATIC_IMPORT.findall((STATIC / importer).read_text(encoding="utf-8")):
+        for names in IMPORTS.findall((STATIC / importer).read_text(encoding="utf-8")):
+            name = names[0] or names[1]
             path = posixpath.normpath(posixpath.join(posixpath.dirname(importer), name))
             if path not in found:
                 found.append(path)
