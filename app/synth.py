@@ -35,6 +35,7 @@ from sqlmodel import SQLModel
 from app.countries import country_name
 from app.db import (
     CLI,
+    StatisticsAsRowsDouble,
     bulk_insert,
     bulk_write_cache,
     bump_version,
@@ -674,7 +675,7 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
         for name, rows in (("location", gen.locations), ("actor", gen.actors)):
             bulk_insert(conn, name, rows)
             summary.rows[name] = len(rows)
-        analyzed_at = 1
+        statistics = StatisticsAsRowsDouble(conn, tables, 1)
         for chunk in gen.chunks():
             for name in TABLE_ORDER:
                 bulk_insert(conn, name, chunk[name])
@@ -684,13 +685,7 @@ def synthesize(engine: Engine, incidents: int, seed: int) -> SynthSummary:
             ]
             history.record(conn, versions, author=CLI, at=UPDATED_AT)
             summary.rows["incident_version"] += len(chunk["incident"])
-            written = summary.rows["incident"]
-            if conn.dialect.name == "postgresql" and written >= 2 * analyzed_at:
-                # As an import does (app.datasets.store): with the statistics of empty
-                # tables, each batch's COPY (and its foreign keys' checks) grew slower as
-                # the tables grew.
-                conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
-                analyzed_at = written
+            statistics.written(summary.rows["incident"])
         bump_version(conn)
     with engine.begin() as conn:
         refresh_statistics(conn)

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlmodel import Session, SQLModel
 
 from app.datasets.mapping import ActorRef, BadRow, Mapping, Record, short_hash, slug
-from app.db import Author, bulk_insert
+from app.db import Author, StatisticsAsRowsDouble, bulk_insert
 from app.loader.write import _refuse_removing_referenced
 from app.services import history
 from app.services.changes import record_many
@@ -120,7 +120,7 @@ class Store:
             table.drop(connection, checkfirst=True)
             table.create(connection)
         self._load_actors()
-        self._analyzed_at = BATCH
+        self._statistics = StatisticsAsRowsDouble(connection, READ_BY_A_BATCH, BATCH)
 
     # Records in
 
@@ -149,19 +149,8 @@ class Store:
         elif not check_only:
             self.counts["unchanged"] += len(records)
         self.conn.execute(delete(_BATCH))
-        self._refresh_statistics()
+        self._statistics.written(self.counts["added"])
         return bad
-
-    def _refresh_statistics(self) -> None:
-        """PostgreSQL: fresh statistics of the tables a batch reads each time the import has
-        doubled the rows it added. With those taken before the import (an empty record:
-        none), the planner read every incident and stored row to compare each batch with
-        them (hash joins), and each batch's history took seconds: it was planned at a
-        cost that compiled it (JIT) every time."""
-        if self.conn.dialect.name != "postgresql" or self.counts["added"] < 2 * self._analyzed_at:
-            return
-        self.conn.exec_driver_sql(f"ANALYZE {', '.join(READ_BY_A_BATCH)}")
-        self._analyzed_at = self.counts["added"]
 
     def _admitted(
         self, batch: list[Record]
