@@ -99,7 +99,10 @@ class Explorer:
     def ready(self, query: str | None = None) -> None:
         """Wait until the page has drawn what it shows (for /explore: the view of `query`)."""
         view = "" if query is None else f'[data-view="{"?" + query if query else ""}"]'
-        self.page.locator(f'body[data-state="ready"]{view}').wait_for(state="attached")
+        # /explore reads its selects' lists after the view: wait for them too, so that the
+        # next page opened does not cut them off.
+        lists = "" if query is None else '[data-vocabularies="ready"]'
+        self.page.locator(f'body[data-state="ready"]{view}{lists}').wait_for(state="attached")
 
     def api(self, path: str, **params: Any) -> Any:
         response = httpx.get(self.base + path, params=params)

@@ -236,7 +236,7 @@ function fill(select, first, options) {
 }
 
 function loadVocabularies() {
-  getJSON("/v1/countries")
+  const countries = getJSON("/v1/countries")
     .then((page) =>
       fill(
         field("country"),
@@ -245,7 +245,7 @@ function loadVocabularies() {
       ),
     )
     .catch(() => null);
-  getJSON("/v1/event-types")
+  const types = getJSON("/v1/event-types")
     .then((page) =>
       fill(
         field("event_type"),
@@ -254,6 +254,10 @@ function loadVocabularies() {
       ),
     )
     .catch(() => null);
+  // Both lists in (or failed, quietly): for whoever waits on the page, as the tests do.
+  Promise.all([countries, types]).then(() => {
+    document.body.dataset.vocabularies = "ready";
+  });
 }
 
 show(new URLSearchParams(window.location.search)).then(loadVocabularies);
