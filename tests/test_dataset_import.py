@@ -6,6 +6,7 @@ refusals that leave nothing behind; the tallies; the command line and the HTTP u
 import csv
 import io
 import json
+import re
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from app.datasets import service, store
 from app.datasets.service import ImportSummary, import_dataset
 from app.db import Author
 from app.errors import Conflict, InvalidDataset
+from app.models.common import utcnow
 from app.migrate import alembic_config
 from tests.conftest import BACKENDS, client_for, migrated_engine
 from tests.helpers_bundles import bundle
@@ -515,6 +517,34 @@ def test_statistics_are_refreshed_as_an_import_doubles_the_tables(
             "SELECT relname, reltuples FROM pg_class WHERE relname IN ('incident', 'dataset_row')",
         )
     assert sorted(reltuples) == [("dataset_row", 8), ("incident", 8)]
+
+
+def test_a_batch_looks_up_each_of_its_ids_by_key(engine: Engine) -> None:
+    """A batch's ids are looked up one by one (a subquery per batch row, by key) in the
+    stored incidents, their dataset rows and the ids seen so far: as joins, PostgreSQL's
+    planner hashed every stored incident for each batch, the import's time growing with
+    the square of its size."""
+    import_dataset(engine, GED)
+    explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    with engine.connect() as connection, connection.begin():
+        store.Store(connection, service.MAPPINGS["ucdp-ged"], "ucdp-ged", Author(), utcnow())
+        ids = [r["id"] for r in raw(GED)][:3] + ["not-stored"]
+        connection.execute(
+            text("INSERT INTO dataset_import_batch (id, line) VALUES (:id, :line)"),
+            [{"id": f"ucdp-ged-{i}", "line": n} for n, i in enumerate(ids)],
+        )
+        for statement in (store._FOUND, store._EARLIER):
+            plan = "\n".join(
+                str(row[-1]) for row in connection.exec_driver_sql(explain + str(statement))
+            )
+            if engine.dialect.name == "postgresql":
+                assert "SubPlan" in plan and "Join" not in plan, plan
+            else:
+                assert "CORRELATED SCALAR SUBQUERY" in plan, plan
+                assert not re.search(r"SCAN (i|s|d)\b", plan), plan
+        found = connection.execute(store._FOUND).all()
+        assert sorted(r[0] for r in found) == sorted(f"ucdp-ged-{i}" for i in ids[:3])
+        assert all(r[1] == "ucdp-ged" and r[2] for r in found), found
 
 
 # Refusals
