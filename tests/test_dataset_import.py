@@ -25,8 +25,8 @@ from app.datasets import service, store
 from app.datasets.service import ImportSummary, import_dataset
 from app.db import Author
 from app.errors import Conflict, InvalidDataset
-from app.models.common import utcnow
 from app.migrate import alembic_config
+from app.models.common import utcnow
 from tests.conftest import BACKENDS, client_for, migrated_engine
 from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
@@ -538,7 +538,8 @@ def test_a_batch_looks_up_each_of_its_ids_by_key(engine: Engine) -> None:
                 str(row[-1]) for row in connection.exec_driver_sql(explain + str(statement))
             )
             if engine.dialect.name == "postgresql":
-                assert "SubPlan" in plan and "Join" not in plan, plan
+                assert "SubPlan" in plan, plan
+                assert "Join" not in plan, plan
             else:
                 assert "CORRELATED SCALAR SUBQUERY" in plan, plan
                 assert not re.search(r"SCAN (i|s|d)\b", plan), plan
