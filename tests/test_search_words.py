@@ -381,6 +381,27 @@ def test_the_edge_of_a_search_reads_the_search_rows_alone(synthetic: Engine, sor
         assert _plan_of(session, joined).count("SEARCH incident USING INTEGER PRIMARY KEY") > 1
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_plans_no_parallel_workers(backend: str, tmp_path: Path) -> None:
+    """The app's connections to PostgreSQL never plan parallel workers: under a word's page
+    (a LIMIT whose cut-off is a key found as the statement runs) a Gather Merge had each
+    worker read its share of the incidents' index to its end (3.4 s at 1M, 8 ms without).
+    Here parallel plans are made as cheap as can be, and still none is chosen."""
+    with migrated_engine(backend, tmp_path) as engine, engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE rows AS SELECT generate_series(1, 100000) AS n")
+        connection.exec_driver_sql("ANALYZE rows")
+        for cost in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size"):
+            connection.exec_driver_sql(f"SET {cost} = 0")
+
+        def plan() -> str:
+            explained = connection.exec_driver_sql("EXPLAIN SELECT sum(n) FROM rows")
+            return "\n".join(r[0] for r in explained)
+
+        assert "Gather" not in plan(), plan()
+        connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
+        assert "Gather" in plan(), "the server's default would: the check above can fail"
+
+
 def _plan_of(session: Session, stmt: Any) -> str:
     connection = session.connection()
     compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
