@@ -78,12 +78,7 @@ async def get_session(
         yield session
     finally:
         try:
-            if session.over_network:
-                # Ending PostgreSQL's transaction waits for the server: in a thread, not
-                # on the event loop, where it held up every other request meanwhile.
-                await run_in_threadpool(session.close)
-            else:
-                session.close()
+            session.close()
         except DBAPIError as exc:
             # The database went away after the answer was made (it ends after the
             # response): its connection is dropped, and nothing of a read is lost.

@@ -250,11 +250,6 @@ class ReadSession(Session):
                 request.record_version = state.version
         return self._connection
 
-    @property
-    def over_network(self) -> bool:
-        """Connected to a server (PostgreSQL): ending its transaction is a round trip."""
-        return self._connection is not None and self._connection.dialect.name != "sqlite"
-
     def close(self) -> None:
         try:
             super().close()

@@ -5,7 +5,6 @@ read pool and comes back when it catches up; a stopped replica costs no error be
 documented 503; two hosts answer alike; hosts started together migrate and seed once.
 """
 
-import asyncio
 import os
 import subprocess
 import threading
@@ -17,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from app.config import Settings
@@ -25,7 +24,7 @@ from app.db import record_state, record_version
 from app.loader import import_bundle
 from app.models import Source
 from app.replicas import ReadPool, ReadSession
-from tests.conftest import Database, client_for, migrated_engine
+from tests.conftest import Database, client_for
 from tests.helpers_bundles import bundle
 from tests.helpers_replica import Pair, replica_pair
 from tests.helpers_server import (
@@ -387,26 +386,3 @@ def test_a_read_sees_one_snapshot_whatever_is_written_meanwhile(engine: Engine) 
             assert record_version(other) == before.version + 1
     finally:
         session.close()
-
-
-@pytest.mark.parametrize("backend", ["postgresql"])
-def test_a_read_ends_its_transaction_off_the_event_loop(backend: str, tmp_path: Path) -> None:
-    """On PostgreSQL the end of a read's transaction (its ROLLBACK) waits for the server:
-    it runs in a worker thread, not on the event loop, where it held up every other
-    request for as long."""
-    ended_on_loop: list[bool] = []
-
-    def ended(connection: Any) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # no loop in this thread: a worker's
-            ended_on_loop.append(False)
-        else:
-            ended_on_loop.append(True)
-
-    with migrated_engine(backend, tmp_path) as engine:
-        event.listen(engine, "rollback", ended)
-        with client_for(engine) as client:
-            for path in ("/v1/incidents", "/v1/stats/incidents?group_by=country"):
-                assert client.get(path).status_code == 200
-    assert ended_on_loop == [False, False]
