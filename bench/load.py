@@ -518,7 +518,9 @@ def replay(url: str, requests_file: Path, seconds: int) -> None:
         import psycopg
 
         def connect() -> Any:
-            return psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+            conn = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+            conn.execute("SET max_parallel_workers_per_gather = 0")  # as the app's (app.db)
+            return conn
 
     latencies: list[float] = []
     errors = [0]
