@@ -78,6 +78,10 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
             # 51st match) a Gather Merge had each worker read its share of the index to
             # the end, every incident at 1M (3.4 s for `q=drone&country=IQ`; 8 ms without).
             cursor.execute("SET max_parallel_workers_per_gather = 0")
+            # No JIT: a statement the planner costs above `jit_above_cost` (a word's page
+            # at 1M) spent 6 to 11 ms compiling, more than many run; q=drone from a date,
+            # 472 ms with it, 193 without.
+            cursor.execute("SET jit = off")
         dbapi_connection.autocommit = autocommit
 
     @event.listens_for(engine, "begin")

@@ -402,6 +402,23 @@ def test_postgresql_plans_no_parallel_workers(backend: str, tmp_path: Path) -> N
         assert "Gather" in plan(), "the server's default would: the check above can fail"
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_compiles_no_statement_just_in_time(backend: str, tmp_path: Path) -> None:
+    """The app's connections to PostgreSQL never JIT-compile a statement: a word's page at
+    1M, costed above `jit_above_cost`, spent more compiling than running. The check runs
+    a statement that the server's default would compile, so it can fail."""
+    with migrated_engine(backend, tmp_path) as engine, engine.connect() as connection:
+        connection.exec_driver_sql("SET jit_above_cost = 0")
+        explain = "EXPLAIN ANALYZE SELECT sum(n) FROM generate_series(1, 1000) n"
+
+        def plan() -> str:
+            return "\n".join(r[0] for r in connection.exec_driver_sql(explain))
+
+        assert "JIT" not in plan(), plan()
+        connection.exec_driver_sql("RESET jit")
+        assert "JIT" in plan(), "the server's default would: the check above can fail"
+
+
 def _plan_of(session: Session, stmt: Any) -> str:
     connection = session.connection()
     compiled = stmt.compile(connection, compile_kwargs={"render_postcompile": True})
