@@ -264,14 +264,20 @@ SAMPLE = 2000
 
 def _probed(session: Session, query: IncidentQuery) -> bool:
     """`q` (with `country`) matches at least `PROBE_SHARE` of the newest search rows."""
-    rows = SEARCH.c.rowid
-    edge = select(rows).order_by(rows.desc()).offset(SAMPLE - 1).limit(1).scalar_subquery()
-    sample = select(rows).where(search_match(query.q or "", query.country))
-    sample = sample.where(rows >= func.coalesce(edge, 0))
+    sample = _sample(query)
     found = cached_total(
         session, "incident-sample", query, lambda: capped_count(session, sample, None)
     )
     return found.value >= SAMPLE * PROBE_SHARE
+
+
+def _sample(query: IncidentFilters) -> Select[Any]:
+    """The matches of `q` (with `country`) among the newest `SAMPLE` search rows, each row
+    tested (`probed`)."""
+    rows = SEARCH.c.rowid
+    edge = select(rows).order_by(rows.desc()).offset(SAMPLE - 1).limit(1).scalar_subquery()
+    sample = select(rows).where(search_match(query.q or "", query.country, probed=True))
+    return sample.where(rows >= func.coalesce(edge, 0))
 
 
 def searched(query: IncidentQuery) -> bool:

@@ -87,10 +87,11 @@ def incident_match(
     return TextMatch("incident", found, countries or (), driving=driving, probed=probed, keys=keys)
 
 
-def search_match(q: str, countries: list[str] | None = None) -> TextMatch:
+def search_match(q: str, countries: list[str] | None = None, *, probed: bool = False) -> TextMatch:
     """The search row (`app.sql.dialect.SEARCH`) of an incident that has every term of `q`
-    in its texts and is in one of `countries`, if given."""
-    return TextMatch("incident_search", phrases(q), countries or ())
+    in its texts and is in one of `countries`, if given; `probed`: the statement tests few
+    search rows (`TextMatch`)."""
+    return TextMatch("incident_search", phrases(q), countries or (), probed=probed)
 
 
 def quote_match(q: str) -> ColumnElement[bool]:
