@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, select
 
 from app.config import Settings
@@ -26,7 +26,7 @@ from app.errors import InvalidValue
 from app.migrate import alembic_config
 from app.models import Incident
 from app.schemas.queries import IncidentQuery
-from app.services import incidents
+from app.services import incidents, pagination
 from app.services.incidents import page_keys
 from app.services.search import incident_match, phrases, search_match
 from app.sql.dialect import SEARCH, Phrase, day_key
@@ -365,6 +365,28 @@ def test_a_common_word_tests_each_incident_by_its_key(synthetic: Engine) -> None
             plan = _plan_of(session, stmt)
             assert re.search(r"SCAN incident_search VIRTUAL TABLE INDEX \d+:=M", plan), plan
             assert "LIST SUBQUERY" not in plan, plan
+
+
+def test_a_total_without_dates_is_the_count_that_chose_the_plan(synthetic: Engine) -> None:
+    """A page of a word by fatalities counts its matches once: to choose how to walk
+    (`_common`), and as its total, which is the same count."""
+    query = IncidentQuery.model_validate({"q": "drone", "sort": "-fatalities", "limit": 5})
+    counts: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("SELECT count(*)") and "LIMIT" in statement:
+            counts.append(statement)
+
+    pagination._TOTALS._totals.clear()
+    event.listen(synthetic, "before_cursor_execute", seen)
+    try:
+        with Session(synthetic) as session:
+            _, total, _ = incidents.list_incidents(session, query)
+    finally:
+        event.remove(synthetic, "before_cursor_execute", seen)
+    assert total.value == len(expected(texts_of(synthetic), "drone")), total
+    capped = [c for c in counts if "incident_search.rowid >=" not in c]  # not the sample's
+    assert len(capped) == 1, capped
 
 
 def test_postgresql_tests_each_row_of_a_bounded_range(synthetic: Engine) -> None:

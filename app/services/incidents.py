@@ -194,7 +194,7 @@ def count_incidents(session: Session, query: IncidentFilters, *, exact: bool = F
 
     def count() -> Total:
         if not other_conditions(query, searched=True):
-            inside = capped_count(session, _hits(query), limit)
+            inside = _hits_count(session, query, limit)
             if not query.date_from or not inside.exact:
                 return inside
             # The few that started before the window and run into it, read by their index.
@@ -240,16 +240,16 @@ def _within(query: IncidentFilters) -> list[Any]:
 def _common(session: Session, query: IncidentFilters) -> bool:
     """`q` (with `country`) matches more incidents than a total counts: cheaper tested one
     by one than read first."""
-    limit = total_limit(session)
-    hits = cached_total(
-        session, f"incident-hits-{limit}", query, lambda: _hits_of(session, query, limit)
-    )
-    return not hits.exact
-
-
-def _hits_of(session: Session, query: IncidentFilters, limit: int) -> Total:
     plain = query.model_copy(update={"date_from": None, "date_to": None})
-    return capped_count(session, _hits(plain), limit)
+    return not _hits_count(session, plain, total_limit(session)).exact
+
+
+def _hits_count(session: Session, query: IncidentFilters, limit: int | None) -> Total:
+    """How many search rows `_hits` has, up to `limit`: kept for this version of the
+    record, so that a total without dates is the count `_common` made."""
+    return cached_total(
+        session, f"incident-hits-{limit}", query, lambda: capped_count(session, _hits(query), limit)
+    )
 
 
 PROBE_SHARE = 1 / 8
