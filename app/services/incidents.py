@@ -70,7 +70,6 @@ from app.services.pagination import (
 from app.services.prepared import Prepared
 from app.services.search import relevance, search_match
 from app.sql.dialect import (
-    LAST_KEY,
     LOW,
     SEARCH,
     JsonArray,
@@ -324,17 +323,22 @@ def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[An
         if not relevant:  # the cursor's day bounds the index too
             on = day_key(start[0])
             where.append(key <= on + LOW if order.desc else key >= on)
-    if not relevant:
-        walk = select(key).select_from(SEARCH if alone and start is None else rows).where(*where)
-        walk = walk.order_by(key.desc() if order.desc else key.asc())
-        edge = walk.offset(query.limit).limit(1).correlate(None).scalar_subquery()
-        day = edge - edge.op("&")(literal_column(str(LOW)))  # its day's first key
-        if order.desc:
-            where.append(key >= func.coalesce(day, 0))
-        else:
-            where.append(key < func.coalesce(day + (LOW + 1), LAST_KEY))
     first = select(order.keys[0].label("k"), col(Incident.id).label("id")).select_from(rows)
-    return first.where(*where).order_by(*order.by()).limit(query.limit + 1)
+    if relevant:
+        return first.where(*where).order_by(*order.by()).limit(query.limit + 1)
+    walk = select(key).select_from(SEARCH if alone and start is None else rows).where(*where)
+    walk = walk.order_by(key.desc() if order.desc else key.asc())
+    edge = walk.offset(query.limit).limit(1).correlate(None).scalar_subquery()
+    day = edge - edge.op("&")(literal_column(str(LOW)))  # its day's first key
+    # The page is among the walk's first `limit + 1` matches and the other matches of the
+    # last one's day (a day's rows are in the order of their ids, not of their keys): at
+    # most a day of search rows, each tested (`probed`), none when the walk found fewer.
+    rest = [key >= day, key < edge] if order.desc else [key > edge, key < day + (LOW + 1)]
+    tested = search_match(query.q or "", query.country, probed=True)
+    walked = first.where(key.in_(walk.limit(query.limit + 1)))
+    union = union_all(walked, first.where(tested, *where[1:], *rest)).subquery("walked")
+    by = order.on(union.c.k, union.c.id).by()
+    return select(union.c.k, union.c.id).order_by(*by).limit(query.limit + 1)
 
 
 def page_keys(
