@@ -375,22 +375,55 @@ def test_a_total_without_dates_is_the_count_that_chose_the_plan(synthetic: Engin
     """A page of a word by fatalities counts its matches once: to choose how to walk
     (`_common`), and as its total, which is the same count."""
     query = IncidentQuery.model_validate({"q": "drone", "sort": "-fatalities", "limit": 5})
-    counts: list[str] = []
+    found: list[Any] = []
+    sent = _statements(synthetic, lambda s: found.append(incidents.list_incidents(s, query)))
+    ((_, total, _),) = found
+    assert total.value == len(expected(texts_of(synthetic), "drone")), total
+    # The capped counts, but the sample's (the share of the newest rows that match).
+    capped = [c for c in sent if c.startswith("SELECT count(*)") and "LIMIT" in c]
+    capped = [c for c in capped if "incident_search.rowid >=" not in c]
+    assert len(capped) == 1, capped
+
+
+def test_a_window_to_the_newest_rows_is_counted_from_them_down(synthetic: Engine) -> None:
+    """The total of a dense word from `date_from` on counts the newest search rows first,
+    each tested (PostgreSQL: no text index beside the window's range), and stops at the
+    budget; a rare word, or a window that ends, is counted from the index's matches."""
+    texts = texts_of(synthetic)
+    rare = next(w for w in ("checkpoint", "convoy", "ambush") if 0 < len(expected(texts, w)) < 60)
+    asked = [("drone", None, True), (rare, None, False), ("drone", "2030-01-01", False)]
+    for q, date_to, dense in asked:
+        query = IncidentQuery.model_validate(
+            {"q": q, "date_from": "2010-01-01", "date_to": date_to}
+        )
+        counted = _statements(synthetic, lambda s, query=query: incidents.count_incidents(s, query))
+        window = [
+            c
+            for c in counted
+            if c.startswith("SELECT count(*)")
+            and "ORDER BY incident_search.rowid DESC" in c
+            and "coalesce(" not in c  # not the sample's
+        ]
+        assert len(window) == (1 if dense else 0), (q, counted)
+        if dense and synthetic.dialect.name == "postgresql":
+            assert "ts_match_vq(" in window[0], window
+
+
+def _statements(engine: Engine, run: Any) -> list[str]:
+    """The SQL `run(session)` sends, its cache of totals emptied first."""
+    sent: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.startswith("SELECT count(*)") and "LIMIT" in statement:
-            counts.append(statement)
+        sent.append(statement)
 
     pagination._TOTALS._totals.clear()
-    event.listen(synthetic, "before_cursor_execute", seen)
+    event.listen(engine, "before_cursor_execute", seen)
     try:
-        with Session(synthetic) as session:
-            _, total, _ = incidents.list_incidents(session, query)
+        with Session(engine) as session:
+            run(session)
     finally:
-        event.remove(synthetic, "before_cursor_execute", seen)
-    assert total.value == len(expected(texts_of(synthetic), "drone")), total
-    capped = [c for c in counts if "incident_search.rowid >=" not in c]  # not the sample's
-    assert len(capped) == 1, capped
+        event.remove(engine, "before_cursor_execute", seen)
+    return sent
 
 
 def test_postgresql_tests_each_row_of_a_bounded_range(synthetic: Engine) -> None:
