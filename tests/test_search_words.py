@@ -386,9 +386,10 @@ def test_a_total_without_dates_is_the_count_that_chose_the_plan(synthetic: Engin
 
 
 def test_a_window_to_the_newest_rows_is_counted_from_them_down(synthetic: Engine) -> None:
-    """The total of a dense word from `date_from` on counts the newest search rows first,
-    each tested (PostgreSQL: no text index beside the window's range), and stops at the
-    budget; a rare word, or a window that ends, is counted from the index's matches."""
+    """The total of a dense word from `date_from` on (or with no dates) counts the newest
+    search rows first, each tested (PostgreSQL: no text index beside the window's range),
+    and stops at the budget; a rare word, or a window that ends, is counted from the
+    index's matches."""
     texts = texts_of(synthetic)
     rare = next(w for w in ("checkpoint", "convoy", "ambush") if 0 < len(expected(texts, w)) < 60)
     asked = [("drone", None, True), (rare, None, False), ("drone", "2030-01-01", False)]
@@ -401,12 +402,33 @@ def test_a_window_to_the_newest_rows_is_counted_from_them_down(synthetic: Engine
             c
             for c in counted
             if c.startswith("SELECT count(*)")
+            and "incident_search.rowid >= " in c  # the window's
             and "ORDER BY incident_search.rowid DESC" in c
             and "coalesce(" not in c  # not the sample's
         ]
         assert len(window) == (1 if dense else 0), (q, counted)
         if dense and synthetic.dialect.name == "postgresql":
             assert "ts_match_vq(" in window[0], window
+
+
+@pytest.mark.parametrize("q", ["drone", '"rockets struck"', "drone forces"])
+def test_relevance_of_a_dense_word_reads_the_search_rows_alone(synthetic: Engine, q: str) -> None:
+    """By relevance, a word dense among the newest rows (`probed`) finds its newest
+    matches from the newest search rows down, each tested, and takes the incident's id
+    from its search row (PostgreSQL: no join, no text index's list of every match); the
+    page is the one the index gives."""
+    query = IncidentQuery.model_validate({"q": q, "sort": "relevance", "limit": 9})
+    with Session(synthetic) as session:
+        connection = session.connection()
+        ((tested,), (indexed,)) = page_keys(query, probed=True), page_keys(query)
+        assert list(connection.execute(tested)) == list(connection.execute(indexed))
+        if connection.dialect.name == "postgresql":
+            sql = str(tested.compile(connection))
+            assert "ts_match_vq(" in sql, sql
+            assert "JOIN incident" not in sql, sql
+        battles = query.model_copy(update={"event_type": ["Battles"]})
+        (filtered,) = page_keys(battles, probed=True)  # a filter of the incidents'
+        assert "ts_match_vq(" not in str(filtered.compile(connection))
 
 
 def _statements(engine: Engine, run: Any) -> list[str]:

@@ -77,6 +77,7 @@ from app.sql.dialect import (
     JsonObject,
     JsonStored,
     JsonTimestamp,
+    SearchIncident,
     SearchOf,
     day_key,
 )
@@ -256,7 +257,7 @@ def _hits_count(session: Session, query: IncidentFilters, limit: int | None) -> 
     list of every match to the window's range (60 to 90 ms for `drone` at 1M)."""
 
     def count() -> Total:
-        dense = bool(limit and query.date_from and not query.date_to)
+        dense = bool(limit and not query.date_to)
         probed = dense and _probed(session, query)
         return capped_count(session, _hits(query, probed=probed), limit)
 
@@ -298,7 +299,9 @@ def searched(query: IncidentQuery) -> bool:
     return bool(query.q) and query.sort in ("relevance", "-date", "date")
 
 
-def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[Any]:
+def _searched_keys(
+    query: IncidentQuery, order: Order, ranked: int, *, probed: bool = False
+) -> Select[Any]:
     """The first `limit + 1` (sort key `k`, id) of the matches after the cursor, read from
     the search rows in their order.
 
@@ -306,7 +309,8 @@ def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[An
     number, which is not that of its id; so the statement takes the day of the row
     `limit + 1` rows on (an `OFFSET` in the index), and orders the rows from it on by
     (`date_start`, id). By relevance: it ranks the newest `ranked` matches, those a total
-    counts (all of them when it is exact).
+    counts (all of them when it is exact); `probed` (`q` dense among the newest rows, and
+    more matches than `ranked`): found from the newest search rows down, each tested.
     """
     relevant = query.sort == "relevance"
     # By relevance, the rank's own match.
@@ -320,14 +324,18 @@ def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[An
     else:  # those that start inside the window (`page_keys` reads those before it)
         where += _within(query)
     key = SEARCH.c.rowid
-    rows = SEARCH.join(Incident, SearchOf())
+    rows: Any = SEARCH.join(Incident, SearchOf())
     start = order.start(query.cursor)
     # The edges read the incidents only where a condition is theirs: else the search rows
     # alone, not one incident for each of the `ranked` rows.
     alone = not theirs and not (relevant and query.date_from)
     if relevant:
-        newest = select(key).select_from(SEARCH if alone else rows).where(*where)
-        newest = newest.order_by(key.desc())
+        if alone:  # the id from the search row: PostgreSQL joins no incident
+            order = order.on(order.keys[0], SearchIncident())
+            rows = SEARCH
+        if alone and probed:  # PostgreSQL would read its text index's list of every match
+            where[0] = search_match(query.q or "", query.country, probed=True)
+        newest = select(key).select_from(rows).where(*where).order_by(key.desc())
         edge = newest.offset(ranked - 1).limit(1).correlate(None).scalar_subquery()
         where.append(key >= func.coalesce(edge, 0))
     if start is not None:
@@ -335,9 +343,10 @@ def _searched_keys(query: IncidentQuery, order: Order, ranked: int) -> Select[An
         if not relevant:  # the cursor's day bounds the index too
             on = day_key(start[0])
             where.append(key <= on + LOW if order.desc else key >= on)
-    first = select(order.keys[0].label("k"), col(Incident.id).label("id")).select_from(rows)
-    if relevant:
-        return first.where(*where).order_by(*order.by()).limit(query.limit + 1)
+    labelled = (order.keys[0].label("k"), order.keys[1].label("id"))
+    first = select(*labelled).select_from(rows)
+    if relevant:  # ordered by the labels: SQLite computes each key once a row
+        return first.where(*where).order_by(*order.on(*labelled).by()).limit(query.limit + 1)
     walk = select(key).select_from(SEARCH if alone and start is None else rows).where(*where)
     walk = walk.order_by(key.desc() if order.desc else key.asc())
     edge = walk.offset(query.limit).limit(1).correlate(None).scalar_subquery()
@@ -365,11 +374,13 @@ def page_keys(
     started before it read from the incidents; or for each disjoint part of the date window
     (`overlapping`) in the order of an index. `common`: `q` matches many incidents
     (`other_conditions`); `probed`: densely, so that each incident the page's walk tests
-    looks up its own search row; `ranked`: how many matches relevance ranks
+    looks up its own search row (by relevance: the newest matches are found among the newest
+    search rows, each tested); `ranked`: how many matches relevance ranks
     (`total_limit`)."""
     order = order_of(query)
     if searched(query):
-        found = _searched_keys(query, order, ranked or get_settings().exact_total_limit)
+        budget = ranked or get_settings().exact_total_limit
+        found = _searched_keys(query, order, budget, probed=probed)
         if query.sort == "relevance" or not query.date_from:
             return [found]
         # The few that started before the window and run into it: each tested by its key.
@@ -399,8 +410,10 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     """
     order = order_of(query)
     walked = bool(query.q) and (not searched(query) or bool(query.date_from))
-    common = walked and query.sort != "relevance" and _common(session, query)
-    probed = common and not searched(query) and _probed(session, query)
+    relevant = query.sort == "relevance"
+    common = (walked or relevant) and _common(session, query)
+    probed = common and (relevant or not searched(query)) and _probed(session, query)
+    common = common and not relevant
     branches = page_keys(query, common=common, probed=probed, ranked=total_limit(session))
     keys: Any = branches[0]
     if len(branches) > 1:

@@ -488,6 +488,24 @@ def _search_of_postgresql(_element: SearchOf, _compiler: Any, **_kw: Any) -> str
     return "incident.id = incident_search.incident_id"
 
 
+class SearchIncident(ColumnElement[str]):
+    """The id of the incident a search row is of, read without joining `incident` where the
+    row holds it (PostgreSQL's `incident_id`; SQLite's FTS5 row has its number only)."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(SearchIncident, "sqlite")
+def _search_incident_sqlite(_element: SearchIncident, _compiler: Any, **_kw: Any) -> str:
+    return f"(SELECT id FROM incident WHERE incident.rowid = (incident_search.rowid & {LOW}))"
+
+
+@compiles(SearchIncident, "postgresql")
+def _search_incident_postgresql(_element: SearchIncident, _compiler: Any, **_kw: Any) -> str:
+    return "incident_search.incident_id"
+
+
 # Index hints
 
 
