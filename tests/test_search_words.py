@@ -667,3 +667,14 @@ def test_the_migration_round_trips_with_its_rows(backend: str, tmp_path: Path) -
         with client_for(engine) as client:
             assert {q: matching(client, q) for q in before} == before
         assert before["drone"]
+
+
+@pytest.mark.parametrize("params", QUESTIONS, ids=lambda p: "&".join(f"{k}={p[k]}" for k in p))
+def test_a_page_of_a_word_is_compiled_once(params: dict[str, Any]) -> None:
+    """Every statement of a word's page has a cache key, so SQLAlchemy compiles its shape
+    once, not for each request (2.4 ms a page on SQLite when the join to the search row
+    had none)."""
+    query = IncidentQuery.model_validate(params)
+    for common, probed in ((False, False), (True, False), (True, True)):
+        for stmt in page_keys(query, common=common, probed=probed):
+            assert stmt._generate_cache_key() is not None, (params, common, probed)

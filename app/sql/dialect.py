@@ -76,6 +76,7 @@ class JsonArray(ColumnElement[str]):
 
     type = Text()
     inherit_cache = True
+    _traverse_internals: list[Any] = []
     _traverse_internals = [
         ("value", InternalTraversal.dp_clauseelement),
         ("rows", InternalTraversal.dp_clauseelement),
@@ -169,6 +170,7 @@ class JsonTimestamp(FunctionElement[str]):
 
     type = Text()
     inherit_cache = True
+    _traverse_internals: list[Any] = []
 
 
 @compiles(JsonTimestamp, "postgresql")
@@ -217,6 +219,7 @@ class TimeBucket(FunctionElement[str]):
 
     type = Text()
     inherit_cache = True
+    _traverse_internals: list[Any] = []
     _traverse_internals = [
         *FunctionElement._traverse_internals,
         ("unit", InternalTraversal.dp_string),
@@ -476,6 +479,7 @@ class SearchOf(ColumnElement[bool]):
     """The join of `incident` to its search row."""
 
     inherit_cache = True
+    _traverse_internals: list[Any] = []  # no state: one cache key (else none, compiled anew)
 
 
 @compiles(SearchOf, "sqlite")
@@ -494,6 +498,7 @@ class SearchIncident(ColumnElement[str]):
 
     type = Text()
     inherit_cache = True
+    _traverse_internals: list[Any] = []
 
 
 @compiles(SearchIncident, "sqlite")
@@ -532,6 +537,7 @@ class SpanDays(ColumnElement[int]):
 
     type = Integer()
     inherit_cache = True
+    _traverse_internals: list[Any] = []
 
 
 @compiles(SpanDays)
