@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Select, event, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.models import Incident
 from app.schemas.queries import IncidentQuery, StatsQuery
 from app.services.incidents import incidents_select, page_keys
 from app.services.stats import incident_stats
+from app.sql.dialect import JsonTimestamp, SearchIncident, SearchOf, SpanDays, TimeBucket
 from app.synth import synthesize
 from tests.conftest import migrated_engine
 
@@ -112,3 +114,19 @@ def test_the_map_counts_follow_the_place_tallys_key(tmp_path: Path) -> None:
     assert "TEMP B-TREE" not in plan, plan
     # Nor are the first and last months read (a scan too): they bound a time bucket only.
     assert not [s for s in statements if "min(" in s[0]], statements
+
+
+def test_the_sql_elements_of_our_own_are_cached_by_what_they_hold() -> None:
+    """SQLAlchemy compiles a statement once per cache key. An element with no state (the
+    join to a search row) must have a key, or every statement holding it is compiled
+    anew on each request; one with state must keep its state in its key, or two
+    statements that differ there would share one compiled SQL."""
+    for stateless in (SearchOf(), SearchIncident(), SpanDays()):
+        assert stateless._generate_cache_key() is not None, stateless
+    start, updated = col(Incident.date_start), col(Incident.updated_at)
+    pairs = [
+        (JsonTimestamp(updated), JsonTimestamp(start)),
+        (TimeBucket("month", start), TimeBucket("year", start)),
+    ]
+    for one, other in pairs:
+        assert one._generate_cache_key() != other._generate_cache_key(), one

@@ -76,7 +76,6 @@ class JsonArray(ColumnElement[str]):
 
     type = Text()
     inherit_cache = True
-    _traverse_internals: list[Any] = []
     _traverse_internals = [
         ("value", InternalTraversal.dp_clauseelement),
         ("rows", InternalTraversal.dp_clauseelement),
@@ -170,7 +169,6 @@ class JsonTimestamp(FunctionElement[str]):
 
     type = Text()
     inherit_cache = True
-    _traverse_internals: list[Any] = []
 
 
 @compiles(JsonTimestamp, "postgresql")
@@ -219,7 +217,6 @@ class TimeBucket(FunctionElement[str]):
 
     type = Text()
     inherit_cache = True
-    _traverse_internals: list[Any] = []
     _traverse_internals = [
         *FunctionElement._traverse_internals,
         ("unit", InternalTraversal.dp_string),
