@@ -461,8 +461,8 @@ def test_postgresql_tests_each_row_of_a_bounded_range(synthetic: Engine) -> None
     with Session(synthetic) as session:
         if session.connection().dialect.name != "postgresql":
             pytest.skip("FTS5 reads a range of keys in its own index")
-        session.connection().exec_driver_sql("SET enable_seqscan = off")
-        session.connection().exec_driver_sql("SET enable_indexscan = off")
+        session.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")
+        session.connection().exec_driver_sql("SET LOCAL enable_indexscan = off")
         near = select(Incident.id).where(incident_match("drone", keys=days))
         for stmt in (incidents._sample(query), near):
             sql = str(stmt.compile(session.connection()))
