@@ -433,7 +433,7 @@ def test_relevance_of_a_dense_word_reads_the_search_rows_alone(synthetic: Engine
 
 
 def test_relevance_tests_rows_from_a_lower_share(synthetic: Engine) -> None:
-    """PostgreSQL, by relevance: a word in 1/32 to 1/8 of the newest rows (`RANKED_SHARE`)
+    """PostgreSQL, by relevance: a word in 1/24 to 1/8 of the newest rows (`RANKED_SHARE`)
     has its newest matches found row by row too, where two words' text index lists took
     420 to 1,090 ms at 1M; a rarer one still from the index. Both past the budget."""
     if synthetic.dialect.name != "postgresql":

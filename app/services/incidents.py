@@ -272,12 +272,12 @@ incidents at most, at about 0.3 ms each at 1M on SQLite, where reading every mat
 costs about 2 microseconds a match (0.4 s for 220,000)."""
 SAMPLE = 2000
 """How many of the newest search rows `PROBE_SHARE` is measured on."""
-RANKED_SHARE = 1 / 32
+RANKED_SHARE = 1 / 24
 """By relevance on PostgreSQL, the newest `ranked` matches are found among the newest
 search rows, each tested, when at least this share of them match: about `ranked /
-RANKED_SHARE` rows tested at most. Pairs of words at 1M: at 3 to 7.5% of the newest rows
-the text index's way took 420 to 1,090 ms and this one 150 to 340 ms; at 1 to 1.6% the
-index took 280 to 300 ms, about what testing 600,000 rows or more costs."""
+RANKED_SHARE` rows tested at most. Pairs of words at 1M, first asks: at 5 to 7.5% of the
+newest rows, 360 to 430 ms from the text index, 230 to 270 ms so; at 3.2%, 280 ms from
+the index and 340 ms so; at 1 to 1.6%, 240 to 260 ms from the index."""
 
 
 def _tests_rows(session: Session) -> bool:
