@@ -251,10 +251,11 @@ def _hits_count(session: Session, query: IncidentFilters, limit: int | None) -> 
     """How many search rows `_hits` has, up to `limit`: kept for this version of the
     record, so that a total without dates is the count `_common` made.
 
-    A window that reaches the newest rows (`date_from` alone) is counted from them down,
-    each row tested, where `q` matches densely there (`_probed`): the count stops within
-    `limit / PROBE_SHARE` rows or so. Else PostgreSQL's planner added the text index's
-    list of every match to the window's range (60 to 90 ms for `drone` at 1M)."""
+    On PostgreSQL, rows that reach the newest ones (no dates, or `date_from` alone) are
+    counted from them down, each row tested, where `q` matches densely there (`_probed`):
+    the count stops within `limit / PROBE_SHARE` rows or so. Else the planner added the
+    text index's list of every match to the window's range (60 to 90 ms for `drone` at
+    1M)."""
 
     def count() -> Total:
         dense = bool(limit and not query.date_to) and _tests_rows(session)
@@ -291,8 +292,9 @@ def _probed(session: Session, query: IncidentFilters, share: float = PROBE_SHARE
     """`q` (with `country`) matches at least `share` of the newest search rows: on
     PostgreSQL, of one `country`'s newest rows when it is one, as its statements then read
     that country's rows in the order of their keys (`ix_incident_search_country`)."""
-    one = query.country if query.country and len(query.country) == 1 else None
-    sample = _sample(query, of_country=one[0] if one and _tests_rows(session) else None)
+    countries = query.country or []
+    one = countries[0] if len(countries) == 1 and _tests_rows(session) else None
+    sample = _sample(query, of_country=one)
     found = cached_total(
         session, "incident-sample", query, lambda: capped_count(session, sample, None)
     )
@@ -426,14 +428,15 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     read by id, with their places and children, in one prepared statement.
     """
     order = order_of(query)
-    walked = bool(query.q) and (not searched(query) or bool(query.date_from))
+    relevant = query.sort == "relevance"
+    walked = bool(query.q) and not relevant and (not searched(query) or bool(query.date_from))
     # Dense words: a walk along an index of the incidents' tests each one's search row; by
     # relevance, PostgreSQL finds the newest matches among the newest rows, each tested.
-    ranked = query.sort == "relevance" and _tests_rows(session)
-    common = (walked or ranked) and _common(session, query)
+    ranked = relevant and _tests_rows(session)
+    many = (walked or ranked) and _common(session, query)
     share = RANKED_SHARE if ranked else PROBE_SHARE
-    probed = common and (ranked or not searched(query)) and _probed(session, query, share)
-    common = common and query.sort != "relevance"
+    probed = many and (ranked or not searched(query)) and _probed(session, query, share)
+    common = many and not relevant
     branches = page_keys(query, common=common, probed=probed, ranked=total_limit(session))
     keys: Any = branches[0]
     if len(branches) > 1:
