@@ -479,9 +479,12 @@ class SearchOf(ColumnElement[bool]):
     _traverse_internals: list[Any] = []  # no state: one cache key (else none, compiled anew)
 
 
+_SQLITE_SEARCH_OF = f"incident.rowid = (incident_search.rowid & {LOW})"
+
+
 @compiles(SearchOf, "sqlite")
 def _search_of_sqlite(_element: SearchOf, _compiler: Any, **_kw: Any) -> str:
-    return f"incident.rowid = (incident_search.rowid & {LOW})"
+    return _SQLITE_SEARCH_OF
 
 
 @compiles(SearchOf, "postgresql")
@@ -500,7 +503,7 @@ class SearchIncident(ColumnElement[str]):
 
 @compiles(SearchIncident, "sqlite")
 def _search_incident_sqlite(_element: SearchIncident, _compiler: Any, **_kw: Any) -> str:
-    return f"(SELECT id FROM incident WHERE incident.rowid = (incident_search.rowid & {LOW}))"
+    return f"(SELECT id FROM incident WHERE {_SQLITE_SEARCH_OF})"
 
 
 @compiles(SearchIncident, "postgresql")
