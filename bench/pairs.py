@@ -4,32 +4,31 @@
 for each URL. This asks the same pairs (the same seed), each once, in this process and
 without HTTP, its total counted anew, against an already synthesised database, and prints
 each pair's time in milliseconds, its total, and how many of the newest `SAMPLE` search
-rows it matches (what `RANKED_SHARE` is compared with; PostgreSQL only).
+rows it matches (what `RANKED_SHARE` is compared with, on PostgreSQL).
 
     .venv/bin/python bench/pairs.py --database-url postgresql+psycopg://...
 """
 
 import argparse
-import random
 import time
+from urllib.parse import parse_qs, urlsplit
 
-from load import COUNTRIES, WORDS
+import load
 from sqlmodel import Session
 
 from app.db import make_engine
 from app.schemas.queries import IncidentQuery
 from app.services import incidents, pagination
+from app.services.pagination import capped_count
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     args = parser.parse_args()
-    rng = random.Random(18)  # as `load.words` draws them
-    pairs = []
-    for _ in range(17):
-        rng.choice(WORDS), rng.choice(COUNTRIES)  # w1's word and w2's country come first
-        pairs.append(" ".join(rng.sample(WORDS, 2)))
+    asked = load.Asked()
+    load.words(asked, "", 17)  # the URLs `bench/load.py` asks, drawn the same way
+    pairs = [parse_qs(urlsplit(url).query)["q"][0] for url in asked.ours["w3"]]
     engine = make_engine(args.database_url)
     print("| pair | ms | total | newest rows matched |\n|---|---:|---:|---:|")
     with Session(engine) as session:
@@ -39,10 +38,9 @@ def main() -> None:
             began = time.perf_counter()
             _, total, _ = incidents.list_incidents(session, query)
             ms = (time.perf_counter() - began) * 1000
-            sample = incidents.cached_total(session, "incident-sample", query, lambda: None)
-            shown = "-" if sample is None else sample.value
+            sample = capped_count(session, incidents._sample(query), None).value  # untimed
             mark = "" if total.exact else "≥ "
-            print(f"| {pair} | {ms:.1f} | {mark}{total.value:,} | {shown} |")
+            print(f"| {pair} | {ms:.1f} | {mark}{total.value:,} | {sample} |")
 
 
 if __name__ == "__main__":
