@@ -35,7 +35,8 @@ FIGURES = ("incidents", *(f for name in SUMMED for f in (name, f"{name}_known"))
 """Per group: incidents; the sum of the known fatalities and how many incidents had a
 figure; the same for a dataset's low and high estimates, and for injuries
 (`app.models.aggregates.IncidentTally`)."""
-KNOWN = [(name, f"{name}_known") for name in SUMMED]
+KNOWN = [(FIGURES.index(name), FIGURES.index(f"{name}_known")) for name in SUMMED]
+"""Where each summed figure and its count of known ones are in `FIGURES`."""
 EMPTY = [0] * len(FIGURES)
 """The figures of a zero-filled group."""
 
@@ -133,7 +134,7 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
     n = len(dims)
     figures: dict[tuple[Any, ...], list[int]] = {}
     for r in rows:  # a group can come from several parts (whole months, cut days)
-        key, found = tuple(r[:n]), [int(value or 0) for value in r[n:]]
+        key, found = tuple(r[:n]), [value or 0 for value in r[n:]]
         sums = figures.setdefault(key, found)
         if sums is not found:
             figures[key] = [a + b for a, b in zip(sums, found, strict=True)]
@@ -145,25 +146,26 @@ def incident_stats(session: Session, query: StatsQuery) -> dict[str, Any]:
         date_from, date_to = date_from or first, date_to or last
         keys = _filled_keys(time, date_from, date_to, {k[1:] for k in figures}, bool(others))
 
-    # Each dimension's name, and its label fields and labels if it has them (for legends).
+    # Each dimension's value, then its label fields if it has them (for legends); then the
+    # figures, a sum of no known figure null (unknown is never zero).
     plan = [
-        (d, LABELLED[d], _labels(session, d, {k[i] for k in keys}))
-        if d in LABELLED
-        else (d, (), {})
+        (len(LABELLED[d]), _labels(session, d, {k[i] for k in keys})) if d in LABELLED else (0, {})
         for i, d in enumerate(dims)
     ]
+    names = [f for d in dims for f in (d, *LABELLED.get(d, ()))] + list(FIGURES)
+    at = len(names) - len(FIGURES)  # where the figures start
     data = []
     for key in keys:
-        row: dict[str, Any] = {}
-        for (name, fields, labels), value in zip(plan, key, strict=True):
-            row[name] = value
+        values: list[Any] = []
+        for (fields, labels), value in zip(plan, key, strict=True):
+            values.append(value)
             if fields:
-                row.update(zip(fields, labels.get(value, UNLABELLED), strict=False))
-        row.update(zip(FIGURES, figures.get(key, EMPTY), strict=True))
-        for figure, known in KNOWN:  # unknown is never zero: a sum of no known figure is null
-            if not row[known]:
-                row[figure] = None
-        data.append(row)
+                values += labels.get(value, UNLABELLED)[:fields]
+        values += figures.get(key, EMPTY)
+        for figure, known in KNOWN:
+            if not values[at + known]:
+                values[at + figure] = None
+        data.append(dict(zip(names, values, strict=True)))
     meta = {"group_by": query.group_by, "date_from": date_from, "date_to": date_to}
     return {"data": data, "meta": meta}
 
