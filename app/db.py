@@ -415,11 +415,13 @@ def _json_text(value: Any) -> str | None:
 
 def _binds(target: Table, columns: list[str], dialect: Any) -> list[tuple[int, Any]]:
     """(position, function) for each column whose values need making into what the driver
-    takes: as the column type makes them, JSON by `_json_text`."""
+    takes: as the column type makes them for `dialect` (SQLite: a timestamp as the text
+    SQLAlchemy stores, so that it compares with the values it binds), JSON by `_json_text`."""
     found = []
     for n, name in enumerate(columns):
         column_type = target.c[name].type
-        bind = _json_text if isinstance(column_type, JSON) else column_type.bind_processor(dialect)
+        made = column_type.dialect_impl(dialect).bind_processor(dialect)
+        bind = _json_text if isinstance(column_type, JSON) else made
         if bind is not None:
             found.append((n, bind))
     return found

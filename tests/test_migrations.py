@@ -96,3 +96,36 @@ def test_the_tallies_are_stored_by_their_key_and_keep_their_rows(engine: Engine)
     assert after != before
     for kept, grouped in after:
         assert kept == grouped
+
+
+def test_sqlite_timestamps_written_without_their_fraction_are_completed(engine: Engine) -> None:
+    """Migration 8b3f1d6e2a40: on SQLite, a timestamp written as `YYYY-MM-DD HH:MM:SS` (as
+    bulk writes did) is completed to the form SQLAlchemy stores and binds, in every
+    timestamp column; one written in full is left as it was. PostgreSQL: nothing."""
+    seed(engine)
+    _run(engine, command.downgrade, "5e2c9a4d7b13")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE incident SET updated_at = '2026-07-01 00:00:00'"
+            " WHERE id = (SELECT min(id) FROM incident)"
+        )
+        connection.exec_driver_sql("UPDATE source SET updated_at = '2026-07-01 00:00:00.250000'")
+        connection.exec_driver_sql("UPDATE record_version SET written_at = '2026-07-02 10:00:00'")
+    _run(engine, command.upgrade, "head")
+    with engine.connect() as connection:
+        first = connection.exec_driver_sql(
+            "SELECT CAST(updated_at AS TEXT) FROM incident ORDER BY id LIMIT 1"
+        ).scalar_one()
+        sources = set(
+            connection.exec_driver_sql("SELECT CAST(updated_at AS TEXT) FROM source").scalars()
+        )
+        written = connection.exec_driver_sql(
+            "SELECT CAST(written_at AS TEXT) FROM record_version"
+        ).scalar_one()
+    if engine.dialect.name == "sqlite":
+        assert first == "2026-07-01 00:00:00.000000"
+        assert sources == {"2026-07-01 00:00:00.250000"}
+        assert written == "2026-07-02 10:00:00.000000"
+    else:  # timestamps, not text: as they were
+        assert first.startswith("2026-07-01 00:00:00")
+        assert written.startswith("2026-07-02 10:00:00")
