@@ -19,7 +19,14 @@ from app.models import Incident
 from app.schemas.queries import IncidentQuery, StatsQuery
 from app.services.incidents import incidents_select, page_keys
 from app.services.stats import incident_stats
-from app.sql.dialect import JsonTimestamp, SearchIncident, SearchOf, SpanDays, TimeBucket
+from app.sql.dialect import (
+    JsonTimestamp,
+    SearchIncident,
+    SearchOf,
+    SpanDays,
+    TimeBucket,
+    Unindexed,
+)
 from app.synth import synthesize
 from tests.conftest import migrated_engine
 
@@ -127,6 +134,7 @@ def test_the_sql_elements_of_our_own_are_cached_by_what_they_hold() -> None:
     pairs = [
         (JsonTimestamp(updated), JsonTimestamp(start)),
         (TimeBucket("month", start), TimeBucket("year", start)),
+        (Unindexed(col(Incident.country)), Unindexed(col(Incident.event_type))),
     ]
     for one, other in pairs:
         assert one._generate_cache_key() != other._generate_cache_key(), one

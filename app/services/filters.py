@@ -23,7 +23,7 @@ from app.models import (
 from app.models.incidents import SPAN_CLASSES
 from app.schemas.queries import IncidentFilters, parse_bbox
 from app.services.search import incident_match
-from app.sql.dialect import day_key, read_by_index
+from app.sql.dialect import Unindexed, day_key, read_by_index
 from app.vocab import ATTRIBUTED_BY, SPEAKER
 
 
@@ -165,18 +165,28 @@ def _days_before(day: date, days: int) -> date:
 
 
 def other_conditions(
-    f: IncidentFilters, *, searched: bool = False, common: bool = False, probed: bool = False
+    f: IncidentFilters,
+    *,
+    searched: bool = False,
+    common: bool = False,
+    probed: bool = False,
+    walked: bool = False,
 ) -> Conditions:
     """Every filter but the dates, as SQL conditions on `Incident`.
 
     `searched`: the statement reads the search rows, whose match has `q` and `country`
     (app.services.incidents), so they are left out. `common`: `q` matches many incidents,
     so they are tested one by one rather than read first (`TextMatch`); `probed`, each by
-    its own search row (a page's walk, which tests few).
+    its own search row (a page's walk, which tests few). `walked`: the statement walks the
+    index of its order and stops at a page, so `country` is tested on the way rather than
+    read by its own index (SQLite, `Unindexed`): with `common`, the walk meets a match
+    within about `limit` times the incidents over the matches, where the country's index
+    would read every incident of the country and sort them.
     """
     c: Conditions = []
     if f.country and not searched:
-        c.append(col(Incident.country).in_(f.country))
+        country = col(Incident.country)
+        c.append((Unindexed(country) if walked else country).in_(f.country))
     if f.attributed_to or f.stance:
         claim = [col(Attribution.incident_id) == Incident.id]
         if f.attributed_to:

@@ -407,7 +407,7 @@ def page_keys(
         where = started_before_matching(query, query.date_from, common=common)
         return [found, _part_keys(query, order, before, where)]
     # Made once: the parts' statements share its subqueries (a CTE is one by its name).
-    where = other_conditions(query, common=common, probed=probed)
+    where = other_conditions(query, common=common, probed=probed, walked=common)
     return [_part_keys(query, order, p, where) for p in overlapping(query.date_from, query.date_to)]
 
 

@@ -529,6 +529,28 @@ def _sqlite_table_hint(_compiler: SQLiteCompiler, _table: object, hint: str | No
 SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
 
 
+class Unindexed(ColumnElement[Any]):
+    """A column that SQLite must not read the rows through (`+column`), so that its planner
+    keeps to another index, that of the statement's order. Other backends: the column."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _unindexed(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
+@compiles(Unindexed, "sqlite")
+def _unindexed_sqlite(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.column, **kw)}"
+
+
 # Date arithmetic
 
 
