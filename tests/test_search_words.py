@@ -518,7 +518,10 @@ def test_density_within_one_country_is_measured_among_its_rows(
     """PostgreSQL reads one country's search rows in the order of their keys, so a word's
     density there is its share of that country's newest rows (relevance with `country=SY`
     at 1M: 490 to 92 ms once so measured); SQLite keeps the share of all the newest rows.
-    A sample of 100 rows here, so that the two differ."""
+    A page's walk along an index of the incidents tests the country before the word, so
+    for it both backends measure among the countries' own newest rows, one or several (at
+    1M on SQLite, `drone` by fatalities in SY: 52 to 26 ms). A sample of 100 rows here, so
+    that the shares differ."""
     monkeypatch.setattr(incidents, "SAMPLE", 100)
     with Session(synthetic) as session:
         rows = session.execute(text("SELECT id, country, date_start FROM incident")).all()
@@ -534,6 +537,23 @@ def test_density_within_one_country_is_measured_among_its_rows(
         query = IncidentQuery.model_validate({"q": "drone", "country": [country]})
         pagination._TOTALS._totals.clear()
         assert incidents._probed(session, query) == postgresql
+        assert incidents._probed(session, query, walked=True)
+        by_size = sorted(
+            {r.country for r in rows}, key=lambda c: -sum(r.country == c for r in rows)
+        )
+
+        def shares(two: list[str]) -> tuple[float, float]:
+            """The word's share of all the newest rows (in those countries), of theirs."""
+            theirs = [r for r in newest if r.country in two][:100]
+            overall = sum(r.id in drone and r.country in two for r in newest[:100]) / 100
+            return overall, sum(r.id in drone for r in theirs) / 100
+
+        pairs = [[a, b] for a in by_size[:6] for b in by_size[:6] if a < b]
+        # Two countries where the word is dense among their rows, not among all the rows.
+        two = next(p for p in pairs if shares(p)[0] < incidents.PROBE_SHARE <= shares(p)[1])
+        both = IncidentQuery.model_validate({"q": "drone", "country": two})
+        assert not incidents._probed(session, both)
+        assert incidents._probed(session, both, walked=True)
 
 
 def _statements(engine: Engine, run: Any) -> list[str]:

@@ -77,6 +77,7 @@ from app.sql.dialect import (
     JsonObject,
     JsonStored,
     JsonTimestamp,
+    OfCountry,
     SearchIncident,
     SearchOf,
     day_key,
@@ -288,27 +289,44 @@ def _tests_rows(session: Session) -> bool:
     return session.connection().dialect.name == "postgresql"
 
 
-def _probed(session: Session, query: IncidentFilters, share: float = PROBE_SHARE) -> bool:
-    """`q` (with `country`) matches at least `share` of the newest search rows: on
-    PostgreSQL, of one `country`'s newest rows when it is one, as its statements then read
-    that country's rows in the order of their keys (`ix_incident_search_country`)."""
+def _probed(
+    session: Session, query: IncidentFilters, share: float = PROBE_SHARE, *, walked: bool = False
+) -> bool:
+    """`q` (with `country`) matches at least `share` of the newest search rows: of the
+    countries' own newest rows where the statement reads only theirs, in the order of their
+    keys or of its index. That is a page's walk along an index of the incidents (`walked`),
+    which tests the country before the word; and on PostgreSQL one `country`'s search rows
+    (`ix_incident_search_country`)."""
     countries = query.country or []
-    one = countries[0] if len(countries) == 1 and _tests_rows(session) else None
-    sample = _sample(query, of_country=one)
+    one = len(countries) == 1 and _tests_rows(session)
+    among = countries if walked or one else []
+    sample = _sample(query, among)
     found = cached_total(
-        session, "incident-sample", query, lambda: capped_count(session, sample, None)
+        session,
+        f"incident-sample-{len(among)}",  # among all rows, or the countries' (their number)
+        query,
+        lambda: capped_count(session, sample, None),
     )
     return found.value >= SAMPLE * share
 
 
-def _sample(query: IncidentFilters, of_country: str | None = None) -> Select[Any]:
+def _sample(query: IncidentFilters, countries: list[str] | None = None) -> Select[Any]:
     """The matches of `q` (with `country`) among the newest `SAMPLE` search rows (of
-    `of_country`'s, if given), each row tested (`probed`)."""
+    `countries`, if given: each one's newest, read by its own index, then the newest of
+    those), each row tested (`probed`)."""
     rows = SEARCH.c.rowid
-    newest = select(rows).where(SEARCH.c.country == of_country) if of_country else select(rows)
-    edge = newest.order_by(rows.desc()).offset(SAMPLE - 1).limit(1).scalar_subquery()
+    if countries:
+        each = [
+            select(rows).where(OfCountry(c)).order_by(rows.desc()).limit(SAMPLE).subquery().select()
+            for c in countries
+        ]
+        newest = union_all(*each).subquery("newest")
+        rows_of = newest.c.rowid
+        edge = select(rows_of).order_by(rows_of.desc()).offset(SAMPLE - 1).limit(1)
+    else:
+        edge = select(rows).order_by(rows.desc()).offset(SAMPLE - 1).limit(1)
     sample = select(rows).where(search_match(query.q or "", query.country, probed=True))
-    return sample.where(rows >= func.coalesce(edge, 0))
+    return sample.where(rows >= func.coalesce(edge.scalar_subquery(), 0))
 
 
 def searched(query: IncidentQuery) -> bool:
@@ -435,7 +453,8 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     ranked = relevant and _tests_rows(session)
     many = (walked or ranked) and _common(session, query)
     share = RANKED_SHARE if ranked else PROBE_SHARE
-    probed = many and (ranked or not searched(query)) and _probed(session, query, share)
+    walk = not ranked and not searched(query)
+    probed = many and (ranked or walk) and _probed(session, query, share, walked=walk)
     common = many and not relevant
     branches = page_keys(query, common=common, probed=probed, ranked=total_limit(session))
     keys: Any = branches[0]

@@ -529,6 +529,28 @@ def _sqlite_table_hint(_compiler: SQLiteCompiler, _table: object, hint: str | No
 SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
 
 
+class OfCountry(ColumnElement[bool]):
+    """The search row (`incident_search`) is of the country `code`: a word of its FTS5
+    column on SQLite; its `country` on PostgreSQL (`ix_incident_search_country`)."""
+
+    inherit_cache = True
+    _traverse_internals = [("code", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, code: str) -> None:
+        self.code: Any = bindparam(None, code, unique=True)
+
+
+@compiles(OfCountry, "sqlite")
+def _of_country_sqlite(element: OfCountry, compiler: Any, **kw: Any) -> str:
+    code = compiler.process(element.code, **kw)
+    return f"""incident_search MATCH '{{country}} : "' || lower({code}) || '"'"""
+
+
+@compiles(OfCountry, "postgresql")
+def _of_country_postgresql(element: OfCountry, compiler: Any, **kw: Any) -> str:
+    return f"incident_search.country = {compiler.process(element.code, **kw)}"
+
+
 class Unindexed(ColumnElement[Any]):
     """A column that SQLite must not read the rows through (`+column`), so that its planner
     keeps to another index, that of the statement's order. Other backends: the column."""
