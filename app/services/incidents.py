@@ -253,14 +253,14 @@ def _hits_count(session: Session, query: IncidentFilters, limit: int | None) -> 
     record, so that a total without dates is the count `_common` made.
 
     On PostgreSQL, rows that reach the newest ones (no dates, or `date_from` alone) are
-    counted from them down, each row tested, where `q` matches densely there (`_probed`):
-    the count stops within `limit / PROBE_SHARE` rows or so. Else the planner added the
-    text index's list of every match to the window's range (60 to 90 ms for `drone` at
-    1M)."""
+    counted from them down, each row tested, where `q` matches densely there (`_probed`,
+    `COUNTED_SHARE`): the count stops within `limit / COUNTED_SHARE` rows or so. Else the
+    planner added the text index's list of every match to the window's range (60 to 90 ms
+    for `drone` at 1M)."""
 
     def count() -> Total:
         dense = bool(limit and not query.date_to) and _tests_rows(session)
-        probed = dense and _probed(session, query)
+        probed = dense and _probed(session, query, COUNTED_SHARE)
         return capped_count(session, _hits(query, probed=probed), limit)
 
     return cached_total(session, f"incident-hits-{limit}", query, count)
@@ -280,6 +280,14 @@ search rows, each tested, when at least this share of them match: about `ranked 
 RANKED_SHARE` rows tested at most. Pairs of words at 1M, first asks: at 5 to 7.5% of the
 newest rows, 360 to 430 ms from the text index, 230 to 270 ms so; at 3.2%, 280 ms from
 the index and 340 ms so; at 1 to 1.6%, 240 to 260 ms from the index."""
+
+
+COUNTED_SHARE = 1 / 24
+"""A total on PostgreSQL counts the newest search rows down, each tested, when at least
+this share of them match (`_hits_count`): about `limit / COUNTED_SHARE` rows tested at
+most, at 0.15 to 0.3 microseconds each, where the text index's list of a common word
+costs 60 to 100 ms to read. At 1M, words in two countries at 5 to 6 % of the newest rows:
+60 to 105 ms from the index, 25 to 32 ms so."""
 
 
 def _tests_rows(session: Session) -> bool:
