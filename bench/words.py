@@ -47,6 +47,20 @@ LISTS: dict[str, dict[str, Any]] = {
     "q=drone&sort=-fatalities": {"q": "drone", "sort": "-fatalities"},
     "q=roadside&sort=-fatalities (8% of incidents)": {"q": "roadside", "sort": "-fatalities"},
     "q=checkpoint&sort=-fatalities (1.6%)": {"q": "checkpoint", "sort": "-fatalities"},
+    # Several countries, and a walk of an index of the incidents with a country (eighth stop)
+    "q=drone&country=IQ,SY": {"q": "drone", "country": ["IQ", "SY"]},
+    "q=attack forces&sort=relevance&country=IQ,SY": {
+        "q": "attack forces",
+        "sort": "relevance",
+        "country": ["IQ", "SY"],
+    },
+    "q=drone&sort=-fatalities&country=SY": {"q": "drone", "sort": "-fatalities", "country": ["SY"]},
+    "q=attack&sort=-fatalities&country=IQ,SY": {
+        "q": "attack",
+        "sort": "-fatalities",
+        "country": ["IQ", "SY"],
+    },
+    "q=drone&sort=updated_at&country=SY": {"q": "drone", "sort": "updated_at", "country": ["SY"]},
 }
 STATS: dict[str, dict[str, Any]] = {
     "stats q=drone by year": {"q": "drone", "group_by": ["year"]},
