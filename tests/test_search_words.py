@@ -487,19 +487,26 @@ def test_relevance_of_a_dense_word_reads_the_search_rows_alone(synthetic: Engine
         assert "ts_match_vq(" not in str(filtered.compile(connection))
 
 
+def _middle_and_rare(synthetic: Engine, lower: float, budget: int) -> tuple[str, str]:
+    """A word in `lower` to 1/8 of the newest rows, and a rarer one, past `budget` matches."""
+    texts = texts_of(synthetic)
+    words = ("drone", "bomb", "landmine", "suicide", "looting")  # 10 to 2.5% at seed 31
+    share = {w: len(expected(texts, w)) / len(texts) for w in words}
+    assert len(texts) <= incidents.SAMPLE  # the sample is every row
+    middle = next(w for w, s in share.items() if lower <= s < 1 / 8)
+    rare = next(w for w, s in share.items() if s < lower)
+    assert len(expected(texts, rare)) > budget
+    return middle, rare
+
+
 def test_relevance_tests_rows_from_a_lower_share(synthetic: Engine) -> None:
     """PostgreSQL, by relevance: a word in 1/24 to 1/8 of the newest rows (`RANKED_SHARE`)
     has its newest matches found row by row too, where two words' text index lists took
     420 to 1,090 ms at 1M; a rarer one still from the index. Both past the budget."""
     if synthetic.dialect.name != "postgresql":
         pytest.skip("SQLite's FTS5 reads the newest matches in its own index")
-    texts, budget = texts_of(synthetic), 20
-    words = ("drone", "bomb", "landmine", "suicide", "looting")  # 10 to 2.5% at seed 31
-    share = {w: len(expected(texts, w)) / len(texts) for w in words}
-    assert len(texts) <= incidents.SAMPLE  # the sample is every row
-    middle = next(w for w, s in share.items() if incidents.RANKED_SHARE <= s < 1 / 8)
-    rare = next(w for w, s in share.items() if s < incidents.RANKED_SHARE)
-    assert len(expected(texts, rare)) > budget
+    budget = 20
+    middle, rare = _middle_and_rare(synthetic, incidents.RANKED_SHARE, budget)
     for q, tested in ((middle, True), (rare, False)):
         query = IncidentQuery.model_validate({"q": q, "sort": "relevance", "limit": 5})
 
@@ -518,13 +525,8 @@ def test_a_total_counts_rows_one_by_one_from_a_lower_share(synthetic: Engine) ->
     60 to 105 ms from the text index, 25 to 32 ms so); a rarer one from the index."""
     if synthetic.dialect.name != "postgresql":
         pytest.skip("SQLite's FTS5 counts the newest matches in its own index")
-    texts, budget = texts_of(synthetic), 20
-    words = ("drone", "bomb", "landmine", "suicide", "looting")  # 10 to 2.5% at seed 31
-    share = {w: len(expected(texts, w)) / len(texts) for w in words}
-    assert len(texts) <= incidents.SAMPLE  # the sample is every row
-    middle = next(w for w, s in share.items() if incidents.COUNTED_SHARE <= s < 1 / 8)
-    rare = next(w for w, s in share.items() if s < incidents.COUNTED_SHARE)
-    assert len(expected(texts, rare)) > budget
+    budget = 20
+    middle, rare = _middle_and_rare(synthetic, incidents.COUNTED_SHARE, budget)
     for q, tested in ((middle, True), (rare, False)):
         query = IncidentQuery.model_validate({"q": q})
 

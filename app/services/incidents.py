@@ -323,16 +323,14 @@ def _sample(query: IncidentFilters, countries: list[str] | None = None) -> Selec
     `countries`, if given: each one's newest, read by its own index, then the newest of
     those), each row tested (`probed`)."""
     rows = SEARCH.c.rowid
+    newest: Any = rows
     if countries:
         each = [
             select(rows).where(OfCountry(c)).order_by(rows.desc()).limit(SAMPLE).subquery().select()
             for c in countries
         ]
-        newest = union_all(*each).subquery("newest")
-        rows_of = newest.c.rowid
-        edge = select(rows_of).order_by(rows_of.desc()).offset(SAMPLE - 1).limit(1)
-    else:
-        edge = select(rows).order_by(rows.desc()).offset(SAMPLE - 1).limit(1)
+        newest = union_all(*each).subquery("newest").c.rowid
+    edge = select(newest).order_by(newest.desc()).offset(SAMPLE - 1).limit(1)
     sample = select(rows).where(search_match(query.q or "", query.country, probed=True))
     return sample.where(rows >= func.coalesce(edge.scalar_subquery(), 0))
 
@@ -461,8 +459,10 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     ranked = relevant and _tests_rows(session)
     many = (walked or ranked) and _common(session, query)
     share = RANKED_SHARE if ranked else PROBE_SHARE
-    walk = not ranked and not searched(query)
-    probed = many and (ranked or walk) and _probed(session, query, share, walked=walk)
+    on_incidents = not searched(query)  # the page walks an index of the incidents'
+    probed = (
+        many and (ranked or on_incidents) and _probed(session, query, share, walked=on_incidents)
+    )
     common = many and not relevant
     branches = page_keys(query, common=common, probed=probed, ranked=total_limit(session))
     keys: Any = branches[0]

@@ -379,12 +379,15 @@ def _fts5_query(element: TextMatch, compiler: Any, **kw: Any) -> str:
     if element.table == "quote":
         return query
     query = f"'{{title summary quotes}} : (' || {query} || ')'"
-    if element.countries:  # the codes are words of the country column
-        codes = " || ' OR ' || ".join(
-            f"""'"' || lower({compiler.process(c, **kw)}) || '"'""" for c in element.countries
-        )
+    if element.countries:
+        codes = " || ' OR ' || ".join(_fts5_code(c, compiler, **kw) for c in element.countries)
         query += f" || ' AND {{country}} : (' || {codes} || ')'"
     return query
+
+
+def _fts5_code(code: Any, compiler: Any, **kw: Any) -> str:
+    """A country code (a bound value) as FTS5 query text: a word of the country column."""
+    return f"""'"' || lower({compiler.process(code, **kw)}) || '"'"""
 
 
 def _tsquery(element: TextMatch, compiler: Any, **kw: Any) -> str:
@@ -542,8 +545,7 @@ class OfCountry(ColumnElement[bool]):
 
 @compiles(OfCountry, "sqlite")
 def _of_country_sqlite(element: OfCountry, compiler: Any, **kw: Any) -> str:
-    code = compiler.process(element.code, **kw)
-    return f"""incident_search MATCH '{{country}} : "' || lower({code}) || '"'"""
+    return f"incident_search MATCH '{{country}} : ' || {_fts5_code(element.code, compiler, **kw)}"
 
 
 @compiles(OfCountry, "postgresql")
