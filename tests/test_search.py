@@ -189,6 +189,34 @@ def test_relevance_needs_q(articles: tuple[Engine, TestClient]) -> None:
     assert response.json()["errors"][0]["param"] == "sort"
 
 
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [
+        ({"format": "csv"}, {}),
+        ({"format": "ndjson"}, {}),
+        ({"format": "geojson"}, {}),
+        ({"format": "acled"}, {}),
+        ({}, {"Accept": "text/csv"}),
+    ],
+)
+def test_an_export_by_relevance_is_refused_before_its_first_byte(
+    articles: tuple[Engine, TestClient], params: dict[str, str], headers: dict[str, str]
+) -> None:
+    """Relevance ranks one page at a time: an export by it is a 422 naming `sort`, not a
+    stream broken after its headers (it was: the export's statement had no rank)."""
+    _, client = articles
+    query = {"q": "rocket", "sort": "relevance", **params}
+    response = client.get("/v1/incidents", params=query, headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    (error,) = response.json()["errors"]
+    assert error["param"] == "sort"
+    assert "export" in error["message"]
+    # The same search exports in another order.
+    other = client.get("/v1/incidents", params={**query, "sort": "-date"}, headers=headers)
+    assert other.status_code == 200
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_index_follows_every_write(backend: str, tmp_path: Path) -> None:
     """A patched title is found by its new words at once; a deleted incident is not."""

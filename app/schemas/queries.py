@@ -330,7 +330,8 @@ class IncidentQuery(IncidentFilters, ExportablePage):
     sort: IncidentSort = Field(
         "-date",
         description="Order of the list. `relevance` (with `q`): best matches of `q` in the "
-        "incident's own title and summary first.",
+        "incident's title, summary and quotes first; JSON pages only (an export by "
+        "relevance is a 422).",
     )
 
 

@@ -150,7 +150,14 @@ def columns() -> list[Any]:
 
 def incidents_select(query: IncidentQuery) -> Select[Any]:
     """The rows (`columns`, `children`, and the first sort key as `k`) of the incidents
-    matching every filter, unordered."""
+    matching every filter, unordered: what an export reads. Not by relevance: that ranks
+    the matches a page's total counts (`_searched_keys`), one page at a time; 422."""
+    if query.sort == "relevance":
+        message = (
+            "sort=relevance orders the pages of the JSON list; an export (CSV, GeoJSON,"
+            " NDJSON or a layout) is ordered by date, fatalities or updated_at"
+        )
+        raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
     parts = overlapping(query.date_from, query.date_to)
     dates = parts[0].where if len(parts) == 1 else (or_(*(and_(*p.where) for p in parts)),)
     first_key = order_of(query).keys[0]
