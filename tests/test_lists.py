@@ -149,7 +149,7 @@ def test_json_pages_and_export_pages_break_at_the_same_rows(
 def test_relevance_is_an_order_like_the_others(seeded_engine: Engine) -> None:
     query = IncidentQuery(q="Ain al-Asad", sort="relevance", limit=1)
     order = incidents.order_of(query)
-    assert (order.sort, order.types, order.desc) == ("relevance", (float, str), False)
+    assert (order.sort, order.types, order.desc) == ("relevance", (float, int), False)
     with Session(seeded_engine) as session:
         first, total, cursor = incidents.list_incidents(session, query)
         rest, _, _ = incidents.list_incidents(

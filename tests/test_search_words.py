@@ -272,6 +272,24 @@ def test_relevance_past_the_budget_ranks_the_newest_matches(synthetic: Engine) -
     assert min(str(start[i]) for i in ranked) >= max(str(start[i]) for i in left_out)
 
 
+def test_relevance_ties_come_newest_first_and_page_once(synthetic: Engine) -> None:
+    """Equal ranks (the synthetic texts repeat) are ordered by their search rows' keys,
+    newest first, so the incidents' ids are read for the page's rows alone; pages across
+    the ties hold every match once, in the one page's order."""
+    query = IncidentQuery.model_validate({"q": "drone", "sort": "relevance", "limit": 1000})
+    with Session(synthetic) as session:
+        start = dict(session.execute(text("SELECT id, date_start FROM incident")).all())
+        (keys,) = page_keys(query, ranked=10_000)
+        rows = session.execute(keys).all()
+    assert len(rows) == len(expected(texts_of(synthetic), "drone"))
+    assert [r.k for r in rows] == sorted(r.k for r in rows)
+    ties = [(a, b) for a, b in zip(rows, rows[1:], strict=False) if a.k == b.k]
+    assert len(ties) > 10
+    assert all(str(start[a.id]) >= str(start[b.id]) and a.tie < b.tie for a, b in ties)
+    with client_for(synthetic) as client:
+        assert matching(client, "drone", sort="relevance", limit=7) == [r.id for r in rows]
+
+
 @pytest.mark.parametrize("budget", [20, 10_000])
 def test_a_window_or_another_order_walks_the_same_matches(synthetic: Engine, budget: int) -> None:
     """By date from `date_from` (the matches starting inside the window read from the search

@@ -111,7 +111,10 @@ def order_of(query: IncidentQuery) -> Order:
     if not query.q:
         message = "sort=relevance ranks the matches of q: give q"
         raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
-    return _sort("relevance", relevance(search_match(query.q, query.country)), float)
+    # Ties newest first: by the search row's key (its start day, then its number), negated,
+    # which the search rows hold; a tie by id would read each ranked row's incident.
+    rank = relevance(search_match(query.q, query.country))
+    return Order("relevance", (rank, -SEARCH.c.rowid), (float, int), False, ("k", "tie"))
 
 
 # The list item: each field of `IncidentOut` is a column of the list's statement under
@@ -359,7 +362,8 @@ def _searched_keys(
     number, which is not that of its id; so the statement takes the day of the row
     `limit + 1` rows on (an `OFFSET` in the index), and orders the rows from it on by
     (`date_start`, id). By relevance: it ranks the newest `ranked` matches, those a total
-    counts (all of them when it is exact); `probed` (`q` dense among the newest rows, and
+    counts (all of them when it is exact), ties by their search rows' keys (`tie`), and
+    reads the id of the page's rows alone; `probed` (`q` dense among the newest rows, and
     more matches than `ranked`): found from the newest search rows down, each tested.
     """
     relevant = query.sort == "relevance"
@@ -380,8 +384,7 @@ def _searched_keys(
     # alone, not one incident for each of the `ranked` rows.
     alone = not theirs and not (relevant and query.date_from)
     if relevant:
-        if alone:  # the id from the search row: PostgreSQL joins no incident
-            order = order.on(order.keys[0], SearchIncident())
+        if alone:
             rows = SEARCH
         if alone and probed:  # PostgreSQL would read its text index's list of every match
             where[0] = search_match(query.q or "", query.country, probed=True)
@@ -393,10 +396,13 @@ def _searched_keys(
         if not relevant:  # the cursor's day bounds the index too
             on = day_key(start[0])
             where.append(key <= on + LOW if order.desc else key >= on)
-    labelled = (order.keys[0].label("k"), order.keys[1].label("id"))
+    labelled = [key.label(name) for key, name in zip(order.keys, order.names, strict=True)]
     first = select(*labelled).select_from(rows)
     if relevant:  # ordered by the labels: SQLite computes each key once a row
-        return first.where(*where).order_by(*order.on(*labelled).by()).limit(query.limit + 1)
+        best = first.where(*where).order_by(*order.on(*labelled).by()).limit(query.limit + 1)
+        page = best.subquery("best")  # the ids of the page's rows alone
+        found = SearchIncident(-page.c.tie).label("id")
+        return select(page.c.k, page.c.tie, found).order_by(*order.on(page.c.k, page.c.tie).by())
     walk = select(key).select_from(SEARCH if alone and start is None else rows).where(*where)
     walk = walk.order_by(key.desc() if order.desc else key.asc())
     edge = walk.offset(query.limit).limit(1).correlate(None).scalar_subquery()

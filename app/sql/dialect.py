@@ -482,12 +482,9 @@ class SearchOf(ColumnElement[bool]):
     _traverse_internals: list[Any] = []  # no state: one cache key (else none, compiled anew)
 
 
-_SQLITE_SEARCH_OF = f"incident.rowid = (incident_search.rowid & {LOW})"
-
-
 @compiles(SearchOf, "sqlite")
 def _search_of_sqlite(_element: SearchOf, _compiler: Any, **_kw: Any) -> str:
-    return _SQLITE_SEARCH_OF
+    return f"incident.rowid = (incident_search.rowid & {LOW})"
 
 
 @compiles(SearchOf, "postgresql")
@@ -496,22 +493,27 @@ def _search_of_postgresql(_element: SearchOf, _compiler: Any, **_kw: Any) -> str
 
 
 class SearchIncident(ColumnElement[str]):
-    """The id of the incident a search row is of, read without joining `incident` where the
-    row holds it (PostgreSQL's `incident_id`; SQLite's FTS5 row has its number only)."""
+    """The id of the incident whose search row has the key `key` (SQLite's FTS5 row holds
+    its number only: the incident is read by it; PostgreSQL's row holds the id)."""
 
     type = Text()
     inherit_cache = True
-    _traverse_internals: list[Any] = []
+    _traverse_internals = [("key", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
 
 
 @compiles(SearchIncident, "sqlite")
-def _search_incident_sqlite(_element: SearchIncident, _compiler: Any, **_kw: Any) -> str:
-    return f"(SELECT id FROM incident WHERE {_SQLITE_SEARCH_OF})"
+def _search_incident_sqlite(element: SearchIncident, compiler: Any, **kw: Any) -> str:
+    key = compiler.process(element.key, **kw)
+    return f"(SELECT id FROM incident WHERE incident.rowid = (({key}) & {LOW}))"
 
 
 @compiles(SearchIncident, "postgresql")
-def _search_incident_postgresql(_element: SearchIncident, _compiler: Any, **_kw: Any) -> str:
-    return "incident_search.incident_id"
+def _search_incident_postgresql(element: SearchIncident, compiler: Any, **kw: Any) -> str:
+    key = compiler.process(element.key, **kw)
+    return f"(SELECT incident_id FROM incident_search WHERE incident_search.rowid = ({key}))"
 
 
 # Index hints
