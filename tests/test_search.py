@@ -189,6 +189,25 @@ def test_relevance_needs_q(articles: tuple[Engine, TestClient]) -> None:
     assert response.json()["errors"][0]["param"] == "sort"
 
 
+@pytest.mark.parametrize("sort", ["-date", "date", "-fatalities", "updated_at", "relevance"])
+@pytest.mark.parametrize("other", [{"attributed_to": "iran-backed-groups"}, {"actor": "john-kirby"}])
+def test_a_word_a_window_and_an_actor_together(
+    articles: tuple[Engine, TestClient], sort: str, other: dict[str, str]
+) -> None:
+    """The parts of a window with `q` (those that start inside it, read from the search rows,
+    and those begun before it) and their total share one actor filter: each part made its
+    own, and two subqueries of one name could not be compiled (a 500)."""
+    _, client = articles
+    window = {"date_from": "2022-01-01"}
+    url, query = "/v1/incidents", {"limit": 1000, **window, **other}
+    filtered = {i["id"] for i in client.get(url, params=query).json()["data"]}
+    found = matching(client, "rocket", sort=sort, limit=1, **window, **other)
+    assert sorted(found) == sorted(filtered & set(matching(client, "rocket", **window)))
+    assert found
+    meta = client.get(url, params={**query, "q": "rocket"}).json()["meta"]
+    assert (meta["total"], meta["total_relation"]) == (len(found), "eq")
+
+
 @pytest.mark.parametrize(
     ("params", "headers"),
     [

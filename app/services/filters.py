@@ -147,8 +147,9 @@ NEAR = 5
 
 
 def started_before_matching(f: IncidentFilters, date_from: date, *, common: bool) -> Conditions:
-    """Every filter of `f`, `q` included, for the incidents that started before `date_from`
-    and run into the window (`overlapping`'s second part). One of a short span class (up
+    """`q` (and `country`) for the incidents that started before `date_from` and run into
+    the window (`overlapping`'s second part); the statement adds the other filters
+    (`other_conditions` with `searched`, made once where its parts share them). One of a short span class (up
     to `NEAR`) is among the matches that start on the days it can have started on (a
     range of the search rows' keys, read once); a longer one, rare, is tested by its own
     search row if `q` is `common`, else among all its matches."""
@@ -157,7 +158,7 @@ def started_before_matching(f: IncidentFilters, date_from: date, *, common: bool
     near = incident_match(q, f.country, keys=(reach, day_key(date_from)))
     far = incident_match(q, f.country, driving=not common, probed=True)
     started = or_(and_(SPAN_CLASS <= NEAR, near), and_(SPAN_CLASS > NEAR, far))
-    return [*other_conditions(f, searched=True), started]
+    return [started]
 
 
 def _days_before(day: date, days: int) -> date:

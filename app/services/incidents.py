@@ -210,13 +210,15 @@ def count_incidents(session: Session, query: IncidentFilters, *, exact: bool = F
                 return inside
             # The few that started before the window and run into it, read by their index.
             before = overlapping(query.date_from, query.date_to)[1]
+            # No other filter applies here (`other_conditions` is empty).
             match = started_before_matching(query, query.date_from, common=_common(session, query))
             rows = before.apply(select(func.count()).select_from(Incident).where(*match))
             n = inside.value + (session.connection().execute(rows).scalar() or 0)
             return Total(limit, exact=False) if limit is not None and n > limit else Total(n)
-        common = _common(session, query)
+        # Made once: the parts share its subqueries (a CTE is one by its name).
+        where = other_conditions(query, common=_common(session, query))
         parts = [
-            part.apply(select(col(Incident.id)).where(*other_conditions(query, common=common)))
+            part.apply(select(col(Incident.id)).where(*where))
             for part in overlapping(query.date_from, query.date_to)
         ]
         rows = union_all(*parts).subquery().select() if len(parts) > 1 else parts[0]
@@ -353,7 +355,7 @@ def searched(query: IncidentQuery) -> bool:
 
 
 def _searched_keys(
-    query: IncidentQuery, order: Order, ranked: int, *, probed: bool = False
+    query: IncidentQuery, order: Order, ranked: int, theirs: list[Any], *, probed: bool = False
 ) -> Select[Any]:
     """The first `limit + 1` (sort key `k`, id) of the matches after the cursor, read from
     the search rows in their order.
@@ -369,7 +371,6 @@ def _searched_keys(
     relevant = query.sort == "relevance"
     # By relevance, the rank's own match.
     match = order.keys[0].text_match if relevant else search_match(query.q or "", query.country)
-    theirs = other_conditions(query, searched=True)
     where: list[Any] = [match, *theirs]
     if relevant:
         where += _within(query.model_copy(update={"date_from": None}))
@@ -436,12 +437,14 @@ def page_keys(
     order = order_of(query)
     if searched(query):
         budget = ranked or get_settings().exact_total_limit
-        found = _searched_keys(query, order, budget, probed=probed)
+        # Made once: both parts hold its subqueries (a CTE is one by its name).
+        theirs = other_conditions(query, searched=True)
+        found = _searched_keys(query, order, budget, theirs, probed=probed)
         if query.sort == "relevance" or not query.date_from:
             return [found]
         # The few that started before the window and run into it: each tested by its key.
         before = overlapping(query.date_from, query.date_to)[1]
-        where = started_before_matching(query, query.date_from, common=common)
+        where = [*theirs, *started_before_matching(query, query.date_from, common=common)]
         return [found, _part_keys(query, order, before, where)]
     # Made once: the parts' statements share its subqueries (a CTE is one by its name).
     where = other_conditions(query, common=common, probed=probed, walked=common)
