@@ -190,7 +190,9 @@ def test_relevance_needs_q(articles: tuple[Engine, TestClient]) -> None:
 
 
 @pytest.mark.parametrize("sort", ["-date", "date", "-fatalities", "updated_at", "relevance"])
-@pytest.mark.parametrize("other", [{"attributed_to": "iran-backed-groups"}, {"actor": "john-kirby"}])
+@pytest.mark.parametrize(
+    "other", [{"attributed_to": "iran-backed-groups"}, {"actor": "john-kirby"}]
+)
 def test_a_word_a_window_and_an_actor_together(
     articles: tuple[Engine, TestClient], sort: str, other: dict[str, str]
 ) -> None:

@@ -149,10 +149,10 @@ NEAR = 5
 def started_before_matching(f: IncidentFilters, date_from: date, *, common: bool) -> Conditions:
     """`q` (and `country`) for the incidents that started before `date_from` and run into
     the window (`overlapping`'s second part); the statement adds the other filters
-    (`other_conditions` with `searched`, made once where its parts share them). One of a short span class (up
-    to `NEAR`) is among the matches that start on the days it can have started on (a
-    range of the search rows' keys, read once); a longer one, rare, is tested by its own
-    search row if `q` is `common`, else among all its matches."""
+    (`other_conditions` with `searched`, made once where its parts share them). One of a
+    short span class (up to `NEAR`) is among the matches that start on the days it can have
+    started on (a range of the search rows' keys, read once); a longer one, rare, is tested
+    by its own search row if `q` is `common`, else among all its matches."""
     q = f.q or ""
     reach = day_key(_days_before(date_from, 2**NEAR - 1))
     near = incident_match(q, f.country, keys=(reach, day_key(date_from)))
