@@ -488,17 +488,21 @@ def test_a_window_to_the_newest_rows_is_counted_from_them_down(synthetic: Engine
 @pytest.mark.parametrize("q", ["drone", '"rockets struck"', "drone forces"])
 def test_relevance_of_a_dense_word_reads_the_search_rows_alone(synthetic: Engine, q: str) -> None:
     """By relevance, a word dense among the newest rows (`probed`) finds its newest
-    matches from the newest search rows down, each tested, and takes the incident's id
-    from its search row (PostgreSQL: no join, no text index's list of every match); the
-    page is the one the index gives."""
+    matches from the newest search rows down, each tested, and ranks them as it reads them
+    (`in_key_order`: one pass, no edge found first), taking the incident's id from its
+    search row (PostgreSQL: no join, no text index's list of every match); the page is the
+    one the index and the edge give."""
     query = IncidentQuery.model_validate({"q": q, "sort": "relevance", "limit": 9})
     with Session(synthetic) as session:
         connection = session.connection()
-        ((tested,), (indexed,)) = page_keys(query, probed=True), page_keys(query)
+        (tested,) = page_keys(query, probed=True, in_key_order=True, ranked=40)
+        (indexed,) = page_keys(query, ranked=40)
         assert list(connection.execute(tested)) == list(connection.execute(indexed))
+        sql, edged = (str(s.compile(connection)) for s in (tested, indexed))
+        match = "ts_match_vq(" if connection.dialect.name == "postgresql" else "MATCH '"
+        assert sql.count(match) == 1, sql  # the edge's statement matches a second time
+        assert edged.count(match if match == "MATCH '" else " @@ ") == 2, edged
         if connection.dialect.name == "postgresql":
-            sql = str(tested.compile(connection))
-            assert "ts_match_vq(" in sql, sql
             assert "JOIN incident" not in sql, sql
         battles = query.model_copy(update={"event_type": ["Battles"]})
         (filtered,) = page_keys(battles, probed=True)  # a filter of the incidents'

@@ -355,7 +355,13 @@ def searched(query: IncidentQuery) -> bool:
 
 
 def _searched_keys(
-    query: IncidentQuery, order: Order, ranked: int, theirs: list[Any], *, probed: bool = False
+    query: IncidentQuery,
+    order: Order,
+    ranked: int,
+    theirs: list[Any],
+    *,
+    probed: bool = False,
+    in_key_order: bool = False,
 ) -> Select[Any]:
     """The first `limit + 1` (sort key `k`, id) of the matches after the cursor, read from
     the search rows in their order.
@@ -363,10 +369,10 @@ def _searched_keys(
     By date: the search rows are in the order of `date_start`, then of the incident's
     number, which is not that of its id; so the statement takes the day of the row
     `limit + 1` rows on (an `OFFSET` in the index), and orders the rows from it on by
-    (`date_start`, id). By relevance: it ranks the newest `ranked` matches, those a total
-    counts (all of them when it is exact), ties by their search rows' keys (`tie`), and
-    reads the id of the page's rows alone; `probed` (`q` dense among the newest rows, and
-    more matches than `ranked`): found from the newest search rows down, each tested.
+    (`date_start`, id). By relevance (`_ranked_keys`): it ranks the newest `ranked`
+    matches; `probed` (`q` dense among the newest rows, and more matches than `ranked`):
+    found from the newest search rows down, each tested; `in_key_order`: the matches are
+    read in the order of their keys (`page_keys`).
     """
     relevant = query.sort == "relevance"
     # By relevance, the rank's own match.
@@ -380,30 +386,20 @@ def _searched_keys(
         where += _within(query)
     key = SEARCH.c.rowid
     rows: Any = SEARCH.join(Incident, SearchOf())
-    start = order.start(query.cursor)
     # The edges read the incidents only where a condition is theirs: else the search rows
     # alone, not one incident for each of the `ranked` rows.
     alone = not theirs and not (relevant and query.date_from)
     if relevant:
-        if alone:
-            rows = SEARCH
         if alone and probed:  # PostgreSQL would read its text index's list of every match
             where[0] = search_match(query.q or "", query.country, probed=True)
-        newest = select(key).select_from(rows).where(*where).order_by(key.desc())
-        edge = newest.offset(ranked - 1).limit(1).correlate(None).scalar_subquery()
-        where.append(key >= func.coalesce(edge, 0))
-    if start is not None:
-        where.append(order.after(start))
-        if not relevant:  # the cursor's day bounds the index too
-            on = day_key(start[0])
-            where.append(key <= on + LOW if order.desc else key >= on)
-    labelled = [key.label(name) for key, name in zip(order.keys, order.names, strict=True)]
-    first = select(*labelled).select_from(rows)
-    if relevant:  # ordered by the labels: SQLite computes each key once a row
-        best = first.where(*where).order_by(*order.on(*labelled).by()).limit(query.limit + 1)
-        page = best.subquery("best")  # the ids of the page's rows alone
-        found = SearchIncident(-page.c.tie).label("id")
-        return select(page.c.k, page.c.tie, found).order_by(*order.on(page.c.k, page.c.tie).by())
+        return _ranked_keys(
+            query, order, ranked, where, SEARCH if alone else rows, in_key_order and alone
+        )
+    start = order.start(query.cursor)
+    if start is not None:  # the cursor's day bounds the index too
+        on = day_key(start[0])
+        where += [order.after(start), key <= on + LOW if order.desc else key >= on]
+    first = select(order.keys[0].label("k"), order.keys[1].label("id")).select_from(rows)
     walk = select(key).select_from(SEARCH if alone and start is None else rows).where(*where)
     walk = walk.order_by(key.desc() if order.desc else key.asc())
     edge = walk.offset(query.limit).limit(1).correlate(None).scalar_subquery()
@@ -419,12 +415,45 @@ def _searched_keys(
     return select(union.c.k, union.c.id).order_by(*by).limit(query.limit + 1)
 
 
+def _ranked_keys(
+    query: IncidentQuery, order: Order, ranked: int, where: list[Any], rows: Any, one_pass: bool
+) -> Select[Any]:
+    """By relevance, the first `limit + 1` (`k`, `tie`, id) after the cursor among the
+    newest `ranked` matches of `where` in `rows` (those a total counts: all of them when
+    it is exact). Ties go by the search rows' keys, and only the page's rows read their
+    incident's id. `one_pass`: the matches are read newest first with no sort (FTS5's
+    order, or PostgreSQL's walk down an index), so each of the newest is ranked as it is
+    read; else the statement finds the newest's edge first, then ranks the matches from it
+    (PostgreSQL would rank every match read from its text index before sorting them)."""
+    key = SEARCH.c.rowid
+    labelled = [k.label(name) for k, name in zip(order.keys, order.names, strict=True)]
+    start = order.start(query.cursor)
+    if one_pass:
+        newest = select(*labelled).select_from(rows).where(*where).order_by(key.desc())
+        found = newest.limit(ranked).subquery("newest")
+        ranking = order.on(found.c.k, found.c.tie)
+        best = select(found.c.k, found.c.tie)
+    else:
+        newest = select(key).select_from(rows).where(*where).order_by(key.desc())
+        edge = newest.offset(ranked - 1).limit(1).correlate(None).scalar_subquery()
+        ranking = order  # its keys: a statement's WHERE cannot name its labels
+        best = select(*labelled).select_from(rows).where(*where, key >= func.coalesce(edge, 0))
+    if start is not None:
+        best = best.where(ranking.after(start))
+    # Ordered by the labels: SQLite computes each key once a row.
+    page = best.order_by(*order.on(*best.selected_columns).by()).limit(query.limit + 1)
+    ids = page.subquery("best")
+    with_id = select(ids.c.k, ids.c.tie, SearchIncident(-ids.c.tie).label("id"))
+    return with_id.order_by(*order.on(ids.c.k, ids.c.tie).by())
+
+
 def page_keys(
     query: IncidentQuery,
     *,
     common: bool = False,
     probed: bool = False,
     ranked: int | None = None,
+    in_key_order: bool = False,
 ) -> list[Any]:
     """The sort key (`k`) and id of the page's first `limit + 1` matches after the cursor:
     read from the search rows (`searched`), with, by date from `date_from`, those that
@@ -433,13 +462,16 @@ def page_keys(
     (`other_conditions`); `probed`: densely, so that each incident the page's walk tests
     looks up its own search row (by relevance: the newest matches are found among the newest
     search rows, each tested); `ranked`: how many matches relevance ranks
-    (`total_limit`)."""
+    (`total_limit`); `in_key_order`: the search rows' matches are read in the order of
+    their keys, with no sort (SQLite's FTS5, and PostgreSQL's walk when `probed`)."""
     order = order_of(query)
     if searched(query):
         budget = ranked or get_settings().exact_total_limit
         # Made once: both parts hold its subqueries (a CTE is one by its name).
         theirs = other_conditions(query, searched=True)
-        found = _searched_keys(query, order, budget, theirs, probed=probed)
+        found = _searched_keys(
+            query, order, budget, theirs, probed=probed, in_key_order=in_key_order
+        )
         if query.sort == "relevance" or not query.date_from:
             return [found]
         # The few that started before the window and run into it: each tested by its key.
@@ -480,7 +512,14 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
         many and (ranked or on_incidents) and _probed(session, query, share, walked=on_incidents)
     )
     common = many and not relevant
-    branches = page_keys(query, common=common, probed=probed, ranked=total_limit(session))
+    in_key_order = probed or not _tests_rows(session)
+    branches = page_keys(
+        query,
+        common=common,
+        probed=probed,
+        ranked=total_limit(session),
+        in_key_order=in_key_order,
+    )
     keys: Any = branches[0]
     if len(branches) > 1:
         union = union_all(*(b.subquery().select() for b in branches)).subquery("page")
