@@ -489,24 +489,35 @@ def test_a_window_to_the_newest_rows_is_counted_from_them_down(synthetic: Engine
 def test_relevance_of_a_dense_word_reads_the_search_rows_alone(synthetic: Engine, q: str) -> None:
     """By relevance, a word dense among the newest rows (`probed`) finds its newest
     matches from the newest search rows down, each tested, and ranks them as it reads them
-    (`in_key_order`: one pass, no edge found first), taking the incident's id from its
-    search row (PostgreSQL: no join, no text index's list of every match); the page is the
-    one the index and the edge give."""
+    (`in_key_order`: one pass), taking the incident's id from its search row (PostgreSQL:
+    no join, no text index's list of every match); the page is the one the index gives."""
     query = IncidentQuery.model_validate({"q": q, "sort": "relevance", "limit": 9})
     with Session(synthetic) as session:
         connection = session.connection()
         (tested,) = page_keys(query, probed=True, in_key_order=True, ranked=40)
         (indexed,) = page_keys(query, ranked=40)
         assert list(connection.execute(tested)) == list(connection.execute(indexed))
-        sql, edged = (str(s.compile(connection)) for s in (tested, indexed))
-        match = "ts_match_vq(" if connection.dialect.name == "postgresql" else "MATCH '"
-        assert sql.count(match) == 1, sql  # the edge's statement matches a second time
-        assert edged.count(match if match == "MATCH '" else " @@ ") == 2, edged
-        if connection.dialect.name == "postgresql":
+        sql, keyed = (str(s.compile(connection)) for s in (tested, indexed))
+        postgresql = connection.dialect.name == "postgresql"
+
+        def matches(sql: str) -> int:
+            return (
+                sql.count(" @@ ") + sql.count("ts_match_vq(")
+                if postgresql
+                else sql.count("MATCH '")
+            )
+
+        assert matches(sql) == 1, sql
+        # Else the newest's keys first (PostgreSQL: from its text index), then each row tested.
+        assert matches(keyed) == 2, keyed
+        if postgresql:
+            assert "ts_match_vq(" in sql, sql
             assert "JOIN incident" not in sql, sql
+            assert keyed.count(" @@ ") == 1, keyed
         battles = query.model_copy(update={"event_type": ["Battles"]})
-        (filtered,) = page_keys(battles, probed=True)  # a filter of the incidents'
-        assert "ts_match_vq(" not in str(filtered.compile(connection))
+        (filtered,) = page_keys(battles, probed=True, in_key_order=True)
+        # A filter of the incidents': the newest matches are those of the index (no walk).
+        assert matches(str(filtered.compile(connection))) == 2
 
 
 def _middle_and_rare(synthetic: Engine, lower: float, budget: int) -> tuple[str, str]:
@@ -538,7 +549,7 @@ def test_relevance_tests_rows_from_a_lower_share(synthetic: Engine) -> None:
 
         ranked = [s for s in _statements(synthetic, page) if "ts_rank_cd(" in s]
         assert len(ranked) == 1, ranked
-        assert ("ts_match_vq(" in ranked[0]) == tested, (q, ranked[0])
+        assert (" @@ " not in ranked[0]) == tested, (q, ranked[0])  # the text index unread
 
 
 def test_a_total_counts_rows_one_by_one_from_a_lower_share(synthetic: Engine) -> None:

@@ -423,8 +423,9 @@ def _ranked_keys(
     it is exact). Ties go by the search rows' keys, and only the page's rows read their
     incident's id. `one_pass`: the matches are read newest first with no sort (FTS5's
     order, or PostgreSQL's walk down an index), so each of the newest is ranked as it is
-    read; else the statement finds the newest's edge first, then ranks the matches from it
-    (PostgreSQL would rank every match read from its text index before sorting them)."""
+    read. Else the newest's keys are found first, and each of those rows is then tested
+    and ranked by its key: PostgreSQL would rank every match its text index gives before
+    sorting them, and an edge key read the index twice (and a range of every key since)."""
     key = SEARCH.c.rowid
     labelled = [k.label(name) for k, name in zip(order.keys, order.names, strict=True)]
     start = order.start(query.cursor)
@@ -434,10 +435,11 @@ def _ranked_keys(
         ranking = order.on(found.c.k, found.c.tie)
         best = select(found.c.k, found.c.tie)
     else:
-        newest = select(key).select_from(rows).where(*where).order_by(key.desc())
-        edge = newest.offset(ranked - 1).limit(1).correlate(None).scalar_subquery()
+        newest = select(key).select_from(rows).where(*where).order_by(key.desc()).limit(ranked)
+        # Each row tested (FTS5 ranks only in a statement with its MATCH).
+        tested = search_match(query.q or "", query.country, probed=True)
         ranking = order  # its keys: a statement's WHERE cannot name its labels
-        best = select(*labelled).select_from(rows).where(*where, key >= func.coalesce(edge, 0))
+        best = select(*labelled).where(tested, key.in_(newest.correlate(None)))
     if start is not None:
         best = best.where(ranking.after(start))
     # Ordered by the labels: SQLite computes each key once a row.
