@@ -57,7 +57,7 @@ def _enumerated(schema: dict[str, Any]) -> list[Any] | None:
     return None
 
 
-FEW = 6
+FEW = 3
 """The values tried of a longer vocabulary (event types, roles, kinds), but `group_by`'s:
 each of its values is a statement of its own."""
 
