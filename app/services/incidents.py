@@ -80,6 +80,7 @@ from app.sql.dialect import (
     OfCountry,
     SearchIncident,
     SearchOf,
+    Unindexed,
     day_key,
 )
 
@@ -371,8 +372,8 @@ def _searched_keys(
     `limit + 1` rows on (an `OFFSET` in the index), and orders the rows from it on by
     (`date_start`, id). By relevance (`_ranked_keys`): it ranks the newest `ranked`
     matches; `probed` (`q` dense among the newest rows, and more matches than `ranked`):
-    found from the newest search rows down, each tested; `in_key_order`: the matches are
-    read in the order of their keys (`page_keys`).
+    found from the newest search rows down, each tested; `in_key_order`: the text index
+    reads its matches in the order of their keys (`page_keys`).
     """
     relevant = query.sort == "relevance"
     # By relevance, the rank's own match.
@@ -390,10 +391,11 @@ def _searched_keys(
     # alone, not one incident for each of the `ranked` rows.
     alone = not theirs and not (relevant and query.date_from)
     if relevant:
-        if alone and probed:  # PostgreSQL would read its text index's list of every match
+        down = alone and probed  # PostgreSQL: not its text index's list of every match
+        if down:  # from the newest search rows down, each tested
             where[0] = search_match(query.q or "", query.country, probed=True)
         return _ranked_keys(
-            query, order, ranked, where, SEARCH if alone else rows, in_key_order and alone
+            query, order, ranked, where, SEARCH if alone else rows, in_key_order or down
         )
     start = order.start(query.cursor)
     if start is not None:  # the cursor's day bounds the index too
@@ -439,7 +441,8 @@ def _ranked_keys(
         # Each row tested (FTS5 ranks only in a statement with its MATCH).
         tested = search_match(query.q or "", query.country, probed=True)
         ranking = order  # its keys: a statement's WHERE cannot name its labels
-        best = select(*labelled).where(tested, key.in_(newest.correlate(None)))
+        # Not FTS5's rowid: it would run its MATCH (and bm25's counts) once for each key.
+        best = select(*labelled).where(tested, Unindexed(key).in_(newest.correlate(None)))
     if start is not None:
         best = best.where(ranking.after(start))
     # Ordered by the labels: SQLite computes each key once a row.
@@ -464,8 +467,8 @@ def page_keys(
     (`other_conditions`); `probed`: densely, so that each incident the page's walk tests
     looks up its own search row (by relevance: the newest matches are found among the newest
     search rows, each tested); `ranked`: how many matches relevance ranks
-    (`total_limit`); `in_key_order`: the search rows' matches are read in the order of
-    their keys, with no sort (SQLite's FTS5, and PostgreSQL's walk when `probed`)."""
+    (`total_limit`); `in_key_order`: the text index reads its matches in the order of
+    their keys, with no sort (SQLite's FTS5; PostgreSQL's GIN index gives them unordered)."""
     order = order_of(query)
     if searched(query):
         budget = ranked or get_settings().exact_total_limit
@@ -514,7 +517,7 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
         many and (ranked or on_incidents) and _probed(session, query, share, walked=on_incidents)
     )
     common = many and not relevant
-    in_key_order = probed or not _tests_rows(session)
+    in_key_order = not _tests_rows(session)
     branches = page_keys(
         query,
         common=common,
