@@ -61,6 +61,17 @@ LISTS: dict[str, dict[str, Any]] = {
         "country": ["IQ", "SY"],
     },
     "q=drone&sort=updated_at&country=SY": {"q": "drone", "sort": "updated_at", "country": ["SY"]},
+    # Relevance with a filter of the incidents' own (ninth stop)
+    "q=attack forces&sort=relevance&event_type=Battles": {
+        "q": "attack forces",
+        "sort": "relevance",
+        "event_type": ["Battles"],
+    },
+    "q=drone&sort=relevance&min_fatalities=5": {
+        "q": "drone",
+        "sort": "relevance",
+        "min_fatalities": 5,
+    },
 }
 STATS: dict[str, dict[str, Any]] = {
     "stats q=drone by year": {"q": "drone", "group_by": ["year"]},
