@@ -111,7 +111,7 @@ def order_of(query: IncidentQuery) -> Order:
         return SORTS[query.sort]
     if not query.q:
         message = "sort=relevance ranks the matches of q: give q"
-        raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
+        raise InvalidValue.listing([ProblemItem(param="sort", message=message)])
     # Ties newest first: by the search row's key (its start day, then its number), negated,
     # which the search rows hold; a tie by id would read each ranked row's incident.
     rank = relevance(search_match(query.q, query.country))
@@ -161,7 +161,7 @@ def incidents_select(query: IncidentQuery) -> Select[Any]:
             "sort=relevance orders the pages of the JSON list; an export (CSV, GeoJSON,"
             " NDJSON or a layout) is ordered by date, fatalities or updated_at"
         )
-        raise InvalidValue(f"sort: {message}", [ProblemItem(param="sort", message=message)])
+        raise InvalidValue.listing([ProblemItem(param="sort", message=message)])
     parts = overlapping(query.date_from, query.date_to)
     dates = parts[0].where if len(parts) == 1 else (or_(*(and_(*p.where) for p in parts)),)
     first_key = order_of(query).keys[0]
