@@ -495,7 +495,8 @@ def _search_rows_after_bulk_write_postgresql(connection: Connection) -> Iterator
     connection.exec_driver_sql(
         "INSERT INTO incident_search SELECT incident_search_key(date_start,"
         " nextval('incident_search_number')), id, country,"
-        " incident_search_document(id, title, summary)"
+        " incident_search_document(id, title, summary), date_start, event_type,"
+        " sub_event_type, location_id, fatalities, fatalities_low, fatalities_high, injuries"
         " FROM (SELECT i.* FROM incident i JOIN incident_search_missing USING (id)"
         " ORDER BY date_start, id) AS i"
     )

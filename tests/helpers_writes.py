@@ -90,3 +90,28 @@ def tallies_beside_grouped(engine: Engine) -> list[tuple[dict[Any, Any], dict[An
                 )
             )
     return pairs
+
+
+SEARCH_FIGURES = (
+    "country, date_start, event_type, sub_event_type, location_id, "
+    "fatalities, fatalities_low, fatalities_high, injuries"
+)
+"""What the search rows keep of each incident for stats under `q` (migration 6d1f0b8c2e57)."""
+
+
+def search_figures_beside_incidents(engine: Engine) -> tuple[set[Any], set[Any]]:
+    """The figures kept beside the search rows, with each row's key (PostgreSQL: its
+    incident and the date in its key), beside the same read from `incident` by plain SQL."""
+    if engine.dialect.name == "postgresql":
+        stored = f"SELECT incident_id, rowid >> 32, {SEARCH_FIGURES} FROM incident_search"
+        day = "to_char(date_start, 'YYYYMMDD')::bigint"
+        expected = f"SELECT id, {day}, {SEARCH_FIGURES} FROM incident"
+    else:
+        stored = f"SELECT key, {SEARCH_FIGURES} FROM incident_search_figure"
+        key = "(CAST(replace(date_start, '-', '') AS INTEGER) << 32) | rowid"
+        expected = f"SELECT {key}, {SEARCH_FIGURES} FROM incident"
+    with engine.connect() as connection:
+        return (
+            {tuple(r) for r in connection.exec_driver_sql(stored)},
+            {tuple(r) for r in connection.exec_driver_sql(expected)},
+        )

@@ -30,7 +30,14 @@ from app.models.common import utcnow
 from tests.conftest import BACKENDS, client_for, migrated_engine
 from tests.helpers_bundles import bundle
 from tests.helpers_server import run_cli
-from tests.helpers_writes import changes, dump, new_key, seed, tallies_beside_grouped
+from tests.helpers_writes import (
+    changes,
+    dump,
+    new_key,
+    search_figures_beside_incidents,
+    seed,
+    tallies_beside_grouped,
+)
 
 DATA = Path(__file__).parent / "data" / "datasets"
 GED, NEWER, ACLED = (
@@ -473,6 +480,8 @@ def test_the_tallies_sum_the_estimates_as_plain_sql_does(
         (tally, grouped), (places, by_place) = tallies_beside_grouped(engine)
         assert tally == grouped
         assert places == by_place
+        figures, incidents = search_figures_beside_incidents(engine)
+        assert figures == incidents
     revised = [v for k, v in tally.items() if k[0] == "2016-08" and k[1] == "YE"]
     assert revised == [(1, 9, 1, 5, 1, 14, 1, 0, 0)]  # after 24.1: best 9, low 5, high 14
 

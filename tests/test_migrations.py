@@ -5,7 +5,7 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 from app.migrate import alembic_config, current_revision, head_revision
-from tests.helpers_writes import seed, tallies_beside_grouped
+from tests.helpers_writes import search_figures_beside_incidents, seed, tallies_beside_grouped
 
 TALLIES = ("incident_tally", "incident_place_tally")
 
@@ -96,6 +96,10 @@ def test_the_tallies_are_stored_by_their_key_and_keep_their_rows(engine: Engine)
     assert after != before
     for kept, grouped in after:
         assert kept == grouped
+    # And those of the search figures (migration 6d1f0b8c2e57, made again by the upgrade).
+    kept_figures, incidents = search_figures_beside_incidents(engine)
+    assert kept_figures == incidents
+    assert len(incidents) == 9
 
 
 def test_sqlite_timestamps_written_without_their_fraction_are_completed(engine: Engine) -> None:
