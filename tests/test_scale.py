@@ -8,18 +8,27 @@ through the API (POST, PATCH, DELETE, replace).
 """
 
 import copy
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
+from app.services import stats
 from app.synth import synthesize
 from tests.conftest import BACKENDS, client_for, migrated_engine
 from tests.helpers_bundles import bundle
-from tests.helpers_writes import month_of, new_key, seed, tallies_beside_grouped
+from tests.helpers_writes import (
+    month_of,
+    new_key,
+    search_figures_beside_incidents,
+    seed,
+    tallies_beside_grouped,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -186,6 +195,9 @@ def test_the_tally_is_the_incidents_grouped(synthetic: Engine) -> None:
     assert sum(v[0] for v in tally.values()) == N
     assert places == by_place
     assert any(key[0] == "" for key in places)  # incidents without a place, under ""
+    figures, incidents = search_figures_beside_incidents(synthetic)
+    assert figures == incidents
+    assert len(incidents) == N
 
 
 def test_monthly_stats_over_the_seed_say_injuries_are_not_known(client: TestClient) -> None:
@@ -259,6 +271,9 @@ def test_every_write_is_in_the_next_total_and_stats(backend: str, tmp_path: Path
         total, months = _figures(client, date_from="2099-04-01", date_to="2099-04-30")
         assert total == 1
         assert months["2099-04"]["fatalities"] == 7
+        figures, incidents = search_figures_beside_incidents(engine)
+        assert figures == incidents
+        assert [f[-4] for f in figures if str(f[-8]) == "2099-04-02"] == [7]  # date, deaths
 
         etag = client.get(f"/v1/incidents/{incident_id}").headers["etag"]
         deleted = client.delete(
@@ -266,6 +281,90 @@ def test_every_write_is_in_the_next_total_and_stats(backend: str, tmp_path: Path
         )
         assert deleted.status_code == 204
         assert _figures(client, date_from="2099-04-01", date_to="2099-04-30") == (0, {})
+        figures, incidents = search_figures_beside_incidents(engine)
+        assert figures == incidents
         # The seed is counted as before: the writes changed only their own incident.
         (seeded,) = sql(engine, "SELECT count(*) FROM incident WHERE date_end >= '2022-01-01'")[0]
         assert _figures(client, date_from="2022-01-01")[0] == seeded == 7
+
+
+# Stats under `q` read the figures kept beside the search rows (app.services.stats), for
+# the dimensions and filters those hold; anything else reads the incidents.
+SEARCHED: list[dict[str, str]] = [
+    {"q": "drone", "group_by": "month"},
+    {"q": "attack", "group_by": "year,country"},
+    {"q": "drone", "country": "IQ,SY", "group_by": "location"},
+    {"q": '"drone strike"', "group_by": "event_type"},
+    {"q": "att*", "group_by": "week", "date_from": "2021-03-15", "date_to": "2022-02-10"},
+    {"q": "attack", "group_by": "day", "date_from": "2020-05-09", "date_to": "2020-06-20"},
+    {"q": "attack", "event_type": "Battles", "group_by": "sub_event_type"},
+    {"q": "drone", "min_fatalities": "3", "group_by": "month"},
+    {"q": "attack", "min_fatalities": "2", "fatalities_estimate": "best", "group_by": "country"},
+    {"q": "forces", "sub_event_type": "Armed clash", "group_by": "year,location"},
+    {"q": "drone", "group_by": "year,event_type", "date_to": "2016-07-04"},
+]
+
+
+@pytest.mark.parametrize(
+    "params", SEARCHED, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items())
+)
+def test_stats_under_q_from_the_search_rows_are_those_of_the_incidents(
+    synthetic: Engine, params: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same answer, figures, dates and zero-filling included, as read from the incidents
+    (the path every other filter takes), and read without them."""
+    read = []
+    monkeypatch.setattr(stats, "_from_search_rows", _spy(stats._from_search_rows, read))
+    statements: list[str] = []
+    with client_for(synthetic) as client, _statements(synthetic, statements):
+        kept = client.get(STATS, params=params)
+    assert kept.status_code == 200, kept.text
+    assert len(read) == 1
+    assert not [s for s in statements if re.search(r"\bFROM incident\b(?!_)", s)], statements
+    monkeypatch.setattr(stats, "_searched", lambda *_: False)
+    with client_for(synthetic) as client:
+        grouped = client.get(STATS, params=params)
+    assert len(read) == 1
+    assert kept.json() == grouped.json()
+    assert sum(r["incidents"] for r in kept.json()["data"]) > 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "drone", "group_by": "actor"},
+        {"q": "drone", "group_by": "admin1"},
+        {"q": "drone", "group_by": "country", "date_from": "2020-01-01"},  # overlap: date_end
+        {"q": "drone", "group_by": "month", "attributed_to": "synth-21-umbrella-01"},
+        {"q": "drone", "group_by": "month", "admin1": "Nineveh"},
+    ],
+    ids=str,
+)
+def test_stats_under_q_with_what_the_search_rows_do_not_hold_read_the_incidents(
+    synthetic: Engine, params: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[Any] = []
+    monkeypatch.setattr(stats, "_from_search_rows", _spy(stats._from_search_rows, read))
+    with client_for(synthetic) as client:
+        assert client.get(STATS, params=params).status_code == 200
+    assert read == []
+
+
+def _spy(function: Any, calls: list[Any]) -> Any:
+    def called(*args: Any) -> Any:
+        calls.append(args)
+        return function(*args)
+
+    return called
+
+
+@contextmanager
+def _statements(engine: Engine, into: list[str]) -> Iterator[None]:
+    def seen(*args: Any) -> None:
+        into.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     Float,
     Integer,
     Text,
@@ -275,6 +276,41 @@ WEIGHTS = {"title": 10.0, "summary": 4.0, "quotes": 1.0}
 PostgreSQL), in the columns' order."""
 EXPANSIONS = 64
 """At most this many indexed words for a prefix (SQLite); beyond, FTS5 reads the prefix."""
+
+
+class SearchFigures(NamedTuple):
+    """The figures of the incidents (`FIGURES`) kept beside their search rows (migration
+    6d1f0b8c2e57) for stats under `q`: `rows`, their columns; `source`, what a statement
+    reads them from, with `SEARCH` (whose match it tests); `key`, the search row's key to
+    bound by `day_key`. SQLite: the table `incident_search_figure`, keyed like the FTS5 rows
+    and joined to them (FTS5 bounds its own read by the key); PostgreSQL: the search rows,
+    which hold them."""
+
+    source: Any
+    rows: Any
+    key: Any
+
+
+FIGURES = {
+    "country": Text,
+    "date_start": Date,
+    "event_type": Text,
+    "sub_event_type": Text,
+    "location_id": Text,
+    "fatalities": Integer,
+    "fatalities_low": Integer,
+    "fatalities_high": Integer,
+    "injuries": Integer,
+}
+
+
+def search_figures(dialect: str) -> SearchFigures:
+    columns = [column("rowid", BigInteger), *(column(n, t) for n, t in FIGURES.items())]
+    if dialect == "postgresql":
+        rows = table("incident_search", *columns)
+        return SearchFigures(rows, rows, rows.c.rowid)
+    rows = table("incident_search_figure", *columns)
+    return SearchFigures(SEARCH.join(rows, rows.c.rowid == SEARCH.c.rowid), rows, SEARCH.c.rowid)
 
 
 def day_key(day: date) -> int:
