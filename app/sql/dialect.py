@@ -209,7 +209,10 @@ def _concat(*parts: Any) -> ColumnElement[str]:
 # Time buckets
 
 PG_FORMATS = {"day": "YYYY-MM-DD", "week": 'IYYY-"W"IW', "month": "YYYY-MM", "year": "YYYY"}
-SQLITE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+SQLITE_LENGTHS = {"day": 10, "month": 7, "year": 4}
+"""SQLite: the leading characters of a date (stored `YYYY-MM-DD`) that are its day, month
+or year. `substr` costs half of what `strftime` does (a word's stats by month at 1M: 175
+against 341 ms for 220,000 matches)."""
 
 
 class TimeBucket(FunctionElement[str]):
@@ -244,7 +247,9 @@ def _time_bucket_postgresql(element: TimeBucket, compiler: Any, **kw: Any) -> st
 def _time_bucket_sqlite(element: TimeBucket, compiler: Any, **kw: Any) -> str:
     day = _only(element)
     if element.unit != "week":
-        bucket = func.strftime(_sql_text(SQLITE_FORMATS[element.unit]), day)
+        bucket = func.substr(
+            day, literal_column("1"), literal_column(str(SQLITE_LENGTHS[element.unit]))
+        )
         return str(compiler.process(bucket, **kw))
     # SQLite before 3.46 has no ISO week (%G, %V): an ISO week belongs to the year of its
     # Thursday, and is numbered by that Thursday's day of the year.
