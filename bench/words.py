@@ -76,6 +76,17 @@ LISTS: dict[str, dict[str, Any]] = {
 STATS: dict[str, dict[str, Any]] = {
     "stats q=drone by year": {"q": "drone", "group_by": ["year"]},
     "stats q=drone&country=IQ by month": {"q": "drone", "country": ["IQ"], "group_by": ["month"]},
+    # The explorer's two with a word (its map by place, its timeline by month)
+    "stats q=drone by location": {"q": "drone", "group_by": ["location"]},
+    "stats q=drone by month": {"q": "drone", "group_by": ["month"]},
+    "stats q=attack (most frequent) by month": {"q": "attack", "group_by": ["month"]},
+    "stats q=drone&event_type=Battles by month, 2024": {
+        "q": "drone",
+        "event_type": ["Battles"],
+        "group_by": ["month"],
+        "date_from": "2024-01-01",
+        "date_to": "2024-12-31",
+    },
 }
 
 

@@ -1,4 +1,4 @@
-"""Two checkouts on `bench/words.py`'s list questions, alternated round by round.
+"""Two checkouts on `bench/words.py`'s questions (lists and stats), alternated round by round.
 
 For each round, each checkout in turn runs the chosen questions in a process of its own
 (its `app` first on the path), against the same database: each question asked 6 times,
@@ -9,7 +9,7 @@ checkout, as a Markdown table.
     .venv/bin/python bench/words_ab.py --database-url sqlite:////work/sqlite-1000000.db \
         --rounds 5 ../before . -- "q=rocket attack&sort=relevance" "q=drone"
 
-Without questions after `--`, all of `bench/words.py`'s list questions.
+Without questions after `--`, all of `bench/words.py`'s questions.
 """
 
 import argparse
@@ -25,18 +25,23 @@ import json, statistics, sys, time
 sys.path.insert(0, "bench")
 from sqlmodel import Session
 from app.db import make_engine
-from app.schemas.queries import IncidentQuery
-from app.services import incidents, pagination
+from app.schemas.queries import IncidentQuery, StatsQuery
+from app.services import incidents, pagination, stats
 import words
 engine, out = make_engine(sys.argv[1]), {}
-for name in sys.argv[2:] or list(words.LISTS):
-    query = IncidentQuery.model_validate({"limit": 50, **words.LISTS[name]})
+for name in sys.argv[2:] or [*words.LISTS, *words.STATS]:
+    if name in words.STATS:
+        query = StatsQuery.model_validate(words.STATS[name])
+        ask = lambda session, query=query: stats.incident_stats(session, query)
+    else:
+        query = IncidentQuery.model_validate({"limit": 50, **words.LISTS[name]})
+        ask = lambda session, query=query: incidents.list_incidents(session, query)
     times = []
     with Session(engine) as session:
         for _ in range(6):
             pagination._TOTALS._totals.clear()
             began = time.perf_counter()
-            incidents.list_incidents(session, query)
+            ask(session)
             times.append((time.perf_counter() - began) * 1000)
     out[name] = statistics.median(times[1:])
 print(json.dumps(out))
@@ -48,7 +53,7 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("checkouts", nargs=2, type=Path)
-    parser.add_argument("questions", nargs="*", help="names of words.LISTS (after --)")
+    parser.add_argument("questions", nargs="*", help="words.LISTS or words.STATS names (after --)")
     args = parser.parse_args()
     found: dict[Path, dict[str, list[float]]] = {c: {} for c in args.checkouts}
     for round_ in range(args.rounds):
