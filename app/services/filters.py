@@ -23,7 +23,7 @@ from app.models import (
 from app.models.incidents import SPAN_CLASSES
 from app.schemas.queries import IncidentFilters, parse_bbox
 from app.services.search import incident_match
-from app.sql.dialect import Unindexed, day_key, read_by_index
+from app.sql.dialect import LOW, SEARCH, Unindexed, day_key, read_by_index
 from app.vocab import ATTRIBUTED_BY, SPEAKER
 
 
@@ -242,3 +242,33 @@ def other_conditions(
     if f.updated_since:
         c.append(col(Incident.updated_at) >= f.updated_since)
     return c
+
+
+FIGURED = ("event_type", "sub_event_type", "location")
+"""The filters of a column kept beside the search rows (app.sql.dialect.FIGURES)."""
+ESTIMATES = {"low": "fatalities_low", "best": "fatalities", "high": "fatalities_high"}
+
+
+def figure_conditions(f: IncidentFilters, rows: Any) -> Conditions | None:
+    """Every filter but `q`, `country` and the dates as conditions on the figures kept
+    beside the search rows (`rows`, app.sql.dialect.search_figures); None when one of them
+    is not kept there."""
+    used = {n for n in IncidentFilters.model_fields if getattr(f, n) not in (None, [])}
+    kept = {"q", "country", "date_from", "date_to", *FIGURED, "min_fatalities"}
+    if not used <= kept | {"fatalities_estimate"}:
+        return None
+    c: Conditions = [
+        rows.c[{"location": "location_id"}.get(n, n)].in_(getattr(f, n))
+        for n in FIGURED
+        if getattr(f, n)
+    ]
+    if f.min_fatalities is not None:
+        c.append(rows.c[ESTIMATES[f.fatalities_estimate or "best"]] >= f.min_fatalities)
+    return c
+
+
+def within_keys(query: IncidentFilters) -> list[Any]:
+    """The search rows of the incidents that start between `date_from` and `date_to`: a
+    range of their keys."""
+    within = [SEARCH.c.rowid >= day_key(query.date_from)] if query.date_from else []
+    return within + ([SEARCH.c.rowid <= day_key(query.date_to) + LOW] if query.date_to else [])

@@ -58,6 +58,7 @@ from app.services.filters import (
     other_conditions,
     overlapping,
     started_before_matching,
+    within_keys,
 )
 from app.services.pagination import (
     Order,
@@ -243,15 +244,8 @@ def _hits(query: IncidentFilters, *, probed: bool = False) -> Select[Any]:
     """The search rows of `q` and `country` that start inside the dates: in no order, or,
     `probed`, the newest first, each tested (`TextMatch`)."""
     match = search_match(query.q or "", query.country, probed=probed)
-    hits = select(SEARCH.c.rowid).where(match, *_within(query))
+    hits = select(SEARCH.c.rowid).where(match, *within_keys(query))
     return hits.order_by(SEARCH.c.rowid.desc()) if probed else hits
-
-
-def _within(query: IncidentFilters) -> list[Any]:
-    """The search rows of the incidents that start between `date_from` and `date_to`: a
-    range of their keys."""
-    within = [SEARCH.c.rowid >= day_key(query.date_from)] if query.date_from else []
-    return within + ([SEARCH.c.rowid <= day_key(query.date_to) + LOW] if query.date_to else [])
 
 
 def _common(session: Session, query: IncidentFilters) -> bool:
@@ -380,11 +374,11 @@ def _searched_keys(
     match = order.keys[0].text_match if relevant else search_match(query.q or "", query.country)
     where: list[Any] = [match, *theirs]
     if relevant:
-        where += _within(query.model_copy(update={"date_from": None}))
+        where += within_keys(query.model_copy(update={"date_from": None}))
         if query.date_from:  # overlapping the window: it ends after its start
             where.append(col(Incident.date_end) >= query.date_from)
     else:  # those that start inside the window (`page_keys` reads those before it)
-        where += _within(query)
+        where += within_keys(query)
     key = SEARCH.c.rowid
     rows: Any = SEARCH.join(Incident, SearchOf())
     # The edges read the incidents only where a condition is theirs: else the search rows

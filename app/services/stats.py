@@ -24,9 +24,17 @@ from app.models import (
     Location,
 )
 from app.schemas.queries import TIME_BUCKETS, IncidentFilters, StatsQuery
-from app.services.filters import DatePart, involvement, other_conditions, overlapping
+from app.services.filters import (
+    FIGURED,
+    DatePart,
+    figure_conditions,
+    involvement,
+    other_conditions,
+    overlapping,
+    within_keys,
+)
 from app.services.search import search_match
-from app.sql.dialect import LOW, TimeBucket, day_key, search_figures
+from app.sql.dialect import SEARCH, TimeBucket, search_figures
 
 MAX_ROWS = 10_000
 """The most rows one answer may hold, zero-filled buckets included."""
@@ -237,19 +245,19 @@ def _found(rows: list[Any], dims: int, dated: bool) -> Found:
 
 # The figures kept beside the search rows (app.sql.dialect.search_figures): stats under `q`
 # without reading the incidents, for the dimensions and filters they hold.
-FILTERED = ("event_type", "sub_event_type", "location")
-"""The filters tested on the figures' columns (`q` and `country` on the search rows)."""
-SEARCHED_DIMS = {*TIME_BUCKETS, "country", *FILTERED}
-SEARCHED_FILTERS = {"q", "country", *FILTERED, "min_fatalities", "fatalities_estimate"}
+SEARCHED_DIMS = {*TIME_BUCKETS, "country", *FIGURED}
 
 
 def _searched(query: StatsQuery, dims: Sequence[str], time: str | None) -> bool:
     """Whether the figures beside the search rows answer: `q`, and only the dimensions and
     filters they hold (the dates only with a time bucket: by start, as the keys)."""
-    used = {n for n in IncidentFilters.model_fields if getattr(query, n) not in (None, [])}
-    if time is not None:
-        used -= {"date_from", "date_to"}
-    return "q" in used and used <= SEARCHED_FILTERS and set(dims) <= SEARCHED_DIMS
+    dated = query.date_from is not None or query.date_to is not None
+    return (
+        query.q is not None
+        and (time is not None or not dated)
+        and set(dims) <= SEARCHED_DIMS
+        and figure_conditions(query, SEARCH) is not None
+    )
 
 
 def _from_search_rows(session: Session, query: StatsQuery, dims: Sequence[str]) -> Found:
@@ -268,15 +276,7 @@ def _from_search_rows(session: Session, query: StatsQuery, dims: Sequence[str]) 
     dated = any(d in TIME_BUCKETS for d in dims)
     stmt = _grouped(values, [rows[name] for name in SUMMED], rows.date_start if dated else None)
     stmt = stmt.select_from(figures.source).where(search_match(query.q, query.country))
-    stmt = stmt.where(*(column(n).in_(getattr(query, n)) for n in FILTERED if getattr(query, n)))
-    if query.min_fatalities is not None:
-        estimate = {"low": rows.fatalities_low, "high": rows.fatalities_high}
-        figure = estimate.get(query.fatalities_estimate or "best", rows.fatalities)
-        stmt = stmt.where(figure >= query.min_fatalities)
-    if query.date_from:
-        stmt = stmt.where(figures.key >= day_key(query.date_from))
-    if query.date_to:
-        stmt = stmt.where(figures.key <= day_key(query.date_to) + LOW)
+    stmt = stmt.where(*(figure_conditions(query, figures.rows) or []), *within_keys(query))
     return _found(_limited(session, stmt.group_by(*values)), len(dims), dated)
 
 

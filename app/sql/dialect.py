@@ -265,10 +265,49 @@ def _time_bucket_sqlite(element: TimeBucket, compiler: Any, **kw: Any) -> str:
 # letters and digits (app.services.search), so they need no quoting inside either
 # backend's query syntax: each is a bound value, and the query's text is made in SQL.
 
-SEARCH = table("incident_search", column("rowid", BigInteger), column("country", Text))
+FIGURES = {
+    "country": Text,
+    "date_start": Date,
+    "event_type": Text,
+    "sub_event_type": Text,
+    "location_id": Text,
+    "fatalities": Integer,
+    "fatalities_low": Integer,
+    "fatalities_high": Integer,
+    "injuries": Integer,
+}
+"""What is kept of each incident beside its search row (migration 6d1f0b8c2e57): what
+stats group by and sum, and what filters the matches by relevance (`search_figures`)."""
+
+
+def _keyed(name: str) -> Any:
+    return table(name, column("rowid", BigInteger), *(column(n, t) for n, t in FIGURES.items()))
+
+
+SEARCH = _keyed("incident_search")
 """The search rows. `rowid` is the incident's `date_start` as YYYYMMDD in its high 32 bits
 (`day_key`) and a number of the incident in its low 32: the index's own order is by date,
-and a page by date is read in it."""
+and a page by date is read in it. Their `FIGURES` are PostgreSQL's alone: SQLite's are in
+a table of their own (`search_figures`)."""
+
+
+class SearchFigures(NamedTuple):
+    """The `FIGURES` kept beside the search rows: `rows`, their columns; `source`, what a
+    statement reads them from, with `SEARCH` (whose match and key it tests). SQLite: the
+    table `incident_search_figure`, keyed like the FTS5 rows and joined to them by key
+    (the matches come in key order, and read it in its own); PostgreSQL: the search rows,
+    which hold them."""
+
+    source: Any
+    rows: Any
+
+
+def search_figures(dialect: str) -> SearchFigures:
+    if dialect == "postgresql":
+        return SearchFigures(SEARCH, SEARCH)
+    rows = _keyed("incident_search_figure")
+    return SearchFigures(SEARCH.join(rows, rows.c.rowid == SEARCH.c.rowid), rows)
+
 
 SEARCH_KEY = "((CAST(replace(incident.date_start, '-', '') AS INTEGER) << 32) | incident.rowid)"
 """The `rowid` of an incident's search row on SQLite, as migration b7e4d2a91c3f makes it."""
@@ -281,41 +320,6 @@ WEIGHTS = {"title": 10.0, "summary": 4.0, "quotes": 1.0}
 PostgreSQL), in the columns' order."""
 EXPANSIONS = 64
 """At most this many indexed words for a prefix (SQLite); beyond, FTS5 reads the prefix."""
-
-
-class SearchFigures(NamedTuple):
-    """The figures of the incidents (`FIGURES`) kept beside their search rows (migration
-    6d1f0b8c2e57) for stats under `q`: `rows`, their columns; `source`, what a statement
-    reads them from, with `SEARCH` (whose match it tests); `key`, the search row's key to
-    bound by `day_key`. SQLite: the table `incident_search_figure`, keyed like the FTS5 rows
-    and joined to them (FTS5 bounds its own read by the key); PostgreSQL: the search rows,
-    which hold them."""
-
-    source: Any
-    rows: Any
-    key: Any
-
-
-FIGURES = {
-    "country": Text,
-    "date_start": Date,
-    "event_type": Text,
-    "sub_event_type": Text,
-    "location_id": Text,
-    "fatalities": Integer,
-    "fatalities_low": Integer,
-    "fatalities_high": Integer,
-    "injuries": Integer,
-}
-
-
-def search_figures(dialect: str) -> SearchFigures:
-    columns = [column("rowid", BigInteger), *(column(n, t) for n, t in FIGURES.items())]
-    if dialect == "postgresql":
-        rows = table("incident_search", *columns)
-        return SearchFigures(rows, rows, rows.c.rowid)
-    rows = table("incident_search_figure", *columns)
-    return SearchFigures(SEARCH.join(rows, rows.c.rowid == SEARCH.c.rowid), rows, SEARCH.c.rowid)
 
 
 def day_key(day: date) -> int:
