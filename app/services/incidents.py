@@ -55,6 +55,7 @@ from app.schemas.queries import IncidentFilters, IncidentQuery
 from app.schemas.resources import IncidentOut, LocationRef
 from app.services.filters import (
     DatePart,
+    figure_conditions,
     other_conditions,
     overlapping,
     started_before_matching,
@@ -79,10 +80,12 @@ from app.sql.dialect import (
     JsonStored,
     JsonTimestamp,
     OfCountry,
+    SearchFigures,
     SearchIncident,
     SearchOf,
     Unindexed,
     day_key,
+    search_figures,
 )
 
 # Unknown sorts below zero. A literal -1, not a bound parameter: the expression must be
@@ -206,7 +209,14 @@ def count_incidents(session: Session, query: IncidentFilters, *, exact: bool = F
     limit = None if exact else total_limit(session)
 
     def count() -> Total:
-        if not other_conditions(query, searched=True):
+        theirs = other_conditions(query, searched=True)
+        figures = search_figures(session.connection().dialect.name)
+        kept = figure_conditions(query, figures.rows) if not query.date_from else None
+        if theirs and kept is not None:  # the figures kept beside the search rows
+            found = search_match(query.q or "", query.country)
+            hits = select(SEARCH.c.rowid).select_from(figures.source)
+            return capped_count(session, hits.where(found, *kept, *within_keys(query)), limit)
+        if not theirs:
             inside = _hits_count(session, query, limit)
             if not query.date_from or not inside.exact:
                 return inside
@@ -357,6 +367,7 @@ def _searched_keys(
     *,
     probed: bool = False,
     in_key_order: bool = False,
+    figures: SearchFigures | None = None,
 ) -> Select[Any]:
     """The first `limit + 1` (sort key `k`, id) of the matches after the cursor, read from
     the search rows in their order.
@@ -367,9 +378,19 @@ def _searched_keys(
     (`date_start`, id). By relevance (`_ranked_keys`): it ranks the newest `ranked`
     matches; `probed` (`q` dense among the newest rows, and more matches than `ranked`):
     found from the newest search rows down, each tested; `in_key_order`: the text index
-    reads its matches in the order of their keys (`page_keys`).
+    reads its matches in the order of their keys (`page_keys`). By relevance, filters of
+    the `figures` kept beside the search rows are tested there, not on the incidents.
     """
     relevant = query.sort == "relevance"
+    # What the statement reads of the search rows: with the figures kept beside them when
+    # those hold every filter, tested there (not on an incident each).
+    own: Any = SEARCH
+    figured = False
+    if theirs and figures is not None and not (relevant and query.date_from):
+        kept = figure_conditions(query, figures.rows)
+        if kept is not None:
+            theirs, own, figured = kept, figures.source, True
+    rows: Any = own.join(Incident, SearchOf())
     # By relevance, the rank's own match.
     match = order.keys[0].text_match if relevant else search_match(query.q or "", query.country)
     where: list[Any] = [match, *theirs]
@@ -380,23 +401,24 @@ def _searched_keys(
     else:  # those that start inside the window (`page_keys` reads those before it)
         where += within_keys(query)
     key = SEARCH.c.rowid
-    rows: Any = SEARCH.join(Incident, SearchOf())
     # The edges read the incidents only where a condition is theirs: else the search rows
-    # alone, not one incident for each of the `ranked` rows.
-    alone = not theirs and not (relevant and query.date_from)
+    # alone (and their figures), not one incident for each of the `ranked` rows.
+    alone = figured or not theirs and not (relevant and query.date_from)
     if relevant:
-        down = alone and probed  # PostgreSQL: not its text index's list of every match
+        # PostgreSQL: not its text index's list of every match, where `q` is dense among
+        # the newest rows (and no filter makes the matches fewer).
+        down = alone and probed and not theirs
         if down:  # from the newest search rows down, each tested
             where[0] = search_match(query.q or "", query.country, probed=True)
         return _ranked_keys(
-            query, order, ranked, where, SEARCH if alone else rows, in_key_order or down
+            query, order, ranked, where, own if alone else rows, in_key_order or down
         )
     start = order.start(query.cursor)
     if start is not None:  # the cursor's day bounds the index too
         on = day_key(start[0])
         where += [order.after(start), key <= on + LOW if order.desc else key >= on]
     first = select(order.keys[0].label("k"), order.keys[1].label("id")).select_from(rows)
-    walk = select(key).select_from(SEARCH if alone and start is None else rows).where(*where)
+    walk = select(key).select_from(own if alone and start is None else rows).where(*where)
     walk = walk.order_by(key.desc() if order.desc else key.asc())
     edge = walk.offset(query.limit).limit(1).correlate(None).scalar_subquery()
     day = edge - edge.op("&")(literal_column(str(LOW)))  # its day's first key
@@ -453,6 +475,7 @@ def page_keys(
     probed: bool = False,
     ranked: int | None = None,
     in_key_order: bool = False,
+    figures: SearchFigures | None = None,
 ) -> list[Any]:
     """The sort key (`k`) and id of the page's first `limit + 1` matches after the cursor:
     read from the search rows (`searched`), with, by date from `date_from`, those that
@@ -462,14 +485,22 @@ def page_keys(
     looks up its own search row (by relevance: the newest matches are found among the newest
     search rows, each tested); `ranked`: how many matches relevance ranks
     (`total_limit`); `in_key_order`: the text index reads its matches in the order of
-    their keys, with no sort (SQLite's FTS5; PostgreSQL's GIN index gives them unordered)."""
+    their keys, with no sort (SQLite's FTS5; PostgreSQL's GIN index gives them unordered);
+    `figures`: those kept beside the search rows, on which relevance tests the filters they
+    hold (`_searched_keys`)."""
     order = order_of(query)
     if searched(query):
         budget = ranked or get_settings().exact_total_limit
         # Made once: both parts hold its subqueries (a CTE is one by its name).
         theirs = other_conditions(query, searched=True)
         found = _searched_keys(
-            query, order, budget, theirs, probed=probed, in_key_order=in_key_order
+            query,
+            order,
+            budget,
+            theirs,
+            probed=probed,
+            in_key_order=in_key_order,
+            figures=figures,
         )
         if query.sort == "relevance" or not query.date_from:
             return [found]
@@ -498,6 +529,9 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     The page's keys are the first of the union of each part's first keys; its rows are then
     read by id, with their places and children, in one prepared statement.
     """
+    total = count_incidents(session, query)
+    if total.exact and not total.value:  # nothing matches: no page to look for
+        return incidents_out(session, []), total, None
     order = order_of(query)
     relevant = query.sort == "relevance"
     walked = bool(query.q) and not relevant and (not searched(query) or bool(query.date_from))
@@ -518,6 +552,7 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
         probed=probed,
         ranked=total_limit(session),
         in_key_order=in_key_order,
+        figures=search_figures(session.connection().dialect.name),
     )
     keys: Any = branches[0]
     if len(branches) > 1:
@@ -525,7 +560,6 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
         by = order.on(union.c.k, union.c.id).by()
         keys = select(union.c.k, union.c.id).order_by(*by).limit(query.limit + 1)
     found = session.connection().execute(keys).all()
-    total = count_incidents(session, query)
     cursor = None
     if len(found) > query.limit:
         cursor = order.cursor(order.key_of(found[query.limit - 1]))
