@@ -72,6 +72,9 @@ LISTS: dict[str, dict[str, Any]] = {
         "sort": "relevance",
         "min_fatalities": 5,
     },
+    # A filter of the incidents' by date (the page walks the search rows; the total counts)
+    "q=drone&event_type=Battles": {"q": "drone", "event_type": ["Battles"]},
+    "q=drone&min_fatalities=5": {"q": "drone", "min_fatalities": 5},
 }
 STATS: dict[str, dict[str, Any]] = {
     "stats q=drone by year": {"q": "drone", "group_by": ["year"]},
