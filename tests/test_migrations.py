@@ -100,6 +100,13 @@ def test_the_tallies_are_stored_by_their_key_and_keep_their_rows(engine: Engine)
     kept_figures, incidents = search_figures_beside_incidents(engine)
     assert kept_figures == incidents
     assert len(incidents) == 9
+    if not sqlite:  # written again in the order of their keys, after the UPDATE
+        clustered = (
+            "SELECT indisclustered FROM pg_index"
+            " WHERE indexrelid = 'incident_search_pkey'::regclass"
+        )
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(clustered).scalar_one() is True
 
 
 def test_sqlite_timestamps_written_without_their_fraction_are_completed(engine: Engine) -> None:
