@@ -1,10 +1,11 @@
 """The Alembic migrations build exactly the schema the models describe, on both backends."""
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-from app.migrate import alembic_config, current_revision, head_revision
+from app.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.helpers_writes import search_figures_beside_incidents, seed, tallies_beside_grouped
 
 TALLIES = ("incident_tally", "incident_place_tally")
@@ -140,3 +141,22 @@ def test_sqlite_timestamps_written_without_their_fraction_are_completed(engine: 
     else:  # timestamps, not text: as they were
         assert first.startswith("2026-07-01 00:00:00")
         assert written.startswith("2026-07-02 10:00:00")
+
+
+def test_an_upgrade_vacuums_postgresql_after_its_migrations(engine: Engine) -> None:
+    """`db upgrade` (app.migrate.upgrade) that ran a migration vacuums the database after
+    it: 6d1f0b8c2e57 writes every search row anew, and its visibility map stays empty
+    until a vacuum (each index-only scan reading the table as well)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no visibility map")
+    seed(engine)
+    _run(engine, command.downgrade, "8b3f1d6e2a40")
+    _run(engine, command.upgrade, "head")
+    visible = "SELECT relallvisible FROM pg_class WHERE relname = 'incident_search'"
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(visible).scalar_one() == 0  # by Alembic alone
+    _run(engine, command.downgrade, "8b3f1d6e2a40")
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert connection.exec_driver_sql(visible).scalar_one() > 0
