@@ -11,7 +11,8 @@ that stats group by and sum are kept keyed by the search row (app.services.stats
   a row).
 - PostgreSQL: the same columns in `incident_search`, read by the scan of the matched rows
   that finds them; kept by its trigger function, which now rewrites the document only
-  when the title or the summary changed.
+  when the title or the summary changed. Filled by an UPDATE, then written again in the
+  order of the keys (CLUSTER); `db upgrade` vacuums after it (app.migrate.upgrade).
 
 Revision ID: 6d1f0b8c2e57
 Revises: 8b3f1d6e2a40
