@@ -256,6 +256,15 @@ def test_the_index_follows_every_write(backend: str, tmp_path: Path) -> None:
         assert patched.status_code == 200, patched.text
         assert matching(client, "zeppelin") == [incident]
         assert incident not in matching(client, "rockets target")
+        # A figure alone changed: the words stay (PostgreSQL's trigger keeps the document).
+        patched = client.patch(
+            f"/v1/incidents/{incident}",
+            json={"fatalities": 3},
+            headers={**headers, "If-Match": patched.headers["etag"]},
+        )
+        assert patched.status_code == 200, patched.text
+        assert matching(client, "zeppelin") == [incident]
+        assert matching(client, "zeppelin", min_fatalities="3") == [incident]
         etag = patched.headers["etag"]
         url = f"/v1/incidents/{incident}"
         deleted = client.delete(url, headers={**headers, "If-Match": etag})
