@@ -203,7 +203,8 @@ def count_incidents(session: Session, query: IncidentFilters, *, exact: bool = F
     """How many incidents match. Without `q`, exactly: the sum over the disjoint parts of
     the date window. With `q`, up to `total_limit` (`exact`: all of them), then a lower
     bound: the search rows' own count (those starting inside the window, plus those that
-    started before it and run into it), or the parts' where other filters apply."""
+    started before it and run into it); with filters the figures kept beside the search
+    rows hold, and no `date_from`, the count of the matches among those; else the parts'."""
     if not query.q:
         return cached_total(session, "incidents", query, lambda: Total(_count(session, query)))
     limit = None if exact else total_limit(session)
@@ -378,8 +379,8 @@ def _searched_keys(
     (`date_start`, id). By relevance (`_ranked_keys`): it ranks the newest `ranked`
     matches; `probed` (`q` dense among the newest rows, and more matches than `ranked`):
     found from the newest search rows down, each tested; `in_key_order`: the text index
-    reads its matches in the order of their keys (`page_keys`). By relevance, filters of
-    the `figures` kept beside the search rows are tested there, not on the incidents.
+    reads its matches in the order of their keys (`page_keys`). Filters that the `figures`
+    kept beside the search rows hold are tested there, not on an incident each.
     """
     relevant = query.sort == "relevance"
     # What the statement reads of the search rows: with the figures kept beside them when
@@ -486,8 +487,8 @@ def page_keys(
     search rows, each tested); `ranked`: how many matches relevance ranks
     (`total_limit`); `in_key_order`: the text index reads its matches in the order of
     their keys, with no sort (SQLite's FTS5; PostgreSQL's GIN index gives them unordered);
-    `figures`: those kept beside the search rows, on which relevance tests the filters they
-    hold (`_searched_keys`)."""
+    `figures`: those kept beside the search rows, on which the filters they hold are tested
+    (`_searched_keys`)."""
     order = order_of(query)
     if searched(query):
         budget = ranked or get_settings().exact_total_limit
