@@ -408,14 +408,22 @@ def test_a_list_with_nothing_to_match_reads_no_page(
 ) -> None:
     """An exact total of 0 answers an empty page without looking for one: a word and a
     filter that never meet (no drone in a battle of the synthetic texts) made PostgreSQL
-    walk every search row back from the newest for a page, 9 s at 1M."""
+    walk every search row back from the newest for a page, 9 s at 1M. What is refused
+    stays refused: relevance without a word, a cursor of another order."""
     params = {"q": "drone", "event_type": "Battles"}
     with client_for(synthetic) as client:
+        by_date = client.get("/v1/incidents", params={"limit": 1}).json()["links"]["next"]
+        cursor = by_date.split("cursor=")[1].split("&")[0]
+        assert client.get("/v1/incidents", params={"q": "drone"}).json()["meta"]["total"] > 0
         monkeypatch.setattr(incidents, "page_keys", _never)
         body = client.get("/v1/incidents", params=params).json()
         assert (body["data"], body["meta"]["total"]) == ([], 0)
-        monkeypatch.undo()
-        assert client.get("/v1/incidents", params={"q": "drone"}).json()["meta"]["total"] > 0
+        bare = client.get("/v1/incidents", params={"date_from": "2090-01-01", "sort": "relevance"})
+        assert (bare.status_code, bare.json()["errors"][0]["param"]) == (422, "sort")
+        other = client.get(
+            "/v1/incidents", params={**params, "sort": "-fatalities", "cursor": cursor}
+        )
+        assert other.status_code == 400, other.text
 
 
 def _never(*_: Any, **__: Any) -> Any:

@@ -530,10 +530,11 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     The page's keys are the first of the union of each part's first keys; its rows are then
     read by id, with their places and children, in one prepared statement.
     """
+    order = order_of(query)
+    order.start(query.cursor)  # a 400 for a cursor of another order, whatever matches
     total = count_incidents(session, query)
     if total.exact and not total.value:  # nothing matches: no page to look for
         return incidents_out(session, []), total, None
-    order = order_of(query)
     relevant = query.sort == "relevance"
     walked = bool(query.q) and not relevant and (not searched(query) or bool(query.date_from))
     # Dense words: a walk along an index of the incidents' tests each one's search row; by
