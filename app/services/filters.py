@@ -165,6 +165,10 @@ def _days_before(day: date, days: int) -> date:
     return day - timedelta(days=days) if day.toordinal() > days else date.min
 
 
+ESTIMATES = {"low": "fatalities_low", "best": "fatalities", "high": "fatalities_high"}
+"""The column each `fatalities_estimate` compares `min_fatalities` with."""
+
+
 def other_conditions(
     f: IncidentFilters,
     *,
@@ -220,8 +224,7 @@ def other_conditions(
     if f.q and not searched:
         c.append(incident_match(f.q, f.country, driving=not common, probed=probed))
     if f.min_fatalities is not None:
-        estimate = {"low": Incident.fatalities_low, "high": Incident.fatalities_high}
-        figure = estimate.get(f.fatalities_estimate or "best", Incident.fatalities)
+        figure = getattr(Incident, ESTIMATES[f.fatalities_estimate or "best"])
         c.append(col(figure) >= f.min_fatalities)
     if f.dataset:
         c.append(col(Incident.source_id).in_(f.dataset))
@@ -246,22 +249,27 @@ def other_conditions(
 
 FIGURED = ("event_type", "sub_event_type", "location")
 """The filters of a column kept beside the search rows (app.sql.dialect.FIGURES)."""
-ESTIMATES = {"low": "fatalities_low", "best": "fatalities", "high": "fatalities_high"}
+
+
+def used_filters(f: IncidentFilters) -> set[str]:
+    """The names of the filters `f` gives."""
+    return {n for n in IncidentFilters.model_fields if getattr(f, n) not in (None, [])}
+
+
+def figure_column(rows: Any, name: str) -> Any:
+    """The column of `rows` (the figures beside the search rows) of the filter or
+    dimension `name`: `location` is `location_id`."""
+    return rows.c["location_id" if name == "location" else name]
 
 
 def figure_conditions(f: IncidentFilters, rows: Any) -> Conditions | None:
     """Every filter but `q`, `country` and the dates as conditions on the figures kept
     beside the search rows (`rows`, app.sql.dialect.search_figures); None when one of them
     is not kept there."""
-    used = {n for n in IncidentFilters.model_fields if getattr(f, n) not in (None, [])}
     kept = {"q", "country", "date_from", "date_to", *FIGURED, "min_fatalities"}
-    if not used <= kept | {"fatalities_estimate"}:
+    if not used_filters(f) <= kept | {"fatalities_estimate"}:
         return None
-    c: Conditions = [
-        rows.c[{"location": "location_id"}.get(n, n)].in_(getattr(f, n))
-        for n in FIGURED
-        if getattr(f, n)
-    ]
+    c: Conditions = [figure_column(rows, n).in_(getattr(f, n)) for n in FIGURED if getattr(f, n)]
     if f.min_fatalities is not None:
         c.append(rows.c[ESTIMATES[f.fatalities_estimate or "best"]] >= f.min_fatalities)
     return c

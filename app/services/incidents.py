@@ -211,12 +211,14 @@ def count_incidents(session: Session, query: IncidentFilters, *, exact: bool = F
 
     def count() -> Total:
         theirs = other_conditions(query, searched=True)
-        figures = search_figures(session.connection().dialect.name)
-        kept = figure_conditions(query, figures.rows) if not query.date_from else None
-        if theirs and kept is not None:  # the figures kept beside the search rows
-            found = search_match(query.q or "", query.country)
-            hits = select(SEARCH.c.rowid).select_from(figures.source)
-            return capped_count(session, hits.where(found, *kept, *within_keys(query)), limit)
+        if theirs and not query.date_from:  # the figures beside the search rows, if they hold them
+            figures = search_figures(session.connection().dialect.name)
+            kept = figure_conditions(query, figures.rows)
+            if kept is not None:
+                found = search_match(query.q or "", query.country)
+                hits = select(SEARCH.c.rowid).select_from(figures.source)
+                hits = hits.where(found, *kept, *within_keys(query))
+                return capped_count(session, hits, limit)
         if not theirs:
             inside = _hits_count(session, query, limit)
             if not query.date_from or not inside.exact:

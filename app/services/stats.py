@@ -23,14 +23,16 @@ from app.models import (
     IncidentTally,
     Location,
 )
-from app.schemas.queries import TIME_BUCKETS, IncidentFilters, StatsQuery
+from app.schemas.queries import TIME_BUCKETS, StatsQuery
 from app.services.filters import (
     FIGURED,
     DatePart,
+    figure_column,
     figure_conditions,
     involvement,
     other_conditions,
     overlapping,
+    used_filters,
     within_keys,
 )
 from app.services.search import search_match
@@ -268,11 +270,10 @@ def _from_search_rows(session: Session, query: StatsQuery, dims: Sequence[str]) 
     assert query.q is not None
     figures = search_figures(session.connection().dialect.name)
     rows = figures.rows.c
-
-    def column(name: str) -> Any:
-        return rows[{"location": "location_id"}.get(name, name)]
-
-    values = [TimeBucket(d, rows.date_start) if d in TIME_BUCKETS else column(d) for d in dims]
+    values = [
+        TimeBucket(d, rows.date_start) if d in TIME_BUCKETS else figure_column(figures.rows, d)
+        for d in dims
+    ]
     dated = any(d in TIME_BUCKETS for d in dims)
     stmt = _grouped(values, [rows[name] for name in SUMMED], rows.date_start if dated else None)
     stmt = stmt.select_from(figures.source).where(search_match(query.q, query.country))
@@ -338,7 +339,7 @@ def _tally_for(query: StatsQuery, dims: Sequence[str], time: str | None) -> Tall
     """The tally that holds the answer, if one does: month or year buckets (or none), and
     dimensions and filters it keeps. Without a time bucket the dates mean overlap, as in
     the list, which a tally by start month cannot tell."""
-    used = {n for n in IncidentFilters.model_fields if getattr(query, n) not in (None, [])}
+    used = used_filters(query)
     if time is None and used & {"date_from", "date_to"}:
         return None
     used -= {"date_from", "date_to"}

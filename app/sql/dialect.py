@@ -302,11 +302,17 @@ class SearchFigures(NamedTuple):
     rows: Any
 
 
+_SQLITE_FIGURES = _keyed("incident_search_figure")
+_SEARCH_FIGURES = {
+    "postgresql": SearchFigures(SEARCH, SEARCH),
+    "sqlite": SearchFigures(
+        SEARCH.join(_SQLITE_FIGURES, _SQLITE_FIGURES.c.rowid == SEARCH.c.rowid), _SQLITE_FIGURES
+    ),
+}
+
+
 def search_figures(dialect: str) -> SearchFigures:
-    if dialect == "postgresql":
-        return SearchFigures(SEARCH, SEARCH)
-    rows = _keyed("incident_search_figure")
-    return SearchFigures(SEARCH.join(rows, rows.c.rowid == SEARCH.c.rowid), rows)
+    return _SEARCH_FIGURES["postgresql" if dialect == "postgresql" else "sqlite"]
 
 
 SEARCH_KEY = "((CAST(replace(incident.date_start, '-', '') AS INTEGER) << 32) | incident.rowid)"
