@@ -49,8 +49,9 @@ class Settings(BaseSettings):
     sqlite_mmap_bytes: int = 2**31
     """SQLite: how much of the database file each connection reads by memory mapping
     (SQLite caps it at 2 GiB); 0 turns it off."""
-    sqlite_cache_kib: int = 16384
-    """SQLite: the page cache of each connection, in KiB."""
+    sqlite_cache_kib: int = 2048
+    """SQLite: the page cache of each connection, in KiB; also the memory of each sort
+    run (a larger one sorts a large GROUP BY more slowly)."""
     statement_timeout_ms: int = Field(default=10_000, ge=0)
     """Longest a database statement may run, waits for a lock included (0: no limit)."""
     graceful_shutdown_seconds: int = Field(default=8, ge=0)

@@ -112,10 +112,14 @@ def _sqlite_engine(url: str, statement_timeout_ms: int) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
-        # Read a large file through memory mapping rather than a read() per page, and
-        # keep more of it in the connection's cache (the default is 2 MiB).
+        # Read a large file through memory mapping rather than a read() per page. The page
+        # cache's size is also what a sort holds in memory before it writes a sorted run
+        # and merges: in runs of 2 MiB, each sorted by a helper thread while the statement
+        # reads on, a word's 220,000 matches at 1M were grouped by place in 272 ms, where
+        # one run of 16 MiB took 360 (docs/benchmarks.md, eleventh stop).
         cursor.execute(f"PRAGMA mmap_size={settings.sqlite_mmap_bytes}")
         cursor.execute(f"PRAGMA cache_size=-{settings.sqlite_cache_kib}")
+        cursor.execute("PRAGMA threads=1")
         cursor.close()
         record.info[_DEADLINE] = None  # no clock until a statement with a limit (below)
 
