@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
+from sqlmodel import Session
 
+from app.schemas.queries import StatsQuery
 from app.services import incidents, stats
 from app.synth import synthesize
 from tests.conftest import BACKENDS, client_for, migrated_engine
@@ -348,6 +350,21 @@ def test_stats_under_q_with_what_the_search_rows_do_not_hold_read_the_incidents(
     with client_for(synthetic) as client:
         assert client.get(STATS, params=params).status_code == 200
     assert read == []
+
+
+def test_stats_under_q_read_every_match_with_room_for_an_exact_bitmap(synthetic: Engine) -> None:
+    """PostgreSQL: the statement that reads every match of `q` runs with `SEARCH_WORK_MEM`,
+    so that its bitmap of the matches stays exact (past the default 4 MB, whole pages are
+    matched again), and only in its transaction: the pooled connection keeps its default."""
+    if synthetic.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's memory for a statement; SQLite has no bitmap scan")
+    with Session(synthetic) as session:
+        default = session.execute(text("SHOW work_mem")).scalar()
+        stats.incident_stats(session, StatsQuery(q="drone", group_by=["month"]))
+        assert session.execute(text("SHOW work_mem")).scalar() == stats.SEARCH_WORK_MEM
+        session.commit()
+        assert session.execute(text("SHOW work_mem")).scalar() == default
+    assert default != stats.SEARCH_WORK_MEM
 
 
 def _spy(function: Any, calls: list[Any]) -> Any:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Subquery, func, select, union
+from sqlalchemy import Subquery, func, select, text, union
 from sqlmodel import Session, col
 
 from app.countries import country_name
@@ -262,6 +262,11 @@ def _searched(query: StatsQuery, dims: Sequence[str], time: str | None) -> bool:
     )
 
 
+SEARCH_WORK_MEM = "32MB"
+"""PostgreSQL: the memory of a statement that reads every match of `q` (exact bitmaps up to
+some 5M search rows)."""
+
+
 def _from_search_rows(session: Session, query: StatsQuery, dims: Sequence[str]) -> Found:
     """The groups of the matches of `q`, read from the figures kept beside their search rows:
     the matches' keys come in order from the text index, and their figures with them (SQLite:
@@ -278,6 +283,12 @@ def _from_search_rows(session: Session, query: StatsQuery, dims: Sequence[str]) 
     stmt = _grouped(values, [rows[name] for name in SUMMED], rows.date_start if dated else None)
     stmt = stmt.select_from(figures.source).where(search_match(query.q, query.country))
     stmt = stmt.where(*(figure_conditions(query, figures.rows) or []), *within_keys(query))
+    if session.connection().dialect.name == "postgresql":
+        # Every match is read, through a bitmap of the text index's matches: exact within
+        # this memory (one bit a row), else of whole pages, each of whose rows is matched
+        # again (at 1.385M incidents, a common word's bitmap outgrew the default 4 MB: 400k
+        # rows matched again, 566 ms by year where 439 without; docs/benchmarks.md).
+        session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
     return _found(_limited(session, stmt.group_by(*values)), len(dims), dated)
 
 
