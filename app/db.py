@@ -1,7 +1,11 @@
 """The engine and sessions; SQLite pragmas and the write transaction live here and nowhere else."""
 
+import heapq
+import itertools
 import json
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +30,7 @@ _WRITE_LOCK = 0x1C1DE27
 
 STATEMENT_TIMEOUT = "statement_timeout_ms"
 """Execution option: a statement time limit in ms other than the engine's (0: none)."""
-_DEADLINE = "statement_deadline"
+_CLOCK = "statement_clock"
 # SQLite errors after which a connection stays broken: it opened a file it could not
 # write read-only, for good; drop it, so that the next one sees the file as it is now.
 _BROKEN_FILE = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
@@ -57,8 +61,8 @@ def _pool() -> dict[str, int]:
 def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
     """The engine for `url`: every statement under `statement_timeout_ms` (default: settings).
 
-    A statement over the limit fails (SQLite: interrupted by a progress handler;
-    PostgreSQL: `statement_timeout`), and so does a wait for a lock that long (SQLite:
+    A statement over the limit fails (SQLite: interrupted by `_Watchdog`; PostgreSQL:
+    `statement_timeout`), and so does a wait for a lock that long (SQLite:
     `busy_timeout`); `app.db_errors` makes both a 503.
     """
     if statement_timeout_ms is None:
@@ -96,6 +100,75 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
     return engine
 
 
+class _Watchdog:
+    """A thread that interrupts SQLite statements past their deadline (sqlite3_interrupt,
+    which SQLite lets another thread call). It replaced a progress handler, which called
+    into Python every 1,000 steps of every statement: each call took Python's lock, and
+    waited for it while another thread held it (two stats at once, 25% slower; a dataset
+    import's writes waited there on its reading, most of their time)."""
+
+    def __init__(self) -> None:
+        self.due: list[tuple[float, int, _Clock]] = []  # a heap, the soonest first
+        self.changed = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, started: int, clock: "_Clock") -> None:
+        with self.changed:
+            heapq.heappush(self.due, (deadline, started, clock))
+            if self.thread is None or not self.thread.is_alive():  # not yet, or forked
+                self.thread = threading.Thread(target=self.run, name="sqlite-deadlines")
+                self.thread.daemon = True
+                self.thread.start()
+            elif self.due[0][2] is clock:  # sooner than it sleeps for
+                self.changed.notify()
+
+    def run(self) -> None:
+        with self.changed:
+            while True:
+                now = time.monotonic()
+                while self.due and self.due[0][0] <= now:
+                    deadline, started, clock = heapq.heappop(self.due)
+                    clock.expire(started)
+                self.changed.wait(self.due[0][0] - now if self.due else None)
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _new_watchdog() -> None:
+    global _WATCHDOG
+    _WATCHDOG = _Watchdog()  # a forked child has no thread, and the lock may be held
+
+
+os.register_at_fork(after_in_child=_new_watchdog)
+_STARTS = itertools.count()
+
+
+class _Clock:
+    """The time limit of the statement running on one SQLite connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.lock = threading.Lock()
+        self.running: int | None = None  # which statement is timed
+
+    def start(self, deadline: float) -> None:
+        with self.lock:
+            self.running = started = next(_STARTS)
+        _WATCHDOG.watch(deadline, started, self)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.running = None
+
+    def expire(self, started: int) -> None:
+        """Interrupt the statement `started` if it still runs (the lock keeps the next one
+        from starting meanwhile; an interrupt with no statement running does nothing)."""
+        with self.lock:
+            if self.running == started:
+                self.connection.interrupt()
+
+
 def _sqlite_engine(url: str, statement_timeout_ms: int) -> Engine:
     settings = get_settings()
     engine = create_engine(
@@ -121,28 +194,30 @@ def _sqlite_engine(url: str, statement_timeout_ms: int) -> Engine:
         cursor.execute(f"PRAGMA cache_size=-{settings.sqlite_cache_kib}")
         cursor.execute("PRAGMA threads=1")
         cursor.close()
-        record.info[_DEADLINE] = None  # no clock until a statement with a limit (below)
+        record.info[_CLOCK] = _Clock(dbapi_connection)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _start_clock(connection, _cursor, _statement, _parameters, _context, _executemany):
-        # SQLite calls the progress handler every 1000 steps of a statement; True interrupts
-        # the statement. The clock runs from a statement's start through the fetching of
-        # its rows; a COMMIT or ROLLBACK (a few steps) never reaches the handler, however
-        # late. A statement without a limit runs without the handler: each call takes
-        # Python's lock, and waits for it while another thread holds it (a dataset import's
-        # writes waited there on its reading, most of their time).
+        # The clock runs from a statement's start through the fetching of its rows, until
+        # the next statement, the COMMIT or ROLLBACK (never interrupted), or the return of
+        # the connection to the pool.
         limit = connection.get_execution_options().get(STATEMENT_TIMEOUT, statement_timeout_ms)
-        info = connection.connection.info
-        clocked = info.get(_DEADLINE) is not None
+        clock = connection.connection.info[_CLOCK]
         if limit:
-            info[_DEADLINE] = time.monotonic() + limit / 1000
-            if not clocked:
-                connection.connection.driver_connection.set_progress_handler(
-                    lambda: time.monotonic() > info[_DEADLINE], 1000
-                )
-        elif clocked:
-            connection.connection.driver_connection.set_progress_handler(None, 1000)
-            info[_DEADLINE] = None
+            clock.start(time.monotonic() + limit / 1000)
+        else:
+            clock.stop()
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _stop_clock(connection):
+        connection.connection.info[_CLOCK].stop()
+
+    @event.listens_for(engine.pool, "reset")
+    @event.listens_for(engine.pool, "invalidate")
+    def _stop_pooled_clock(_dbapi_connection, record, _reset_state_or_exception):
+        if _CLOCK in record.info:
+            record.info[_CLOCK].stop()
 
     @event.listens_for(engine, "handle_error")
     def _drop_broken_connection(context):

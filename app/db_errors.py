@@ -16,7 +16,7 @@ LOCKED = "the database stayed locked by another write past the time limit (STATE
 
 # Database errors that mean "not now" rather than "a bug".
 SQLITE_UNAVAILABLE = {
-    sqlite3.SQLITE_INTERRUPT: TIMED_OUT,  # raised by the progress handler of app.db
+    sqlite3.SQLITE_INTERRUPT: TIMED_OUT,  # a statement interrupted at its time limit (app.db)
     sqlite3.SQLITE_BUSY: LOCKED,
     sqlite3.SQLITE_LOCKED: LOCKED,
     sqlite3.SQLITE_READONLY: "the database file is read-only",

@@ -1,7 +1,8 @@
 """The statement time limit (STATEMENT_TIMEOUT_MS), and which database errors are a 503.
 
-- A statement over the limit is stopped (SQLite: the progress handler; PostgreSQL:
-  `statement_timeout`), the connection stays usable, and `without_time_limit` lifts it.
+- A statement over the limit is stopped (SQLite: interrupted from a thread of the app's;
+  PostgreSQL: `statement_timeout`), the connection stays usable, and `without_time_limit`
+  lifts it. SQLite: a deadline stops its own statement only, never the next one.
 - Over real HTTP, a request that waits for a lock past the limit answers a 503 problem
   with `Retry-After` instead of hanging its worker, and succeeds once the lock is gone.
 - A real bug (here: a missing table) stays a 500, without SQL in the body.
@@ -21,7 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from app.db import make_engine, without_time_limit
+from app.db import STATEMENT_TIMEOUT, make_engine, without_time_limit
 from app.db_errors import database_unavailable
 from app.errors import StatementTimeout
 from tests.conftest import BACKENDS, Database, client_for, fresh_database, migrated_engine
@@ -63,6 +64,34 @@ def test_a_statement_over_the_limit_is_stopped(backend: str, tmp_path: Path) -> 
                 assert unavailable.headers["Retry-After"].isdigit()
             assert run(engine, "SELECT 1") == 1, "the connections still serve"
             assert run(without_time_limit(engine), SHORT[backend]) == 1000000
+        finally:
+            engine.dispose()
+
+
+def test_a_deadline_stops_its_own_statement_only(tmp_path: Path) -> None:
+    """SQLite: the interrupt at a statement's deadline is for that statement: passing while
+    the connection is idle, or while a later statement (with a limit of its own) runs, it
+    stops nothing, and a write still commits after its statements' time is up."""
+    with fresh_database("sqlite", tmp_path) as url:
+        engine = make_engine(url, statement_timeout_ms=300)
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+                time.sleep(0.4)  # its deadline passes, the connection idle
+                assert connection.exec_driver_sql("SELECT 2").scalar() == 2
+                # Its deadline passes 0.3 s in; this one runs longer, under a limit of 10 s.
+                longer = connection.execution_options(**{STATEMENT_TIMEOUT: 10_000})
+                started = time.monotonic()
+                counted = longer.exec_driver_sql(
+                    COUNT.format(n=3_000_000) + "SELECT count(*) FROM c"
+                )
+                assert counted.scalar() == 3_000_000
+                assert time.monotonic() - started > 0.3, "the deadline before passed meanwhile"
+            with engine.begin() as connection:  # a write whose last statement's time is up
+                connection.exec_driver_sql("CREATE TABLE kept (x)")
+                connection.exec_driver_sql("INSERT INTO kept VALUES (1)")
+                time.sleep(0.4)
+            assert run(engine, "SELECT count(*) FROM kept") == 1
         finally:
             engine.dispose()
 
