@@ -976,10 +976,46 @@ def test_a_page_asks_for_its_modules_with_its_script(
         if p.endswith((".js", ".json"))
         and p.startswith("/explore/static/")
         and p != f"/explore/static/js/{script}.js"
-        and "topojson-client" not in p  # a script of the page itself
+        and "topojson-client" not in p  # scripts of the page itself
+        and p != "/explore/static/js/view.js"
     ]
     assert len(imported) == expected, imported
     assert {p: timing[p][0] < arrived for p in imported} == dict.fromkeys(imported, True)
+    explorer.assert_clean()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=rocket",
+        "country=IQ&date_from=2022-01-01&date_to=2022-01-31",
+        "group_by=year&sort=-fatalities",
+        "q=drone&group_by=country&limit=5",
+    ],
+)
+def test_the_first_view_asks_its_stats_once_as_the_page_arrives(
+    explorer: Explorer, query: str
+) -> None:
+    """view.js, a classic script, asks for the first view's two stats (the map's, the
+    timeline's) as the page arrives, before the page's modules run; the modules take those
+    answers rather than asking again: each stats URL asked once, none left untaken."""
+    devtools = explorer.page.context.new_cdp_session(explorer.page)
+    devtools.send("Network.enable")
+    asked: list[tuple[str, str]] = []  # each stats URL, and the script that asked for it
+
+    def sent(event: dict[str, Any]) -> None:
+        url = urlsplit(event["request"]["url"])
+        if url.path == "/v1/stats/incidents":
+            frames = event["initiator"].get("stack", {}).get("callFrames", [])
+            asked.append((url.query, urlsplit(frames[0]["url"]).path if frames else ""))
+
+    devtools.on("Network.requestWillBeSent", sent)
+    explorer.open("/explore" + (f"?{query}" if query else ""))
+    assert len(asked) == 2, asked
+    assert len({url for url, _ in asked}) == 2, asked
+    assert {script for _, script in asked} == {"/explore/static/js/view.js"}, asked
+    assert explorer.page.evaluate("window.explorerView.asked.size") == 0
     explorer.assert_clean()
 
 

@@ -7,21 +7,16 @@ import { describe, getAll, getJSON, isAbort } from "./api.js";
 import { count, el, matched, plural, showProblem } from "./format.js";
 import { incidentsByPlace } from "./places.js";
 import { IncidentTable } from "./table.js";
-import { Timeline, autoUnit } from "./timeline.js";
+import { Timeline } from "./timeline.js";
+
+const { filtersOf, isView, unitOf } = window.explorerView; // view.js
 
 const FORM_FILTERS = ["country", "date_from", "date_to", "attributed_to", "actor", "event_type", "q"];
 const ACTOR_FILTERS = ["attributed_to", "actor"];
-const VIEW = ["sort", "group_by"]; // how to show, not what
-const NOT_FILTERS = new Set([...VIEW, "limit", "cursor", "format"]);
 
 const $ = (id) => document.getElementById(id);
 const form = $("filters");
 const field = (name) => $(`f-${name}`);
-
-// The API filters of a query string: every parameter but the view's, empty ones dropped.
-function filtersOf(search) {
-  return [...search].filter(([name, value]) => value !== "" && !NOT_FILTERS.has(name));
-}
 
 function viewUrl(search) {
   const query = search.toString();
@@ -90,7 +85,7 @@ function showFilters(search) {
   }
   $("f-sort").value = search.get("sort") || "-date";
   $("f-group_by").value = search.get("group_by") || "";
-  const others = [...search].filter(([name]) => !FORM_FILTERS.includes(name) && !VIEW.includes(name));
+  const others = [...search].filter(([name]) => !FORM_FILTERS.includes(name) && !isView(name));
   const box = $("other-filters");
   box.hidden = others.length === 0;
   box.replaceChildren(
@@ -129,7 +124,7 @@ async function show(search) {
   document.body.dataset.state = "loading";
   showFilters(search);
   const filters = filtersOf(search);
-  const unit = search.get("group_by") || autoUnit(search.get("date_from"), search.get("date_to"));
+  const unit = unitOf(search);
   const results = await Promise.allSettled([
     table.show(filters, search.get("sort") || "-date", controller.signal),
     timeline.show(filters, unit, controller.signal),

@@ -5,6 +5,8 @@
 
 import { ApiError, getJSON } from "./api.js";
 
+const { places } = window.explorerView; // view.js
+
 // More places match than one answer of the API holds (its 422 on `group_by`).
 function tooManyPlaces(error) {
   return error instanceof ApiError && error.status === 422 && (error.problem?.errors || []).some((e) => e.param === "group_by");
@@ -16,7 +18,7 @@ function tooManyPlaces(error) {
 export async function incidentsByPlace(filters, signal) {
   let stats;
   try {
-    stats = await getJSON("/v1/stats/incidents", [...filters, ["group_by", "location"]], signal);
+    stats = await getJSON(...places(filters), signal);
   } catch (error) {
     if (!tooManyPlaces(error)) throw error;
     return { shown: [], unplaced: 0, tooMany: true };

@@ -5,10 +5,11 @@
 import { getJSON } from "./api.js";
 import { count, plural } from "./format.js";
 
+const { bars } = window.explorerView; // view.js
+
 const SVG = "http://www.w3.org/2000/svg";
 const HEIGHT = 170;
 const MARGIN = { top: 12, right: 8, bottom: 24, left: 44 };
-const UNITS = ["day", "week", "month", "year"];
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(SVG, tag);
@@ -34,16 +35,6 @@ export function bucketDays(unit, labelText) {
   return [iso(monday), iso(utc(monday.getUTCFullYear(), monday.getUTCMonth(), monday.getUTCDate() + 6))];
 }
 
-// A bucket that keeps the chart readable for the dates asked for (month when open-ended).
-export function autoUnit(dateFrom, dateTo) {
-  if (!dateFrom || !dateTo) return "month";
-  const days = (Date.parse(dateTo) - Date.parse(dateFrom)) / 86_400_000 + 1;
-  if (days <= 92) return "day";
-  if (days <= 2 * 366) return "week";
-  if (days <= 40 * 366) return "month";
-  return "year";
-}
-
 export class Timeline {
   constructor(container, { cursorStatus, onSelect }) {
     this.container = container;
@@ -54,11 +45,11 @@ export class Timeline {
     new ResizeObserver(() => this.rows.length && this.draw()).observe(container);
   }
 
+  // `unit`: a time bucket (view.js's unitOf).
   async show(filters, unit, signal) {
-    if (!UNITS.includes(unit)) unit = "month";
     this.container.setAttribute("aria-busy", "true");
     try {
-      const stats = await getJSON("/v1/stats/incidents", [...filters, ["group_by", unit]], signal);
+      const stats = await getJSON(...bars(filters, unit), signal);
       this.unit = unit;
       this.rows = stats.data.map((r) => ({ label: r[unit], incidents: r.incidents }));
       this.selection = null;
