@@ -104,8 +104,9 @@ class _Watchdog:
     """A thread that interrupts SQLite statements past their deadline (sqlite3_interrupt,
     which SQLite lets another thread call). It replaced a progress handler, which called
     into Python every 1,000 steps of every statement: each call took Python's lock, and
-    waited for it while another thread held it (two stats at once, 25% slower; a dataset
-    import's writes waited there on its reading, most of their time)."""
+    waited for it while another thread held it (stats under `q` while the server answered
+    other requests took 2 to 4 times as long; a dataset import's writes waited there on
+    its reading, most of their time)."""
 
     def __init__(self) -> None:
         self.due: list[tuple[float, int, _Clock]] = []  # a heap, the soonest first

@@ -384,7 +384,7 @@ def test_markup_in_a_record_is_shown_as_text(engine: Engine) -> None:
         for path, scripts in (
             ("/explore/incidents/test-rockets", 2),  # with history.js
             ("/explore/sources/hostile", 1),
-            ("/explore", 3),  # with topojson-client and view.js
+            ("/explore", 3),  # its module, topojson-client and view.js
             ("/explore?location=fort-nowhere&q=incident", 3),
             ('/explore?admin1=<script>alert("x")</script>', 3),  # in the URL itself
         ):

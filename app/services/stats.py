@@ -287,7 +287,7 @@ def _from_search_rows(session: Session, query: StatsQuery, dims: Sequence[str]) 
         # Every match is read, through a bitmap of the text index's matches: exact within
         # this memory (one bit a row), else of whole pages, each of whose rows is matched
         # again (at 1.385M incidents, a common word's bitmap outgrew the default 4 MB: 400k
-        # rows matched again, 566 ms by year where 439 without; docs/benchmarks.md).
+        # rows matched again, 533 ms by year where 464 with this; docs/benchmarks.md).
         session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
     return _found(_limited(session, stmt.group_by(*values)), len(dims), dated)
 
