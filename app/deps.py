@@ -1,7 +1,7 @@
 """The dependencies every router uses, as Annotated aliases."""
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from inspect import isclass
@@ -44,11 +44,26 @@ from app.services.history import REASON_MAX, REASON_PATTERN, check_reason
 from app.services.keys import Scope, authenticate
 from app.services.pagination import TOTAL_LIMIT
 
-EngineDep = Annotated[Engine, Depends(get_engine)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+# The app's engine, settings and read pool, as dependencies (tests override these). Async
+# because FastAPI runs a plain function given to `Depends` in its thread pool: a hand-off
+# for each, three of every request's four (about a tenth of a detail's time, 0.1 ms).
 
 
-ReadPoolDep = Annotated[ReadPool, Depends(get_read_pool)]
+async def engine_dep() -> Engine:
+    return get_engine()
+
+
+async def settings_dep() -> Settings:
+    return get_settings()
+
+
+async def read_pool_dep() -> ReadPool:
+    return get_read_pool()
+
+
+EngineDep = Annotated[Engine, Depends(engine_dep)]
+SettingsDep = Annotated[Settings, Depends(settings_dep)]
+ReadPoolDep = Annotated[ReadPool, Depends(read_pool_dep)]
 MIN_VERSION_HEADER = "X-Min-Record-Version"
 
 
@@ -278,9 +293,11 @@ def _upload(form: Any) -> DatasetUpload:
 DatasetUploadDep = Annotated[DatasetUpload, Depends(dataset_upload)]
 
 
-def _resolving(model: type[Q]) -> Callable[..., Q]:
-    def resolved(session: SessionDep, query: Annotated[model, Query()]) -> Q:  # type: ignore[valid-type]
-        return names.resolve_query(session, query)
+def _resolving(model: type[Q]) -> Callable[..., Awaitable[Q]]:
+    async def resolved(session: SessionDep, query: Annotated[model, Query()]) -> Q:  # type: ignore[valid-type]
+        if not names.naming(query):  # most name nothing: no hand-off to the thread pool
+            return query
+        return await run_in_threadpool(names.resolve_query, session, query)
 
     resolved.__doc__ = f"{model.__name__}, its filters that name records resolved to ids."
     return resolved

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
-from app.db import get_engine, make_engine
+from app.db import make_engine
+from app.deps import engine_dep, settings_dep
 from app.loader import load_folder
 from app.main import create_app
 from app.migrate import upgrade
@@ -196,12 +197,22 @@ def seeded_engine(
         yield eng
 
 
+def returning(value: object) -> Callable[[], Awaitable[object]]:
+    """A dependency that gives `value`: async, as those it overrides, so that it costs no
+    hand-off to the thread pool (which tests/test_http.py counts)."""
+
+    async def dependency() -> object:
+        return value
+
+    return dependency
+
+
 def client_for(engine: Engine, settings: Settings | None = None) -> TestClient:
     """An httpx client on a new app over `engine`, with `settings` if given."""
     app = create_app(settings)
-    app.dependency_overrides[get_engine] = lambda: engine
+    app.dependency_overrides[engine_dep] = returning(engine)
     if settings is not None:
-        app.dependency_overrides[get_settings] = lambda: settings
+        app.dependency_overrides[settings_dep] = returning(settings)
     return TestClient(app, base_url="http://testserver")
 
 

@@ -30,9 +30,11 @@ import attrs
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings, get_settings
+from app.config import Settings
+from app.deps import settings_dep
 from app.main import create_app
 from app.vocab import EVENT_TYPES, SUB_EVENT_TYPES, ActorKind, Involvement, LocationKind, Stance
+from tests.conftest import returning
 from tests.helpers_server import REPO_ROOT, LiveServer, run_cli, running_server
 
 DOCUMENT = create_app().openapi()
@@ -63,7 +65,7 @@ def _ogc_document(read_requires_key: bool) -> dict[str, Any]:
     """The OGC API's own OpenAPI 3.0 document (`/ogc/api`), as a server serves it."""
     settings = Settings(read_requires_key=read_requires_key)
     app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[settings_dep] = returning(settings)
     document: dict[str, Any] = TestClient(app).get("/ogc/api").json()
     return document
 

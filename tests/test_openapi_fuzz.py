@@ -33,11 +33,12 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from sqlalchemy import Engine
 
 from app.config import get_settings
-from app.db import get_engine, make_engine
+from app.db import make_engine
+from app.deps import engine_dep
 from app.main import create_app
 from app.schemas.bundle import Bundle, IncidentPatch
 from app.schemas.queries import EXPORT_MAX_LIMIT, JSON_MAX_LIMIT
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.conftest import create_pg_database, drop_pg_database, returning
 from tests.helpers_writes import new_key, seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
@@ -248,7 +249,7 @@ FUZZ = settings(
 
 @pytest.fixture
 def on_the_seed(seeded_engine: Engine) -> Iterator[None]:
-    APP.dependency_overrides[get_engine] = lambda: seeded_engine
+    APP.dependency_overrides[engine_dep] = returning(seeded_engine)
     yield
     APP.dependency_overrides.clear()
 
@@ -256,7 +257,7 @@ def on_the_seed(seeded_engine: Engine) -> Iterator[None]:
 @pytest.fixture
 def write_key(engine: Engine) -> Iterator[dict[str, str]]:
     seed(engine)
-    APP.dependency_overrides[get_engine] = lambda: engine
+    APP.dependency_overrides[engine_dep] = returning(engine)
     yield new_key(engine, "write", "fuzzer")
     APP.dependency_overrides.clear()
 
@@ -312,10 +313,10 @@ def test_stateful_scenarios_follow_the_links(engine: Engine, write_key: dict[str
         def setup(self) -> None:
             self.database = ExitStack()
             copy = self.database.enter_context(_copy_of(engine, next(numbers)))
-            APP.dependency_overrides[get_engine] = lambda: copy
+            APP.dependency_overrides[engine_dep] = returning(copy)
 
         def teardown(self) -> None:
-            APP.dependency_overrides[get_engine] = lambda: engine
+            APP.dependency_overrides[engine_dep] = returning(engine)
             self.database.close()
 
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
