@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from app import db
 from app.db import STATEMENT_TIMEOUT, make_engine, without_time_limit
 from app.db_errors import database_unavailable
 from app.errors import StatementTimeout
@@ -92,6 +93,25 @@ def test_a_deadline_stops_its_own_statement_only(tmp_path: Path) -> None:
                 connection.exec_driver_sql("INSERT INTO kept VALUES (1)")
                 time.sleep(0.4)
             assert run(engine, "SELECT count(*) FROM kept") == 1
+        finally:
+            engine.dispose()
+
+
+def test_the_deadline_thread_sleeps_while_no_statement_runs(tmp_path: Path) -> None:
+    """SQLite: the thread that keeps the deadlines looks at the clocks while a statement
+    runs, and sleeps once none does (a statement's start wakes it)."""
+    with fresh_database("sqlite", tmp_path) as url:
+        engine = make_engine(url, statement_timeout_ms=10_000)
+        try:
+            with engine.connect() as connection:
+                rows = connection.exec_driver_sql(COUNT.format(n=1000) + "SELECT x FROM c")
+                assert db._WATCHDOG.busy.is_set(), "a running statement is watched"
+                time.sleep(10 * db._Watchdog.TICK)
+                assert db._WATCHDOG.busy.is_set(), "still running: its rows are not read"
+                assert len(rows.all()) == 1000
+                connection.rollback()
+            time.sleep(10 * db._Watchdog.TICK)
+            assert not db._WATCHDOG.busy.is_set(), "nothing runs: the thread sleeps"
         finally:
             engine.dispose()
 
