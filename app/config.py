@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     """Server processes `serve` runs: one per core serves a large record (`nproc`)."""
     db_pool_size: int = Field(20, ge=1)
     """Database connections each process keeps open (and up to 10 more under load)."""
+    read_concurrency: int | None = Field(None, ge=1)
+    """Reads under /v1 and /ogc that each process works on at once; the others wait their
+    turn, in order. Unset: 2 on SQLite, whose reads use the process's own core; 8 on
+    PostgreSQL, whose reads also wait on the network (`reads_at_once`)."""
     cors_origins: CommaList = ["*"]
     """Origins whose browser pages may call the API (comma-separated; `*` = any)."""
     cors_methods: CommaList = ["GET", "HEAD"]
@@ -109,6 +113,13 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(10, gt=0)
     """Longest a client may take to send a request's line and headers, counted from when
     the connection opens or the request's first byte; then the connection is closed."""
+
+    @property
+    def reads_at_once(self) -> int:
+        """READ_CONCURRENCY, or its default for the backend of DATABASE_URL."""
+        if self.read_concurrency is not None:
+            return self.read_concurrency
+        return 8 if self.database_url.startswith("postgresql") else 2
 
     @field_validator("public_url")
     @classmethod

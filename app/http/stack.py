@@ -13,6 +13,8 @@ From the outside in (Prometheus' instrumentation, added with /metrics, sits outs
 4. CORS (Starlette's, its refusals as problems: app.http.cors): before our conditional
    layer, so that a 304 carries the CORS headers the 200 would have; answers preflights.
 5. `RepresentationMiddleware` (app.http.representation): ETag, gzip, 304 and 412.
+6. `ReadQueue` (app.http.read_queue): reads of the database take turns (READ_CONCURRENCY);
+   innermost, so that the layers above work on other requests meanwhile.
 """
 
 from fastapi import FastAPI
@@ -23,12 +25,14 @@ from app.http.auth_limit import FailedAuthLimiter
 from app.http.cors import Cors
 from app.http.front import FrontMiddleware
 from app.http.proxy import PublicOrigin
+from app.http.read_queue import ReadQueue
 from app.http.representation import RepresentationMiddleware
 from app.http.shutdown import CancelledRequests
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     # add_middleware wraps what is there: the innermost layer is added first.
+    app.add_middleware(ReadQueue, size=settings.reads_at_once)
     app.add_middleware(RepresentationMiddleware, minimum_size=1024)
     app.add_middleware(
         Cors,
