@@ -451,13 +451,18 @@ def captured_sql(url: str, paths: list[str]) -> list[list[tuple[str, Any]]]:
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
-    from app.db import get_engine, make_engine
+    from app.db import make_engine
+    from app.deps import engine_dep
     from app.main import create_app
     from app.services.prepared import Prepared
 
     engine = make_engine(url)
     app = create_app()
-    app.dependency_overrides[get_engine] = lambda: engine
+
+    async def ours() -> Any:
+        return engine
+
+    app.dependency_overrides[engine_dep] = ours
     requests: list[list[tuple[str, Any]]] = []
     current: list[tuple[str, Any]] = []
 
