@@ -10,6 +10,8 @@ server's CPU time a request) with the load average at the start of each round.
         --a /work/before sqlite:////work/bench-before/sqlite-1000000.db \\
         --b . sqlite:////work/bench-after/sqlite-1000000.db
 
+Or one checkout under two settings (`--a . URL --a-env READ_CONCURRENCY=40 --b . URL`).
+
 The URLs are those `bench/load.py` asks (drawn from `--b`'s database by this checkout's
 code): use a question whose URLs both checkouts understand (`e`, `a`, `b`, `d`).
 """
@@ -32,6 +34,13 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
     for side in ("a", "b"):
         parser.add_argument(f"--{side}", nargs=2, required=True, metavar=("CHECKOUT", "URL"))
+        parser.add_argument(
+            f"--{side}-env",
+            nargs="*",
+            default=[],
+            metavar="NAME=VALUE",
+            help=f"settings of {side}'s server (one checkout, two settings: the same CHECKOUT)",
+        )
     args = parser.parse_args()
     load.ensure_wrk()
     contenders = {"a": args.a, "b": args.b}
@@ -48,7 +57,8 @@ def main() -> None:
                 command = [str(python), "-m", "app", "serve", "--port", str(port), "--workers", "1"]
                 # PYTHONSAFEPATH: `-m app` is the checkout's (its editable install), not
                 # the current directory's.
-                env = load.app_env(url, PYTHONSAFEPATH="1")
+                settings = dict(e.split("=", 1) for e in getattr(args, f"{side}_env"))
+                env = load.app_env(url, PYTHONSAFEPATH="1", **settings)
                 with load.serving(command, env, port, "/healthz", workdir / "server.log") as p:
                     for path in paths:  # warm-up: every URL once
                         httpx.get(f"http://127.0.0.1:{port}{path}", timeout=120)
@@ -65,8 +75,9 @@ def main() -> None:
             statistics.median(getattr(r, name) or 0.0 for r in done)
             for name in ("rps", "p50_ms", "p99_ms", "cpu_ms")
         ]
+        named = " ".join([contenders[side][0], *getattr(args, f"{side}_env")])
         print(
-            f"{side} {contenders[side][0]}: median {medians[0]:.1f} req/s, p50 {medians[1]:.1f}"
+            f"{side} {named}: median {medians[0]:.1f} req/s, p50 {medians[1]:.1f}"
             f" ms, p99 {medians[2]:.1f} ms, server CPU {medians[3]:.2f} ms a request"
         )
 

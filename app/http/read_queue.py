@@ -17,9 +17,9 @@ class ReadQueue:
     Every read does its database work in a thread. Past a few at once, the threads only
     contend for Python's lock, which goes to any of them rather than to the one that has
     waited longest: at 1M incidents on SQLite, with 16 connections asking for details, the
-    p99 was 130 ms with 40 threads at work and 45 to 50 ms with 2, and stats under `q`
-    asked meanwhile took 1.1 to 2.5 s instead of 0.3 to 0.8 (docs/benchmarks.md, twelfth
-    stop). In a queue, reads are answered in the order they came.
+    p99 was 125 to 135 ms with 40 reads at work and 39 to 40 ms with 2, and stats under
+    `q` asked meanwhile took 0.5 to 2.4 s instead of 0.3 to 0.9 (docs/benchmarks.md,
+    twelfth stop). In a queue, reads are answered in the order they came.
     """
 
     def __init__(self, app: ASGIApp, size: int) -> None:
