@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 
 from app.config import Settings
+from app.http.front import FrontMiddleware
 from app.http.read_queue import ReadQueue
+from app.http.representation import RepresentationMiddleware
+from app.main import create_app
 
 
 class Held:
@@ -135,3 +138,19 @@ def test_a_read_that_fails_or_is_cancelled_gives_its_turn_back() -> None:
 )
 def test_read_concurrency_defaults_by_backend(url: str, given: int | None, expected: int) -> None:
     assert Settings(database_url=url, read_concurrency=given).reads_at_once == expected
+
+
+def test_the_app_queues_its_reads_below_its_other_layers() -> None:
+    """The server's stack has the queue, of READ_CONCURRENCY turns, inside the layers that
+    tag, compress and log answers (they work on other requests while reads wait)."""
+    app = create_app(Settings(read_concurrency=3))
+    layers = []
+    layer: Any = app.build_middleware_stack()
+    while layer is not None:
+        layers.append(layer)
+        layer = getattr(layer, "app", None)
+    queues = [layer for layer in layers if isinstance(layer, ReadQueue)]
+    assert [queue.size for queue in queues] == [3]
+    kinds = [type(layer) for layer in layers]
+    assert kinds.index(RepresentationMiddleware) < kinds.index(ReadQueue)
+    assert kinds.index(FrontMiddleware) < kinds.index(ReadQueue)
