@@ -5,20 +5,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from inspect import isclass
-from typing import IO, Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar, get_origin
 from urllib.parse import unquote
 
 import orjson
-from fastapi import Depends, Header, Query, Request, Security
+from fastapi import APIRouter, Depends, Header, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import QueryParams, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message
 
@@ -39,7 +41,6 @@ from app.models import ApiKey
 from app.replicas import ReadPool, ReadSession, get_read_pool
 from app.schemas.datasets import DATASET_ID, RELEASE_LENGTH, UPLOAD_SCHEMA
 from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
-from app.services import names
 from app.services.history import REASON_MAX, REASON_PATTERN, check_reason
 from app.services.keys import Scope, authenticate
 from app.services.pagination import TOTAL_LIMIT
@@ -293,22 +294,63 @@ def _upload(form: Any) -> DatasetUpload:
 DatasetUploadDep = Annotated[DatasetUpload, Depends(dataset_upload)]
 
 
-def _resolving(model: type[Q]) -> Callable[..., Awaitable[Q]]:
-    async def resolved(session: SessionDep, query: Annotated[model, Query()]) -> Q:  # type: ignore[valid-type]
-        if not names.naming(query):  # most name nothing: no hand-off to the thread pool
-            return query
-        return await run_in_threadpool(names.resolve_query, session, query)
+def query_reader(model: type[Q]) -> Callable[[QueryParams], Q]:
+    """A query model read from the query string in one validation, as FastAPI reads
+    `Annotated[model, Query()]`: a list field takes every value of its parameter, any other
+    field the last, a parameter the model does not know its one value or all of them; an
+    error is located in `query`. (FastAPI looks each field's type over again on every
+    request: 0.15 to 0.25 ms for a list's 25 parameters, against 0.02 here.)"""
+    fields = model.model_fields
+    lists = frozenset(name for name, f in fields.items() if get_origin(f.annotation) is list)
 
-    resolved.__doc__ = f"{model.__name__}, its filters that name records resolved to ids."
-    return resolved
+    def read(params: QueryParams) -> Q:
+        values: dict[str, Any] = {}
+        for name in params:
+            given = params.getlist(name)
+            many = name in lists or (name not in fields and len(given) > 1)
+            values[name] = given if many else given[-1]
+        try:
+            return model.model_validate(values)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            raise RequestValidationError(
+                [{**e, "loc": ("query", *e["loc"])} for e in errors]
+            ) from None
+
+    return read
 
 
-ResolvedIncidentQuery = Annotated[IncidentQuery, Depends(_resolving(IncidentQuery))]
-ResolvedStatsQuery = Annotated[StatsQuery, Depends(_resolving(StatsQuery))]
-ResolvedQuoteQuery = Annotated[QuoteQuery, Depends(_resolving(QuoteQuery))]
-ResolvedActorQuery = Annotated[ActorQuery, Depends(_resolving(ActorQuery))]
-"""Query models whose actor, location and source filters take ids, names or aliases
-(`app.services.names`): the routes and the services they call see ids."""
+def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI parameters of a query model read by `query_reader`, for a route's
+    `openapi_extra`: FastAPI's own, from a route that declares the model."""
+    docs = APIRouter()
+
+    @docs.get("/")
+    def declared(query: Annotated[model, Query()]) -> None:  # type: ignore[valid-type]
+        """Declares the model, for FastAPI to document."""
+
+    document = get_openapi(title="", version="", routes=docs.routes)
+    return {"parameters": document["paths"]["/"]["get"]["parameters"]}
+
+
+def _reading(model: type[Q]) -> Callable[[Request], Awaitable[Q]]:
+    read = query_reader(model)
+
+    async def query(request: Request) -> Q:
+        return read(request.query_params)
+
+    query.__doc__ = f"{model.__name__}, read from the query string by `query_reader`."
+    query.query_model = model  # type: ignore[attr-defined]  # its parameters: _query_names
+    return query
+
+
+IncidentQueryDep = Annotated[IncidentQuery, Depends(_reading(IncidentQuery))]
+StatsQueryDep = Annotated[StatsQuery, Depends(_reading(StatsQuery))]
+QuoteQueryDep = Annotated[QuoteQuery, Depends(_reading(QuoteQuery))]
+ActorQueryDep = Annotated[ActorQuery, Depends(_reading(ActorQuery))]
+"""The hot lists' query models, read in one validation; their routes document them with
+`openapi_extra=query_parameters(model)`, and resolve the filters that name records
+(`app.services.names.resolve_query`) in their own thread."""
 
 
 BundleBody = Annotated[Any, Depends(bundle_body)]
@@ -375,6 +417,9 @@ def _query_names(dependant: Dependant) -> set[str]:
             names.add(field.alias)
     for sub in dependant.dependencies:
         names |= _query_names(sub)
+        model = getattr(sub.call, "query_model", None)
+        if model is not None:
+            names |= set(model.model_fields)
     return names
 
 

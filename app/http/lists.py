@@ -26,7 +26,7 @@ from app.schemas.queries import (
     Format,
     IncidentFormat,
 )
-from app.services import exports
+from app.services import exports, names
 from app.services.exports import Resource
 from app.services.pagination import Total
 
@@ -50,7 +50,9 @@ _ACCEPTED: dict[str, Format] = {
 def list_or_export(
     request: Request, session: Session, resource: Resource, query: ExportablePage
 ) -> Response:
-    """The JSON page of a list, or its export when the request asks for another format."""
+    """The JSON page of a list, or its export when the request asks for another format
+    (its filters that name records resolved to ids first)."""
+    query = names.resolve_query(session, query)
     fmt = negotiate(request, query)
     if fmt != "json":
         return export(request, session, resource, query, fmt)

@@ -7,12 +7,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.db import Author
 from app.deps import (
+    ActorQueryDep,
     BundleBody,
     ChangeReason,
     EngineDep,
-    ResolvedActorQuery,
     SessionDep,
     WriteKey,
+    query_parameters,
 )
 from app.http.etag import http_date
 from app.http.lists import documented, list_body, list_or_export
@@ -86,10 +87,11 @@ def get_location(session: SessionDep, location_id: PathId) -> dict[str, Any]:
     responses=list_responses(
         {**next_page("list_actors", ActorQuery), **first_item("get_actor", "actor_id")}
     ),
+    openapi_extra=query_parameters(ActorQuery),
     tags=["actors"],
 )
 @documented(exports.ACTORS)
-def list_actors(request: Request, session: SessionDep, query: ResolvedActorQuery) -> Any:
+def list_actors(request: Request, session: SessionDep, query: ActorQueryDep) -> Any:
     """List actors: states, forces, groups, umbrella groups, people, bodies."""
     return list_or_export(request, session, exports.ACTORS, query)
 

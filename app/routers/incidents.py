@@ -6,10 +6,11 @@ from app.db import Author
 from app.deps import (
     ChangeReason,
     EngineDep,
+    IncidentQueryDep,
     MergePatchBody,
-    ResolvedIncidentQuery,
     SessionDep,
     WriteKey,
+    query_parameters,
 )
 from app.http.etag import etag_for
 from app.http.lists import documented, list_body, list_or_export
@@ -43,9 +44,10 @@ router = APIRouter(tags=["incidents"])
     responses=list_responses(
         {**next_page("list_incidents", IncidentQuery), **first_item("get_incident", "incident_id")}
     ),
+    openapi_extra=query_parameters(IncidentQuery),
 )
 @documented(exports.INCIDENTS)
-def list_incidents(request: Request, session: SessionDep, query: ResolvedIncidentQuery) -> Any:
+def list_incidents(request: Request, session: SessionDep, query: IncidentQueryDep) -> Any:
     """List incidents matching every filter given, newest first by default.
 
     Date filters select incidents whose date range overlaps `date_from`..`date_to`.

@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from app.deps import ResolvedQuoteQuery, SessionDep
+from app.deps import QuoteQueryDep, SessionDep, query_parameters
 from app.http.lists import documented, list_or_export
 from app.routers.common import PathId, first_item, link, list_responses, next_page, read_responses
 from app.schemas.queries import QuoteQuery
@@ -18,9 +18,10 @@ router = APIRouter(tags=["quotes"])
     responses=list_responses(
         {**next_page("list_quotes", QuoteQuery), **first_item("get_quote", "quote_id")}
     ),
+    openapi_extra=query_parameters(QuoteQuery),
 )
 @documented(exports.QUOTES)
-def list_quotes(request: Request, session: SessionDep, query: ResolvedQuoteQuery) -> Any:
+def list_quotes(request: Request, session: SessionDep, query: QuoteQueryDep) -> Any:
     """List verbatim quotes; `date_from`/`date_to` bound the day they were said."""
     return list_or_export(request, session, exports.QUOTES, query)
 

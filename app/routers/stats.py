@@ -1,10 +1,11 @@
 from fastapi import APIRouter, Response
 
-from app.deps import ResolvedStatsQuery, SessionDep
+from app.deps import SessionDep, StatsQueryDep, query_parameters
 from app.encoding import MEDIA_TYPE, to_json
 from app.routers.common import read_responses
+from app.schemas.queries import StatsQuery
 from app.schemas.resources import IncidentStats
-from app.services import stats
+from app.services import names, stats
 
 router = APIRouter(tags=["stats"])
 
@@ -13,8 +14,9 @@ router = APIRouter(tags=["stats"])
     "/stats/incidents",
     response_model=IncidentStats,
     responses=read_responses(400, 422),
+    openapi_extra=query_parameters(StatsQuery),
 )
-def incident_stats(session: SessionDep, query: ResolvedStatsQuery) -> Response:
+def incident_stats(session: SessionDep, query: StatsQueryDep) -> Response:
     """Count incidents, fatalities and injuries by one or two dimensions, for charts.
 
     Per group: `incidents`, and for fatalities and injuries the sum of the figures the
@@ -34,4 +36,5 @@ def incident_stats(session: SessionDep, query: ResolvedStatsQuery) -> Response:
     `meta.total`. An answer of more than 10,000 rows is a 422: narrow the dates or use a
     coarser bucket.
     """
-    return Response(to_json(stats.incident_stats(session, query)), media_type=MEDIA_TYPE)
+    figures = stats.incident_stats(session, names.resolve_query(session, query))
+    return Response(to_json(figures), media_type=MEDIA_TYPE)
