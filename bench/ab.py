@@ -11,6 +11,8 @@ server's CPU time a request) with the load average at the start of each round.
         --b . sqlite:////work/bench-after/sqlite-1000000.db
 
 Or one checkout under two settings (`--a . URL --a-env READ_CONCURRENCY=40 --b . URL`).
+A server runs one process (`WORKERS=1`) on CPU 0 unless its settings say otherwise; with
+`WORKERS=2` (or more) its processes share both CPUs with wrk (the machine has two).
 
 The URLs are those `bench/load.py` asks (drawn from `--b`'s database by this checkout's
 code): use a question whose URLs both checkouts understand (`e`, `a`, `b`, `d`).
@@ -54,12 +56,16 @@ def main() -> None:
                 checkout, url = contenders[side]
                 python = Path(checkout).resolve() / ".venv" / "bin" / "python"
                 port = load.free_port()
-                command = [str(python), "-m", "app", "serve", "--port", str(port), "--workers", "1"]
+                command = [str(python), "-m", "app", "serve", "--port", str(port)]
                 # PYTHONSAFEPATH: `-m app` is the checkout's (its editable install), not
                 # the current directory's.
-                settings = dict(e.split("=", 1) for e in getattr(args, f"{side}_env"))
+                given = (e.split("=", 1) for e in getattr(args, f"{side}_env"))
+                settings = {"WORKERS": "1", **dict(given)}
                 env = load.app_env(url, PYTHONSAFEPATH="1", **settings)
-                with load.serving(command, env, port, "/healthz", workdir / "server.log") as p:
+                # One process on the server's CPU; more share both CPUs with wrk.
+                cpus = load.SERVER_CPU if settings["WORKERS"] == "1" else "0,1"
+                log = workdir / "server.log"
+                with load.serving(command, env, port, "/healthz", log, cpus) as p:
                     for path in paths:  # warm-up: every URL once
                         httpx.get(f"http://127.0.0.1:{port}{path}", timeout=120)
                     run = load.wrk(port, paths, args.duration, workdir, [load.server_pid(p)])

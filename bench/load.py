@@ -316,11 +316,17 @@ def tilde(value: str) -> str:
 
 @contextmanager
 def serving(
-    command: list[str], env: dict[str, str], port: int, probe: str, log: Path
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    probe: str,
+    log: Path,
+    cpus: str = SERVER_CPU,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`command`, pinned to the server CPU, until it answers `probe`; stopped on exit."""
+    """`command`, pinned to `cpus` (the server CPU), until it answers `probe`; stopped on
+    exit."""
     with open(log, "ab") as out:
-        pinned = ["taskset", "-c", SERVER_CPU, *command]
+        pinned = ["taskset", "-c", cpus, *command]
         process = subprocess.Popen(pinned, cwd=ROOT, env=env, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + 600
