@@ -66,8 +66,13 @@ def main() -> None:
                 cpus = load.SERVER_CPU if settings["WORKERS"] == "1" else "0,1"
                 log = workdir / "server.log"
                 with load.serving(command, env, port, "/healthz", log, cpus) as p:
-                    for path in paths:  # warm-up: every URL once
-                        httpx.get(f"http://127.0.0.1:{port}{path}", timeout=120)
+                    # Warm-up: every URL once, or, over several processes (each keeps
+                    # its own totals), on 4 connections a process, which the kernel
+                    # spreads among them.
+                    times = 1 if settings["WORKERS"] == "1" else 4 * int(settings["WORKERS"])
+                    for path in paths:
+                        for _ in range(times):
+                            httpx.get(f"http://127.0.0.1:{port}{path}", timeout=120)
                     run = load.wrk(port, paths, args.duration, workdir, [load.server_pid(p)])
                 runs[side].append(run)
                 print(
