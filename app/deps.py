@@ -40,7 +40,16 @@ from app.http.auth_limit import FailedAuthLimiter
 from app.models import ApiKey
 from app.replicas import ReadPool, ReadSession, get_read_pool
 from app.schemas.datasets import DATASET_ID, RELEASE_LENGTH, UPLOAD_SCHEMA
-from app.schemas.queries import ActorQuery, IncidentQuery, QuoteQuery, StatsQuery
+from app.schemas.queries import (
+    ActorQuery,
+    ChangeQuery,
+    IncidentQuery,
+    LocationQuery,
+    Page,
+    QuoteQuery,
+    SourceQuery,
+    StatsQuery,
+)
 from app.services.history import REASON_MAX, REASON_PATTERN, check_reason
 from app.services.keys import Scope, authenticate
 from app.services.pagination import TOTAL_LIMIT
@@ -348,8 +357,12 @@ IncidentQueryDep = Annotated[IncidentQuery, Depends(_reading(IncidentQuery))]
 StatsQueryDep = Annotated[StatsQuery, Depends(_reading(StatsQuery))]
 QuoteQueryDep = Annotated[QuoteQuery, Depends(_reading(QuoteQuery))]
 ActorQueryDep = Annotated[ActorQuery, Depends(_reading(ActorQuery))]
-"""The hot lists' query models, read in one validation; their routes document them with
-`openapi_extra=query_parameters(model)`, and resolve the filters that name records
+LocationQueryDep = Annotated[LocationQuery, Depends(_reading(LocationQuery))]
+SourceQueryDep = Annotated[SourceQuery, Depends(_reading(SourceQuery))]
+ChangeQueryDep = Annotated[ChangeQuery, Depends(_reading(ChangeQuery))]
+PageDep = Annotated[Page, Depends(_reading(Page))]
+"""The lists' query models, read in one validation; their routes document them with
+`openapi_extra=query_parameters(model)`. Those with filters that name records resolve them
 (`app.services.names.resolve_query`) in their own thread."""
 
 

@@ -11,7 +11,9 @@ from app.deps import (
     BundleBody,
     ChangeReason,
     EngineDep,
+    LocationQueryDep,
     SessionDep,
+    SourceQueryDep,
     WriteKey,
     query_parameters,
 )
@@ -54,14 +56,11 @@ router = APIRouter()
     responses=list_responses(
         {**next_page("list_locations", LocationQuery), **first_item("get_location", "location_id")}
     ),
+    openapi_extra=query_parameters(LocationQuery),
     tags=["locations"],
 )
 @documented(exports.LOCATIONS)
-def list_locations(
-    request: Request,
-    session: SessionDep,
-    query: Annotated[LocationQuery, Query()],
-) -> Any:
+def list_locations(request: Request, session: SessionDep, query: LocationQueryDep) -> Any:
     """List places, with how many incidents each holds."""
     return list_or_export(request, session, exports.LOCATIONS, query)
 
@@ -119,11 +118,10 @@ def get_actor(session: SessionDep, actor_id: PathId) -> dict[str, Any]:
         422,
         links={**next_page("list_sources", SourceQuery), **first_item("get_source", "source_id")},
     ),
+    openapi_extra=query_parameters(SourceQuery),
     tags=["sources"],
 )
-def list_sources(
-    request: Request, session: SessionDep, query: Annotated[SourceQuery, Query()]
-) -> dict[str, Any]:
+def list_sources(request: Request, session: SessionDep, query: SourceQueryDep) -> dict[str, Any]:
     """List the news reports the record is built from.
 
     Each with the incidents it reports; `GET /v1/sources/{id}` adds the full text. Ordered

@@ -1,8 +1,8 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
-from app.deps import SessionDep
+from app.deps import ChangeQueryDep, SessionDep, query_parameters
 from app.routers.common import next_page, read_responses
 from app.schemas.queries import ChangeQuery
 from app.schemas.resources import ChangeList
@@ -15,10 +15,9 @@ router = APIRouter(tags=["changes"])
     "/changes",
     response_model=ChangeList,
     responses=read_responses(400, 422, links=next_page("list_changes", ChangeQuery, "since")),
+    openapi_extra=query_parameters(ChangeQuery),
 )
-def list_changes(
-    request: Request, session: SessionDep, query: Annotated[ChangeQuery, Query()]
-) -> dict[str, Any]:
+def list_changes(request: Request, session: SessionDep, query: ChangeQueryDep) -> dict[str, Any]:
     """Every create, update and delete after `since`, in commit order, for incremental sync.
 
     `meta.next_cursor` is never null: it is the `seq` of the last change on the page, or

@@ -1,6 +1,6 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.db import Author
 from app.deps import (
@@ -8,6 +8,7 @@ from app.deps import (
     EngineDep,
     IncidentQueryDep,
     MergePatchBody,
+    PageDep,
     SessionDep,
     WriteKey,
     query_parameters,
@@ -182,9 +183,10 @@ HISTORY_RESPONSES[200]["content"] = {"application/json": {"example": HISTORY_EXA
     "/incidents/{incident_id}/history",
     response_model=IncidentHistory,
     responses=HISTORY_RESPONSES,
+    openapi_extra=query_parameters(Page),
 )
 def get_incident_history(
-    request: Request, session: SessionDep, incident_id: PathId, page: Annotated[Page, Query()]
+    request: Request, session: SessionDep, incident_id: PathId, page: PageDep
 ) -> dict[str, Any]:
     """Every version of an incident, newest first: when, by whom, why, and what changed.
 
