@@ -4,7 +4,6 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from difflib import get_close_matches
-from inspect import isclass
 from typing import IO, Annotated, Any, TypeVar, get_origin
 from urllib.parse import unquote
 
@@ -420,14 +419,9 @@ ChangeReason = Annotated[str | None, Depends(change_reason)]
 
 
 def _query_names(dependant: Dependant) -> set[str]:
-    """Every query parameter a route declares, its own and its dependencies'."""
-    names: set[str] = set()
-    for field in dependant.query_params:
-        annotation: Any = field.field_info.annotation
-        if isclass(annotation) and issubclass(annotation, BaseModel):
-            names |= {f.alias or n for n, f in annotation.model_fields.items()}
-        else:
-            names.add(field.alias)
+    """Every query parameter a route declares, its own and its dependencies' (a query model
+    read by `query_reader`: its fields)."""
+    names = {field.alias for field in dependant.query_params}
     for sub in dependant.dependencies:
         names |= _query_names(sub)
         model = getattr(sub.call, "query_model", None)

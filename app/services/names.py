@@ -75,11 +75,6 @@ FILTERS: dict[str, Named] = {
 Q = TypeVar("Q", bound=BaseModel)
 
 
-def naming(query: BaseModel) -> bool:
-    """Whether `query` has a filter that may name records (`resolve_query` has work)."""
-    return any(getattr(query, param, None) for param in FILTERS)
-
-
 def resolve_query(session: Session, query: Q) -> Q:
     """The query with every naming filter as ids; BadRequest listing each value that fails."""
     update: dict[str, list[str]] = {}
