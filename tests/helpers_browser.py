@@ -61,6 +61,7 @@ class Traffic:
         self.failed: list[str] = []
         self.refused_by_policy: list[str] = []  # stopped by the page's CSP, never sent
         self.errors: list[str] = []  # console errors and uncaught exceptions
+        self.icons_cut_off: list[str] = []
 
     def route(self, route: Route) -> None:
         url = urlsplit(route.request.url)
@@ -75,7 +76,11 @@ class Traffic:
             self.assets.append((response.url, response.status))
 
     def request_failed(self, request: Request) -> None:
-        if request.failure == "csp":
+        if request.resource_type == "other" and request.failure == "net::ERR_ABORTED":
+            # The browser's own fetch of a page's icon, cut off when the page navigates
+            # on: the page did not ask for it and waits for nothing it brings.
+            self.icons_cut_off.append(request.url)
+        elif request.failure == "csp":
             self.refused_by_policy.append(request.url)
         elif request.url not in {url for _, url in self.blocked}:
             self.failed.append(f"{request.url}: {request.failure}")

@@ -255,6 +255,24 @@ def test_a_page_names_every_module_its_script_imports(
         assert client.get(href).headers["content-type"].startswith("text/javascript"), href
 
 
+@pytest.mark.parametrize("path", ["/explore", "/explore/incidents/" + ROCKETS])
+def test_every_file_a_page_links_is_served(client: TestClient, path: str) -> None:
+    """Its icon, stylesheets and scripts: the browser asks for each of them."""
+    body = client.get(path).text
+    linked = re.findall(r'(?:href|src)="(/explore/static/[^"]+)"', body)
+    types = {
+        ".svg": "image/svg+xml",
+        ".css": "text/css",
+        ".js": "text/javascript",
+        ".json": "application/json",
+    }
+    assert {".svg", ".css", ".js"} <= {Path(href).suffix for href in linked}
+    for href in linked:
+        response = client.get(href)
+        assert response.status_code == 200, href
+        assert response.headers["content-type"].startswith(types[Path(href).suffix]), href
+
+
 def test_the_table_shows_the_estimates_where_a_dataset_gave_them(
     engine: Engine, tmp_path: Path
 ) -> None:
