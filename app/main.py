@@ -11,7 +11,7 @@ from app.errors import PROBLEM_MEDIA_TYPE
 from app.explorer import install_explorer
 from app.http import limits, stack
 from app.http.problems import install_error_handlers
-from app.metrics import install_metrics
+from app.metrics import Metrics, install_metrics
 from app.ogc import router as ogc
 from app.routers import catalog, changes, datasets, drafts, incidents, landing, ops, quotes, stats
 from app.schemas.bundle import IncidentPatch
@@ -127,7 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     install_error_handlers(app)
-    stack.install(app, settings)
+    metrics = Metrics()
+    stack.install(app, settings, metrics)
     checked = [Depends(check_parameters)]
     for module in (incidents, quotes, catalog, drafts, stats, changes, datasets):
         app.include_router(
@@ -137,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router, dependencies=checked)
     app.include_router(ogc.router)
     install_explorer(app)
-    install_metrics(app)
+    install_metrics(app, metrics)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

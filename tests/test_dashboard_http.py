@@ -1,6 +1,7 @@
 """What browser dashboards and monitoring rely on: CORS, gzip, Cache-Control, /metrics."""
 
 import gzip
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
@@ -121,6 +122,27 @@ def test_metrics_count_requests_by_route_template_and_status(seeded_engine: Engi
     buckets = {**detail, "status": "200", "le": "+Inf"}
     assert metric(r.text, "http_request_duration_seconds_bucket", **buckets) == 2
     assert metric(r.text, "http_request_duration_seconds_count", **detail, status="200") == 2
+
+
+def test_metrics_name_what_no_route_template_answered(seeded_engine: Engine) -> None:
+    """As prometheus-fastapi-instrumentator named them: a 405 by the path it matched, a
+    static file by its mount, HEAD as HEAD, no match (a 404, a refused request) as `none`;
+    /metrics itself is not counted."""
+    with client_with(seeded_engine) as c:
+        c.post("/v1/incidents", json={})
+        c.get("/explore/static/icon.svg")
+        c.head("/v1/incidents")
+        c.get("/nothing/here")
+        c.get("/x" * 5000)
+        c.get("/metrics")
+        r = c.get("/metrics")
+    count = partial(metric, r.text, "http_requests_total")
+    assert count(handler="/v1/incidents", method="POST", status="405") == 1
+    assert count(handler="/explore/static", method="GET", status="200") == 1
+    assert count(handler="/v1/incidents", method="HEAD", status="200") == 1
+    assert count(handler="none", method="GET", status="404") == 1
+    assert count(handler="none", method="GET", status="414") == 1
+    assert 'handler="/metrics"' not in r.text
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ In one pass, with one wrapper around `send`:
 - the headers every response carries (app.http.headers);
 - an unexpected error: a 500 problem, still with those headers, then raised on to the
   server, which logs it;
-- the access log line (app.http.access_log).
+- the access log line (app.http.access_log) and the request's metrics (app.metrics).
 """
 
 import re
@@ -26,6 +26,7 @@ from app.http import access_log, routes
 from app.http.headers import ResponseHeaders, add_record_version
 from app.http.limits import Limits
 from app.http.problems import server_error
+from app.metrics import Metrics
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:@+=/-]{1,128}")
 
@@ -44,11 +45,12 @@ class _BodyDropped(Exception):
 
 
 class FrontMiddleware:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics) -> None:
         self.app = app
         self.limits = Limits(settings)
         self.headers = ResponseHeaders(settings.cache_max_age, settings.read_requires_key)
         self.log = settings.access_log
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,9 +95,10 @@ class FrontMiddleware:
                 await response(inner, receive, send_wrapper)
             raise
         finally:
+            seconds = time.perf_counter() - started
+            self.metrics.observe(inner, method, status, seconds)
             if self.log:
                 client = scope["client"][0] if scope.get("client") else None
                 route = routes.template(inner)
-                seconds = time.perf_counter() - started
                 query = scope["query_string"]
                 access_log.write(request, client, method, route, path, query, status, seconds)
