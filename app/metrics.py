@@ -1,11 +1,13 @@
 """`GET /metrics`: Prometheus counters and latency histograms by route template and status.
 
 The names, labels and help texts are those of prometheus-fastapi-instrumentator's default
-metrics, which this app used to install. Its middleware matched every request against every
-route before the request ran (a fifth of a detail's time at 1M incidents); the front layer
-(app.http.front) counts the request instead, once it is answered, by the template of the
-route that answered (app.http.routes). Only a request no route template answered (a 404, a
-405, a static file) is matched against the routes, as the instrumentator did.
+metrics, which this app used to install. Its middleware matched every request against
+every route before the request ran, and built a response object after it to read the
+status (0.1 to 0.15 ms of the 1.1 to 1.5 ms a detail took in-process at 1M incidents). The
+front layer (app.http.front) counts the request instead, once it is answered, by the
+template of the route that answered (app.http.routes). Only a request that no route
+template answered (a 404, a 405, a static file) is matched against the routes, by the
+instrumentator's own function.
 """
 
 import os
