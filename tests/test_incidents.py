@@ -1,15 +1,19 @@
 """GET /v1/incidents and /v1/incidents/{id}: every filter, combinations, pagination, sort."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from app.loader import load_bundle
+from app.models import Incident
+from app.services.incidents import EVERY_KEY
 from tests.conftest import client_for
 from tests.helpers_bundles import bundle
+from tests.helpers_writes import seed
 
 ROCKETS = "2022-01-05-ain-al-asad-rockets"
 GREEN_VILLAGE = "2022-01-05-green-village-indirect-fire"
@@ -203,6 +207,52 @@ def test_pagination_visits_every_incident_once_in_order(
     assert {i["id"] for i in pages} == ALL
     unpaged = client.get(f"/v1/incidents?sort={sort}&limit=1000").json()["data"]
     assert [i["id"] for i in pages] == [i["id"] for i in unpaged]
+
+
+@pytest.mark.parametrize("sort", ["updated_at", "-date"])
+def test_a_walk_crosses_incidents_written_in_one_whole_second(engine: Engine, sort: str) -> None:
+    """A page's cursor is compared with the keys as the database stores them (SQLite keeps
+    a timestamp as text, with its microseconds even when they are zero): a walk of incidents
+    that share a timestamp finds each once."""
+    seed(engine)
+    with engine.begin() as connection:
+        connection.execute(update(Incident).values(updated_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    pages: list[dict[str, Any]] = []
+    with client_for(engine) as client:
+        url = f"/v1/incidents?sort={sort}&limit=3"
+        while url and len(pages) <= len(ALL):  # a cursor that stays put would walk forever
+            body = client.get(url).json()
+            pages, url = pages + body["data"], body["links"]["next"]
+    assert {i["updated_at"] for i in pages} == {"2026-01-01T00:00:00Z"}
+    got = [i["id"] for i in pages]
+    assert sorted(got) == sorted(ALL)  # each once
+    if sort == "updated_at":  # one timestamp: then by id
+        assert got == sorted(ALL)
+
+
+def test_a_list_with_no_filter_pages_by_a_statement_built_once(client: TestClient) -> None:
+    """Its statement is prepared per sort, with a cursor or not, and page size; a filter
+    builds its own."""
+    EVERY_KEY._compiled.clear()
+    first = client.get("/v1/incidents?sort=date&limit=2").json()
+    client.get(first["links"]["next"])
+    client.get("/v1/incidents?sort=date&limit=2&country=IQ")
+    shapes = {key[1:] for key in EVERY_KEY._compiled}
+    assert shapes == {("date", False, 3), ("date", True, 3)}
+
+
+@pytest.mark.parametrize("sort", ["-date", "date", "fatalities", "-fatalities", "updated_at"])
+def test_a_list_with_no_filter_writes_the_cursor_a_filtered_list_writes(
+    client: TestClient, sort: str
+) -> None:
+    """The same page, read by the prepared statement (no filter) and by a built one (a
+    filter every incident passes): the same rows and the same cursor."""
+    url = f"/v1/incidents?sort={sort}&limit=3"
+    for _ in range(2):
+        plain, filtered = client.get(url).json(), client.get(url + "&date_from=1900-01-01").json()
+        assert plain["data"] == filtered["data"]
+        assert plain["meta"]["next_cursor"] == filtered["meta"]["next_cursor"]
+        url = plain["links"]["next"]
 
 
 def test_default_sort_is_newest_first_and_fatalities_sorts_unknown_last(

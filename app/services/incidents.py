@@ -9,7 +9,7 @@ validate again what the database returned.
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -59,6 +59,7 @@ from app.services.filters import (
     other_conditions,
     overlapping,
     started_before_matching,
+    used_filters,
     within_keys,
 )
 from app.services.pagination import (
@@ -526,6 +527,40 @@ def _part_keys(query: IncidentQuery, order: Order, part: DatePart, where: list[A
     return part.apply(keys).order_by(*order.by()).limit(query.limit + 1)
 
 
+def _every_key(sort: str, after: bool, n: int) -> Select[Any]:
+    """The first `n` (`k`, id) of every incident in `sort` order, after the keys bound as
+    `k0`, `k1`, ... (`after`): the page of a list with no filter (`_part_keys`'s)."""
+    order = SORTS[sort]
+    start = [bindparam(f"k{i}", type_=key.type) for i, key in enumerate(order.keys)]
+    keys = select(order.keys[0].label("k"), col(Incident.id).label("id"))
+    if after:
+        keys = keys.where(order.after(start))
+    return keys.order_by(*order.by()).limit(n)
+
+
+EVERY_KEY = Prepared(_every_key)
+"""Every list with no filter pages so: the explorer's first view, a walk of the record."""
+
+
+class PageKey(NamedTuple):
+    k: Any
+    id: str
+
+
+def _every_key_page(session: Session, query: IncidentQuery, order: Order) -> list[PageKey]:
+    """The (`k`, id) of a page of the list with no filter (`_every_key`), each sort key read
+    as SQLAlchemy reads it (SQLite's text of a timestamp: a datetime), so that the cursor is
+    the one a filtered list writes."""
+    connection = session.connection()
+    start = order.start(query.cursor)
+    values = {f"k{i}": value for i, value in enumerate(start or [])}
+    shape = (query.sort, start is not None, query.limit + 1)
+    rows = EVERY_KEY.rows(connection, values, *shape)
+    dialect = connection.dialect
+    read = order.keys[0].type.dialect_impl(dialect).result_processor(dialect, None)
+    return [PageKey(read(k) if read else k, i) for k, i in rows]
+
+
 def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     """One page of matching incidents in `query.sort` order, the total, the next cursor.
 
@@ -537,6 +572,8 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
     total = count_incidents(session, query)
     if total.exact and not total.value:  # nothing matches: no page to look for
         return incidents_out(session, []), total, None
+    if not used_filters(query):  # prepared: building its statement took 0.2 ms a page
+        return _page(session, query, order, total, _every_key_page(session, query, order))
     relevant = query.sort == "relevance"
     walked = bool(query.q) and not relevant and (not searched(query) or bool(query.date_from))
     # Dense words: a walk along an index of the incidents' tests each one's search row; by
@@ -567,6 +604,14 @@ def list_incidents(session: Session, query: IncidentQuery) -> PageResult:
         by = order.on(union.c.k, union.c.id).by()
         keys = select(union.c.k, union.c.id).order_by(*by).limit(query.limit + 1)
     found = session.connection().execute(keys).all()
+    return _page(session, query, order, total, found)
+
+
+def _page(
+    session: Session, query: IncidentQuery, order: Order, total: Total, found: Sequence[Any]
+) -> PageResult:
+    """The page of the first `limit` of the (`k`, id) found, and the next cursor if there
+    is one more."""
     cursor = None
     if len(found) > query.limit:
         cursor = order.cursor(order.key_of(found[query.limit - 1]))

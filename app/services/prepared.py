@@ -4,9 +4,10 @@ Building a large SQLAlchemy statement (the JSON of an incident's children, the s
 its detail), working out its cache key and processing its rows cost more than the
 database takes to answer it: profiled at 1M incidents, most of a detail request. The
 statements that every list page and detail run are therefore built once per dialect (and
-per number of ids), compiled once, and executed with their values only. The rows are the
-driver's: the statement itself writes what needs converting (timestamps as text, JSON as
-text), so nothing is parsed or validated again on the way out.
+per shape: the number of ids, a sort), compiled once, and executed with their values
+only, converted as SQLAlchemy would (a timestamp to the text SQLite stores). The rows are
+the driver's: the statement itself writes what needs converting (timestamps as text, JSON
+as text), so nothing is parsed or validated again on the way out.
 """
 
 import threading
@@ -16,32 +17,43 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.sql.compiler import SQLCompiler
 
+Processors = dict[str, Callable[[Any], Any]]
+
 
 class Prepared:
     """A statement made by `build(*shape)`, compiled once per dialect and shape."""
 
     def __init__(self, build: Callable[..., Any]) -> None:
         self.build = build
-        self._compiled: dict[tuple[Any, ...], SQLCompiler] = {}
+        self._compiled: dict[tuple[Any, ...], tuple[SQLCompiler, Processors]] = {}
         self._lock = threading.Lock()
 
-    def compiled(self, connection: Connection, *shape: Any) -> SQLCompiler:
+    def compiled(self, connection: Connection, *shape: Any) -> tuple[SQLCompiler, Processors]:
+        """The statement compiled, and the converter of each value that needs one."""
         key = (connection.dialect.name, *shape)
         found = self._compiled.get(key)
-        if found is None:
-            statement = self.build(*shape)
-            found = statement.compile(dialect=connection.dialect)
-            assert isinstance(found, SQLCompiler)
-            with self._lock:
-                self._compiled[key] = found
-        return found
+        if found is not None:
+            return found
+        dialect = connection.dialect
+        compiled = self.build(*shape).compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        processors: Processors = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+        with self._lock:
+            self._compiled[key] = (compiled, processors)
+        return compiled, processors
 
     def statement(
         self, connection: Connection, values: dict[str, Any], *shape: Any
     ) -> tuple[str, Any]:
         """The SQL and its parameters for `values` (by bind parameter name)."""
-        compiled = self.compiled(connection, *shape)
+        compiled, processors = self.compiled(connection, *shape)
         params: Any = compiled.construct_params(values)
+        for name, processor in processors.items():
+            params[name] = processor(params[name])
         if compiled.positiontup is not None:  # SQLite's `?`: by position
             params = tuple(params[name] for name in compiled.positiontup)
         return compiled.string, params
