@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+ICON = "/explore/static/icon.svg"  # every page's <link rel="icon">
 TIMEOUT_MS = 20_000
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -76,7 +77,7 @@ class Traffic:
             self.assets.append((response.url, response.status))
 
     def request_failed(self, request: Request) -> None:
-        if request.resource_type == "other" and request.failure == "net::ERR_ABORTED":
+        if urlsplit(request.url).path == ICON and request.failure == "net::ERR_ABORTED":
             # The browser's own fetch of a page's icon, cut off when the page navigates
             # on: the page did not ask for it and waits for nothing it brings.
             self.icons_cut_off.append(request.url)
