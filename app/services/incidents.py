@@ -520,22 +520,25 @@ def page_keys(
 def _part_keys(query: IncidentQuery, order: Order, part: DatePart, where: list[Any]) -> Select[Any]:
     """The first `limit + 1` (`k`, id) of one part of the date window matching `where`
     (`page_keys`)."""
-    start = order.start(query.cursor)
+    return _first_keys(order, part, where, order.start(query.cursor), query.limit + 1)
+
+
+def _first_keys(
+    order: Order, part: DatePart, where: list[Any], start: Sequence[Any] | None, n: int
+) -> Select[Any]:
+    """The first `n` (`k`, id) of `part` matching `where` in `order`, after `start`."""
     if start is not None:
         where = [*where, order.after(start)]
     keys = select(order.keys[0].label("k"), col(Incident.id).label("id")).where(*where)
-    return part.apply(keys).order_by(*order.by()).limit(query.limit + 1)
+    return part.apply(keys).order_by(*order.by()).limit(n)
 
 
 def _every_key(sort: str, after: bool, n: int) -> Select[Any]:
     """The first `n` (`k`, id) of every incident in `sort` order, after the keys bound as
-    `k0`, `k1`, ... (`after`): the page of a list with no filter (`_part_keys`'s)."""
+    `k0`, `k1`, ... (`after`): the page of a list with no filter, as `_part_keys` builds it."""
     order = SORTS[sort]
     start = [bindparam(f"k{i}", type_=key.type) for i, key in enumerate(order.keys)]
-    keys = select(order.keys[0].label("k"), col(Incident.id).label("id"))
-    if after:
-        keys = keys.where(order.after(start))
-    return keys.order_by(*order.by()).limit(n)
+    return _first_keys(order, DatePart(()), [], start if after else None, n)
 
 
 EVERY_KEY = Prepared(_every_key)
