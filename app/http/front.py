@@ -96,9 +96,9 @@ class FrontMiddleware:
             raise
         finally:
             seconds = time.perf_counter() - started
-            self.metrics.observe(inner, method, status, seconds)
+            route = routes.template(inner)
+            self.metrics.observe(inner, route, method, status, seconds)
             if self.log:
                 client = scope["client"][0] if scope.get("client") else None
-                route = routes.template(inner)
                 query = scope["query_string"]
                 access_log.write(request, client, method, route, path, query, status, seconds)
