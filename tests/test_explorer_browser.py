@@ -102,7 +102,12 @@ class Explorer:
         # /explore reads its selects' lists after the view: wait for them too, so that the
         # next page opened does not cut them off.
         lists = "" if query is None else '[data-vocabularies="ready"]'
-        self.page.locator(f'body[data-state="ready"]{view}{lists}').wait_for(state="attached")
+        # A page with an incident's history draws it after the page itself: wait for it, so
+        # that its fetch is not cut off by the next page either.
+        history = ':not(:has(#history:not([data-state="ready"])))'
+        self.page.locator(f'body[data-state="ready"]{view}{lists}{history}').wait_for(
+            state="attached"
+        )
 
     def api(self, path: str, **params: Any) -> Any:
         response = httpx.get(self.base + path, params=params)
