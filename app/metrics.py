@@ -51,12 +51,11 @@ class Metrics:
         )
 
     def observe(
-        self, scope: Scope, route: str | None, method: str, status: int, seconds: float
+        self, scope: Scope, handler: str | None, method: str, status: int, seconds: float
     ) -> None:
         """One request answered: `scope` after routing, the template of the route that
         answered (`app.http.routes.template`), `method` as the client sent it, the status
         sent (500 when none was)."""
-        handler = route
         if handler is None:  # no route answered: the nearest route's path, else "none"
             # (as the request came: a mount has added its path to the root path since)
             root = scope.get("app_root_path", scope.get("root_path", ""))
