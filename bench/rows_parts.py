@@ -19,10 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, create_engine, select
 from sqlmodel import col
 
-from app.models import Incident, Location
+from app.db import make_engine
+from app.models import Incident
 from app.services import incidents
 
 COUNTRIES = "SY IQ YE AF SO NG ML PK LY SD LB PS IL IR SA".split()
@@ -35,10 +35,10 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=40)
     parser.add_argument("--passes", type=int, default=7)
     args = parser.parse_args()
-    dialect = create_engine("sqlite://").dialect
-    conn = sqlite3.connect(args.database)
-    conn.execute("PRAGMA mmap_size=2147483648")  # as the app's connections
-    conn.execute("PRAGMA cache_size=-16384")
+    engine = make_engine(f"sqlite:///{args.database}")
+    dialect = engine.dialect
+    # The driver's own connection, with the pragmas the app sets on each of its connections.
+    conn: sqlite3.Connection = engine.raw_connection().driver_connection  # type: ignore[assignment]
     rng = random.Random(1)
     pages = []
     for _ in range(args.pages):
@@ -56,10 +56,8 @@ def main() -> None:
             pages.append(ids)
 
     def by_ids(*columns: Any) -> Any:
-        rows = select(*columns).select_from(Incident)
-        rows = rows.outerjoin(Location, col(Location.id) == Incident.location_id)
-        stmt = rows.where(col(Incident.id).in_([bindparam(f"id{i}") for i in range(N)]))
-        return stmt.compile(dialect=dialect)
+        """`BY_IDS` reading only `columns`: the same join and ids."""
+        return incidents.BY_IDS.build(N).with_only_columns(*columns).compile(dialect=dialect)
 
     def timed(compiled: Any) -> Callable[[], None]:
         def run() -> None:
